@@ -1,0 +1,39 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "tsdb",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "TSDB", targets: ["TSDB"]),
+        .executable(name: "tsql", targets: ["tsql"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Thin system-library targets: the only places C types appear.
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"])]),
+        .systemLibrary(name: "CReadline", pkgConfig: "readline", providers: [.apt(["libreadline-dev"])]),
+
+        // Storage engine: chunks, head, WAL, blocks, index, querier. Imports nothing of ours.
+        .target(name: "TSDB", dependencies: ["CLZ4"]),
+        // PromQL parser and evaluator (issue 3). Depends on TSDB only.
+        .target(name: "PromQL", dependencies: ["TSDB"]),
+        // Exposition parsers, remote-write decoding, scraper, bulk import (issue 5).
+        .target(name: "Ingest", dependencies: ["TSDB", "CSnappy"]),
+        .executableTarget(
+            name: "tsql",
+            dependencies: [
+                "TSDB", "PromQL", "Ingest", "CReadline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .target(name: "TSDBTestSupport", dependencies: ["TSDB"], path: "Tests/TSDBTestSupport"),
+        .testTarget(name: "TSDBTests", dependencies: ["TSDB", "TSDBTestSupport"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

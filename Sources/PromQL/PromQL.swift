@@ -1,0 +1,2 @@
+// PromQL engine: see issue 3. Nothing here yet.
+import TSDB

@@ -1,0 +1,115 @@
+import Foundation
+
+/// Writes an immutable block directory from series chunks: chunk segments,
+/// index, tombstones and meta.json go into `<ulid>.tmp-for-creation/`, are
+/// fsynced, and the directory is renamed to `<ulid>` in one step, so a block
+/// is either wholly there or not at all.
+public enum BlockWriter {
+    static let tmpSuffix = ".tmp-for-creation"
+
+    /// Writes the samples of `series` with mint ≤ t < maxt. Series must be
+    /// sorted by labels; their chunks may overlap (they are merged). Returns
+    /// nil when the range holds no sample (no block is created).
+    public static func write(into parent: String, mint: Int64, maxt: Int64, series: [SeriesChunks],
+                             level: Int = 1, sources: [String]? = nil,
+                             parents: [BlockMeta.Parent]? = nil) throws -> BlockMeta? {
+        let ulid = ULID.make()
+        let tmp = parent + "/" + ulid + tmpSuffix
+        try FileIO.removeAll(tmp)
+        try FileIO.makeDirectory(tmp)
+        do {
+            let chunkWriter = try ChunkSegmentWriter(directory: tmp + "/chunks")
+            var entries: [BlockSeriesEntry] = []
+            entries.reserveCapacity(series.count)
+            var numSamples: UInt64 = 0, numChunks: UInt64 = 0
+            var actualMin = Int64.max, actualMax = Int64.min
+            for s in series {
+                var entry = BlockSeriesEntry(labels: s.labels, chunks: [])
+                for c in try clip(s, mint: mint, maxt: maxt) {
+                    let ref = try chunkWriter.write(c.encoding, c.bytes)
+                    entry.chunks.append(.init(mint: c.mint, maxt: c.maxt, ref: ref))
+                    numSamples += UInt64(Int(c.bytes[0]) << 8 | Int(c.bytes[1]))
+                    numChunks += 1
+                    actualMin = min(actualMin, c.mint)
+                    actualMax = max(actualMax, c.maxt)
+                }
+                if !entry.chunks.isEmpty { entries.append(entry) }
+            }
+            try chunkWriter.close()
+            if entries.isEmpty {
+                try FileIO.removeAll(tmp)
+                return nil
+            }
+            try writeFile(try BlockIndexWriter.encode(entries), tmp + "/index")
+            try writeFile(TombstonesFile.encode([]), tmp + "/tombstones")
+            let meta = BlockMeta(
+                ulid: ulid, minTime: mint, maxTime: maxt,
+                stats: .init(numSamples: numSamples, numSeries: UInt64(entries.count), numChunks: numChunks),
+                compaction: .init(level: level, sources: sources ?? [ulid], parents: parents),
+                version: 1)
+            try writeFile(try encodeMeta(meta), tmp + "/meta.json")
+            try FileIO.syncDirectory(tmp)
+            try FileIO.rename(tmp, parent + "/" + ulid)
+            try FileIO.syncDirectory(parent)
+            return meta
+        } catch {
+            try? FileIO.removeAll(tmp)
+            throw error
+        }
+    }
+
+    static func encodeMeta(_ meta: BlockMeta) throws -> [UInt8] {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        do { return Array(try enc.encode(meta)) } catch {
+            throw TSDBError(.io, "cannot encode meta.json: \(error)")
+        }
+    }
+
+    static func writeFile(_ data: [UInt8], _ path: String) throws {
+        let f = try WritableFile(creating: path)
+        try f.write(data)
+        try f.sync()
+        f.close()
+    }
+
+    /// An encoded chunk ready to be written.
+    struct PreparedChunk {
+        var mint: Int64
+        var maxt: Int64
+        var encoding: ChunkEncoding
+        var bytes: UnsafeRawBufferPointer
+        var owner: AnyObject
+    }
+
+    /// The chunks of one series restricted to [mint, maxt): chunks wholly
+    /// inside and not overlapping others are passed through untouched; the
+    /// rest are decoded, merged (first chunk wins on equal timestamps),
+    /// clipped, and re-encoded in runs of `MemSeries.samplesPerChunk`.
+    static func clip(_ s: SeriesChunks, mint: Int64, maxt: Int64) throws -> [PreparedChunk] {
+        let chunks = s.chunks.filter { $0.maxt >= mint && $0.mint < maxt }.sorted { $0.mint < $1.mint }
+        var overlaps = false
+        for i in chunks.indices.dropFirst() where chunks[i].mint <= chunks[i - 1].maxt { overlaps = true }
+        let inside = chunks.allSatisfy { $0.mint >= mint && $0.maxt < maxt }
+        if !overlaps && inside && s.deleted.isEmpty {
+            return chunks.map { PreparedChunk(mint: $0.mint, maxt: $0.maxt, encoding: $0.encoding, bytes: $0.bytes, owner: $0.owner) }
+        }
+        var it = SeriesIterator(chunks: chunks, mint: mint, maxt: maxt - 1, deleted: s.deleted)
+        var out: [PreparedChunk] = []
+        var run: [Sample] = []
+        func flush() {
+            guard !run.isEmpty else { return }
+            let c = ChunkEncoder.encode(run)
+            let storage = ChunkBytes(c.bytes)
+            out.append(PreparedChunk(mint: run.first!.t, maxt: run.last!.t, encoding: c.encoding, bytes: storage.raw, owner: storage))
+            run.removeAll(keepingCapacity: true)
+        }
+        while it.next() {
+            run.append(Sample(it.t, it.v))
+            if run.count == MemSeries.samplesPerChunk { flush() }
+        }
+        if let e = it.error { throw e }
+        flush()
+        return out
+    }
+}

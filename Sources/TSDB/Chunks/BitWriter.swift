@@ -1,0 +1,148 @@
+/// An append-only bit stream, most significant bit first, over a byte array.
+/// The bytes are readable at any time (the last byte may be partial), which
+/// lets the head snapshot an open chunk for a query without sealing it.
+public struct BitWriter: Sendable {
+    public private(set) var bytes: [UInt8]
+    /// Unused low bits in the last byte (0 when the last byte is full or there is none).
+    public private(set) var freeBits: Int = 0
+
+    public init(capacity: Int = 64) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// Resumes writing after a prefix of `bytes` whose last byte has `freeBits` unused bits.
+    public init(bytes: [UInt8], freeBits: Int) {
+        self.bytes = bytes
+        self.freeBits = freeBits
+    }
+
+    public var bitCount: Int { bytes.count * 8 - freeBits }
+
+    @inline(__always)
+    public mutating func writeBit(_ bit: Bool) {
+        writeBits(bit ? 1 : 0, count: 1)
+    }
+
+    /// Writes the low `count` bits of `value` (0...64), high bit first.
+
+    public mutating func writeBits(_ value: UInt64, count: Int) {
+        var n = count
+        while n > 0 {
+            if freeBits == 0 {
+                bytes.append(0)
+                freeBits = 8
+            }
+            let take = Swift.min(n, freeBits)
+            let shifted = (value >> UInt64(n - take)) & ((1 << UInt64(take)) - 1)
+            bytes[bytes.count - 1] |= UInt8(truncatingIfNeeded: shifted << UInt64(freeBits - take))
+            freeBits -= take
+            n -= take
+        }
+    }
+
+    /// Writes whole bytes (faster path for the chunk header).
+    public mutating func writeByte(_ b: UInt8) { writeBits(UInt64(b), count: 8) }
+}
+
+/// Reads a bit stream written by `BitWriter` from borrowed bytes, through a
+/// 64-bit refill register. Reading past the end yields an error flag rather
+/// than a trap, so corrupted chunks from disk are detected, not crashed on.
+
+struct BitReader {
+    let bytes: UnsafeRawBufferPointer
+    var pos: Int = 0  // next byte to load into the register
+    var buffer: UInt64 = 0  // valid bits are the top `valid` bits
+    var valid: Int = 0
+    var overrun = false
+
+    @usableFromInline
+    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    @inline(__always)
+    mutating func refill() {
+        if bytes.count - pos >= 8 && valid <= 0 {
+            buffer = bytes.loadUnaligned(fromByteOffset: pos, as: UInt64.self).bigEndian
+            valid = 64
+            pos += 8
+            return
+        }
+        while valid <= 56 && pos < bytes.count {
+            buffer |= UInt64(bytes[pos]) << UInt64(56 - valid)
+            valid += 8
+            pos += 1
+        }
+    }
+
+    @inline(__always)
+    mutating func readBit() -> Bool {
+        if valid == 0 {
+            refill()
+            if valid == 0 { overrun = true; return false }
+        }
+        let b = buffer >> 63
+        buffer <<= 1
+        valid -= 1
+        return b == 1
+    }
+
+    /// Reads `count` bits (1...64) as an unsigned integer.
+    @inline(__always)
+    mutating func readBits(_ count: Int) -> UInt64 {
+        if count <= valid {
+            let v = buffer >> UInt64(64 - count)
+            buffer = count == 64 ? 0 : buffer << UInt64(count)
+            valid -= count
+            return v
+        }
+        // Take what is there, refill, take the rest.
+        let have = valid
+        var v: UInt64 = have == 0 ? 0 : buffer >> UInt64(64 - have)
+        buffer = 0
+        valid = 0
+        refill()
+        let rest = count - have
+        guard valid >= rest else { overrun = true; return 0 }
+        v = (have == 0 ? 0 : v << UInt64(rest)) | (buffer >> UInt64(64 - rest))
+        buffer = rest == 64 ? 0 : buffer << UInt64(rest)
+        valid -= rest
+        return v
+    }
+
+    /// Reads an unsigned LEB128 varint stored as 8-bit groups in the stream.
+
+    mutating func readUvarint() -> UInt64 {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while shift < 70 {
+            let b = readBits(8)
+            if overrun { return 0 }
+            result |= (b & 0x7f) << shift
+            if b < 0x80 { return result }
+            shift += 7
+        }
+        overrun = true
+        return 0
+    }
+
+
+    mutating func readVarint() -> Int64 {
+        let u = readUvarint()
+        return Int64(bitPattern: (u >> 1) ^ (0 &- (u & 1)))
+    }
+}
+
+extension BitWriter {
+    public mutating func writeUvarint(_ v: UInt64) {
+        var v = v
+        while v >= 0x80 {
+            writeBits((v & 0x7f) | 0x80, count: 8)
+            v >>= 7
+        }
+        writeBits(v, count: 8)
+    }
+
+    public mutating func writeVarint(_ v: Int64) {
+        writeUvarint(UInt64(bitPattern: (v << 1) ^ (v >> 63)))
+    }
+}

@@ -1,0 +1,91 @@
+/// Streams samples into a Gorilla (XOR) chunk one at a time, as the head does
+/// for each series' open chunk. Layout: docs/format/chunks.md.
+///
+/// Timestamps must be strictly increasing (the head guarantees it); the
+/// arithmetic wraps, so any Int64 timestamps round-trip.
+public struct XORAppender: Sendable {
+    public private(set) var writer: BitWriter
+    public private(set) var count: Int = 0
+    public private(set) var lastT: Int64 = 0
+    private var lastDelta: Int64 = 0
+    private var lastBits: UInt64 = 0
+    private var leading: Int = 0xff  // 0xff: no window yet
+    private var trailing: Int = 0
+
+    public init() {
+        writer = BitWriter(capacity: 160)
+        writer.writeBits(0, count: 16)  // sample count, patched in `bytes`
+    }
+
+    /// The chunk bytes so far, with the sample count filled in.
+    public var bytes: [UInt8] {
+        var b = writer.bytes
+        b[0] = UInt8(truncatingIfNeeded: count >> 8)
+        b[1] = UInt8(truncatingIfNeeded: count)
+        return b
+    }
+
+    public var chunk: Chunk { Chunk(encoding: .xor, bytes: bytes) }
+    public var byteCount: Int { writer.bytes.count }
+
+    public mutating func append(_ t: Int64, _ v: Double) {
+        let bits = v.bitPattern
+        switch count {
+        case 0:
+            writer.writeVarint(t)
+            writer.writeBits(bits, count: 64)
+        case 1:
+            lastDelta = t &- lastT
+            writer.writeVarint(lastDelta)
+            writeValue(bits)
+        default:
+            let delta = t &- lastT
+            writer.writeTimestampDoD(delta &- lastDelta)
+            lastDelta = delta
+            writeValue(bits)
+        }
+        lastT = t
+        lastBits = bits
+        count += 1
+    }
+
+    private mutating func writeValue(_ bits: UInt64) {
+        let x = bits ^ lastBits
+        if x == 0 {
+            writer.writeBit(false)
+            return
+        }
+        let lead = Swift.min(x.leadingZeroBitCount, 31)
+        let trail = x.trailingZeroBitCount
+        if leading != 0xff && lead >= leading && trail >= trailing {
+            writer.writeBits(0b10, count: 2)
+            writer.writeBits(x >> UInt64(trailing), count: 64 - leading - trailing)
+        } else {
+            leading = lead
+            trailing = trail
+            let sig = 64 - lead - trail
+            writer.writeBits(0b11, count: 2)
+            writer.writeBits(UInt64(lead), count: 5)
+            writer.writeBits(UInt64(sig & 63), count: 6)  // 64 is stored as 0
+            writer.writeBits(x >> UInt64(trail), count: sig)
+        }
+    }
+}
+
+extension BitWriter {
+    /// Prometheus' timestamp delta-of-delta buckets: 0 | 10+14 | 110+17 | 1110+20 | 1111+64 bits.
+    mutating func writeTimestampDoD(_ dod: Int64) {
+        switch dod {
+        case 0:
+            writeBit(false)
+        case -8191...8192:
+            writeBits(0b10, count: 2); writeBits(UInt64(bitPattern: dod), count: 14)
+        case -65535...65536:
+            writeBits(0b110, count: 3); writeBits(UInt64(bitPattern: dod), count: 17)
+        case -524_287...524_288:
+            writeBits(0b1110, count: 4); writeBits(UInt64(bitPattern: dod), count: 20)
+        default:
+            writeBits(0b1111, count: 4); writeBits(UInt64(bitPattern: dod), count: 64)
+        }
+    }
+}

@@ -1,0 +1,50 @@
+/// Cutting the head into blocks.
+extension DB {
+    /// Writes every full block range the head holds beyond 1.5 block
+    /// durations (as Prometheus does, so that late samples of the range being
+    /// written are already out of bounds), then truncates the head and
+    /// checkpoints the WAL. Returns the metas of the new blocks.
+    @discardableResult
+    public func compactHead() throws -> [BlockMeta] {
+        try compactionLock.withLock {
+            var written: [BlockMeta] = []
+            while true {
+                let (minT, maxT) = head.lock.withLock { (head.minT, head.maxT) }
+                guard minT != .max, maxT &- minT > options.blockDuration / 2 * 3 else { break }
+                let start = Head.rangeStart(minT, options.blockDuration)
+                if let m = try persistHeadRange(start, start + options.blockDuration) { written.append(m) }
+            }
+            return written
+        }
+    }
+
+    /// Writes all of the head into blocks (one per block range), regardless of
+    /// how recent it is; the head is empty afterwards. For shutdown snapshots and tests.
+    @discardableResult
+    public func flushHead() throws -> [BlockMeta] {
+        try compactionLock.withLock {
+            var written: [BlockMeta] = []
+            while true {
+                let minT = head.lock.withLock { head.minT }
+                guard minT != .max else { break }
+                let start = Head.rangeStart(minT, options.blockDuration)
+                if let m = try persistHeadRange(start, start + options.blockDuration) { written.append(m) }
+            }
+            return written
+        }
+    }
+
+    /// Writes head samples in [start, end) as a block, truncates the head
+    /// before `end`, and checkpoints the WAL segments that are now covered.
+    private func persistHeadRange(_ start: Int64, _ end: Int64) throws -> BlockMeta? {
+        let series = head.select([], mint: start, maxt: end - 1).sorted { $0.labels < $1.labels }
+        let meta = try BlockWriter.write(into: directory, mint: start, maxt: end, series: series)
+        if let meta { addBlock(try Block(directory: directory + "/" + meta.ulid)) }
+        _ = head.truncate(before: end)
+        let last = try wal.cut()
+        try Checkpoint.create(walDirectory: wal.directory, through: last, mint: end) { ref in
+            head.lock.withLock { head.seriesLocked(ref) != nil }
+        }
+        return meta
+    }
+}

@@ -1,0 +1,178 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// Options of a database. Defaults match Prometheus where both have the notion.
+public struct DBOptions: Sendable {
+    /// Time span of a block cut from the head (Prometheus: 2 h).
+    public var blockDuration: Int64 = 2 * 3600 * 1000
+    public var walSegmentSize = WAL.defaultSegmentSize
+    public var walSyncPolicy: WALSyncPolicy = .interval(milliseconds: 1000)
+    /// How often the background job checks whether the head should be cut
+    /// into a block; nil disables the job (call `compactHead()` yourself).
+    public var compactionInterval: Double? = 60
+
+    public init() {}
+}
+
+/// A time-series database on one directory: the head (in memory, backed by
+/// the WAL) plus immutable blocks. Layout:
+///
+///     <dir>/lock          held (flock) while open
+///     <dir>/wal/          WAL segments and checkpoints
+///     <dir>/<ulid>/       blocks
+///
+/// Open with `DB.open`, write through `appender()`, read through
+/// `querier(mint:maxt:)`, and `close()` when done.
+public final class DB: @unchecked Sendable {
+    // @unchecked: `blocks` and `closed` are only touched with `lock` held; the
+    // head and WAL are thread-safe themselves.
+    public let directory: String
+    public let options: DBOptions
+    public let head: Head
+    let wal: WAL
+    private let lock = NSLock()
+    let compactionLock = NSLock()
+    private var blocks: [Block] = []
+    private var closed = false
+    private var lockFD: Int32 = -1
+    private var compactionThread: Thread?
+    /// What the WAL replay at open found.
+    public let replayReport: WALReplayReport
+
+    private init(directory: String, options: DBOptions, head: Head, wal: WAL, blocks: [Block],
+                 lockFD: Int32, report: WALReplayReport) {
+        self.directory = directory
+        self.options = options
+        self.head = head
+        self.wal = wal
+        self.blocks = blocks
+        self.lockFD = lockFD
+        self.replayReport = report
+    }
+
+    /// Opens (creating if needed) the database in `directory`: takes the lock,
+    /// loads blocks, removes leftovers of interrupted writes, replays the WAL.
+    public static func open(_ directory: String, options: DBOptions = DBOptions()) throws -> DB {
+        try FileIO.makeDirectory(directory)
+        let fd = try acquireLock(directory)
+        do {
+            var blocks: [Block] = []
+            for name in FileIO.list(directory) {
+                let path = directory + "/" + name
+                if name.hasSuffix(BlockWriter.tmpSuffix) || (name.hasSuffix(".tmp") && FileIO.isDirectory(path)) {
+                    try FileIO.removeAll(path)  // an interrupted block write: never renamed, never visible
+                    continue
+                }
+                if ULID.isValid(name) && FileIO.isDirectory(path) {
+                    blocks.append(try Block(directory: path))
+                }
+            }
+            blocks.sort { $0.minTime < $1.minTime }
+
+            let walDir = directory + "/wal"
+            try FileIO.makeDirectory(walDir)
+            let head = Head(blockDuration: options.blockDuration, wal: nil)
+            head.minValidTime = blocks.map(\.maxTime).max() ?? .min
+            var stats = Head.ReplayStats()
+            let report = try WALReader.replay(directory: walDir) { head.replay($0, stats: &stats) }
+            let wal = try WAL(directory: walDir, segmentSize: options.walSegmentSize, syncPolicy: options.walSyncPolicy)
+            let liveHead = Head(adopting: head, wal: wal)
+            let db = DB(directory: directory, options: options, head: liveHead, wal: wal, blocks: blocks,
+                        lockFD: fd, report: report)
+            if let interval = options.compactionInterval { db.startCompactionThread(every: interval) }
+            return db
+        } catch {
+            Glibc.close(fd)
+            throw error
+        }
+    }
+
+    private static func acquireLock(_ directory: String) throws -> Int32 {
+        let path = directory + "/lock"
+        let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FileIO.fail("open lock file", path) }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let holder = (try? FileIO.readAll(path)).map { String(decoding: $0, as: UTF8.self) } ?? "?"
+            Glibc.close(fd)
+            throw TSDBError(.locked, "data directory \(directory) is in use by another process (pid \(holder.trimmingCharacters(in: .whitespacesAndNewlines)))",
+                            file: path)
+        }
+        let pid = Array("\(getpid())\n".utf8)
+        _ = ftruncate(fd, 0)
+        _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        return fd
+    }
+
+    /// A new batch appender. Appenders are cheap; use one per writer.
+    public func appender() -> Appender { Appender(head: head) }
+
+    /// A consistent read view of [mint, maxt] (inclusive).
+    public func querier(mint: Int64, maxt: Int64) -> Querier {
+        let bs = lock.withLock { blocks }
+        return Querier(mint: mint, maxt: maxt, blocks: bs, head: head)
+    }
+
+    /// The persisted blocks, oldest first.
+    public var blockList: [Block] { lock.withLock { blocks } }
+
+    func addBlock(_ b: Block) {
+        lock.withLock {
+            blocks.append(b)
+            blocks.sort { $0.minTime < $1.minTime }
+        }
+    }
+
+    /// Closes the WAL (fsynced) and releases the directory lock. The head is
+    /// not written out: its data is in the WAL and is replayed on next open.
+    public func close() throws {
+        let already = lock.withLock { () -> Bool in
+            defer { closed = true }
+            return closed
+        }
+        if already { return }
+        compactionLock.withLock {}  // wait for a running compaction
+        try wal.close()
+        if lockFD >= 0 {
+            flock(lockFD, LOCK_UN)
+            Glibc.close(lockFD)
+            lockFD = -1
+        }
+    }
+
+    deinit { try? close() }
+
+    var isClosed: Bool { lock.withLock { closed } }
+
+    private func startCompactionThread(every seconds: Double) {
+        let t = Thread { [weak self] in
+            while true {
+                Thread.sleep(forTimeInterval: seconds)
+                guard let self, !self.isClosed else { return }
+                do { try self.compactHead() } catch {
+                    FileHandle.standardError.write(Data("tsdb: head compaction failed: \(error)\n".utf8))
+                }
+            }
+        }
+        t.name = "tsdb-compaction"
+        t.start()
+        compactionThread = t
+    }
+}
+
+extension Head {
+    /// Takes over the series of a head built by WAL replay, attaching the live WAL.
+    convenience init(adopting other: Head, wal: WAL) {
+        self.init(blockDuration: other.blockDuration, wal: wal)
+        series = other.series
+        byLabels = other.byLabels
+        postings = other.postings
+        liveSeries = other.liveSeries
+        minT = other.minT
+        maxT = other.maxT
+        minValidTime = other.minValidTime
+        samplesAppended = other.samplesAppended
+        for case let s? in series { _ = symbols.intern(s.labels) }
+    }
+}

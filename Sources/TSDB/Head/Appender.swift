@@ -1,0 +1,152 @@
+/// A batch of samples for the head, committed or rolled back as a whole.
+///
+/// Batch semantics:
+/// - `append` validates each sample at once against what is committed and
+///   what this batch already holds. An invalid sample (out of order,
+///   duplicate timestamp with another value, older than the head accepts)
+///   throws a `TSDBError` naming the series and timestamp and is *not* added;
+///   the batch stays usable and its other samples are unaffected. A sample
+///   equal in timestamp and value bits to the newest one is a silent no-op.
+/// - `commit` writes the batch to the WAL (one write) and then makes it
+///   visible to queries atomically. A concurrent commit to the same series
+///   may still make a sample stale between `append` and `commit`; such
+///   samples are dropped and listed in the returned `CommitResult`, never
+///   silently.
+/// - `rollback` discards the batch. Series created by it stay (empty) until
+///   the next head truncation.
+///
+/// An appender is not thread-safe; use one per goroutine-like task.
+public final class Appender {
+    let head: Head
+    private var refs: [SeriesRef] = []
+    private var ts: [Int64] = []
+    private var vs: [Double] = []
+    /// Newest (t, bits) per series in this batch.
+    private var newest: [SeriesRef: (Int64, UInt64)] = [:]
+
+    init(head: Head) { self.head = head }
+
+    /// Number of samples in the batch.
+    public var count: Int { refs.count }
+
+    /// Adds a sample to the series with these labels (created if new) and
+    /// returns the series reference for faster appends by reference.
+    @discardableResult
+    public func append(_ labels: Labels, _ t: Int64, _ v: Double) throws -> SeriesRef {
+        guard !labels.isEmpty else { throw TSDBError(.invalidLabels, "series has no labels") }
+        let s = head.lock.withLock { head.getOrCreateLocked(labels) }
+        try add(s.ref, t, v)
+        return s.ref
+    }
+
+    /// Adds a sample to an existing series by reference.
+    public func append(ref: SeriesRef, _ t: Int64, _ v: Double) throws {
+        try add(ref, t, v)
+    }
+
+    private enum Check {
+        case accept, noop
+        case reject(TSDBError)
+    }
+
+    private func add(_ ref: SeriesRef, _ t: Int64, _ v: Double) throws {
+        if let (lt, lb) = newest[ref] {
+            if t > lt {
+                record(ref, t, v)
+                return
+            }
+            if t == lt && lb == v.bitPattern { return }
+        }
+        let check: Check = head.lock.withLock {
+            guard let s = head.seriesLocked(ref) else {
+                return .reject(TSDBError(.unknownSeriesRef, "unknown series reference \(ref)"))
+            }
+            if let (lt, _) = newest[ref] {
+                return .reject(t == lt
+                    ? TSDBError(.duplicateSample, "duplicate sample for timestamp \(t) of series \(s.labels) in the same batch")
+                    : TSDBError(.outOfOrderSample, "out of order sample for series \(s.labels) at timestamp \(t): "
+                        + "this batch already has \(lt)"))
+            }
+            if t <= s.maxT {
+                return t == s.maxT && v.bitPattern == s.lastBits ? .noop : .reject(Head.orderError(s, t, v))
+            }
+            let minValid = head.appendableMinValidTimeLocked
+            if t < minValid {
+                return .reject(TSDBError(.outOfBounds, "sample for series \(s.labels) at timestamp \(t) is out of bounds: "
+                    + "the head accepts timestamps from \(minValid) on"))
+            }
+            return .accept
+        }
+        switch check {
+        case .accept: record(ref, t, v)
+        case .noop: return
+        case .reject(let e): throw e
+        }
+    }
+
+    private func record(_ ref: SeriesRef, _ t: Int64, _ v: Double) {
+        refs.append(ref)
+        ts.append(t)
+        vs.append(v)
+        newest[ref] = (t, v.bitPattern)
+    }
+
+    /// Writes the batch to the WAL and applies it to the head. Returns when
+    /// the batch is acknowledged (durable per the WAL's sync policy).
+    @discardableResult
+    public func commit() throws -> CommitResult {
+        defer { clear() }
+        if refs.isEmpty { return CommitResult(appended: 0, dropped: []) }
+        var dropped: [TSDBError] = []
+        var appended = 0
+        let seq: UInt64? = try head.commitLock.withLock {
+            var seq: UInt64?
+            if let wal = head.wal {
+                var newSeries: [WALRecord.SeriesRecord] = []
+                head.lock.withLock {
+                    for ref in newest.keys {
+                        if let s = head.seriesLocked(ref), !s.walLogged {
+                            newSeries.append(.init(ref: ref, labels: s.labels))
+                        }
+                    }
+                }
+                var samples: [WALRecord.SampleRecord] = []
+                samples.reserveCapacity(refs.count)
+                for i in 0..<refs.count { samples.append(.init(ref: refs[i], t: ts[i], v: vs[i])) }
+                newSeries.sort { $0.ref < $1.ref }
+                seq = try wal.log(newSeries.isEmpty ? [.samples(samples)] : [.series(newSeries), .samples(samples)])
+                head.lock.withLock { for r in newSeries { head.seriesLocked(r.ref)?.walLogged = true } }
+            }
+            head.lock.withLock {
+                for i in 0..<refs.count {
+                    guard let s = head.seriesLocked(refs[i]) else {
+                        dropped.append(TSDBError(.unknownSeriesRef, "series \(refs[i]) was removed before commit"))
+                        continue
+                    }
+                    if let e = head.appendLocked(s, ts[i], vs[i]) { dropped.append(e) } else { appended += 1 }
+                }
+            }
+            return seq
+        }
+        if let seq { try head.wal?.waitDurable(seq) }
+        return CommitResult(appended: appended, dropped: dropped)
+    }
+
+    /// Discards the batch.
+    public func rollback() { clear() }
+
+    private func clear() {
+        refs.removeAll(keepingCapacity: true)
+        ts.removeAll(keepingCapacity: true)
+        vs.removeAll(keepingCapacity: true)
+        newest.removeAll(keepingCapacity: true)
+    }
+}
+
+/// What a commit stored.
+public struct CommitResult: Sendable {
+    /// Samples now stored.
+    public var appended: Int
+    /// Samples a concurrent commit made invalid after they were appended.
+    public var dropped: [TSDBError]
+}

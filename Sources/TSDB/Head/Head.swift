@@ -1,0 +1,244 @@
+import Foundation
+
+/// The in-memory part of the database: the most recent samples of every
+/// active series, appended through `Appender`s, logged in the WAL, and
+/// periodically written out as a block (after which the head forgets them).
+///
+/// Concurrency: one lock guards all series state; commits additionally
+/// serialise on `commitLock` so WAL order equals apply order.
+public final class Head: @unchecked Sendable {
+    // @unchecked: all mutable state below is accessed only with `lock` held
+    // (and `walLogged` flags only with `commitLock` held).
+    let lock = NSLock()
+    let commitLock = NSLock()
+    let blockDuration: Int64
+    let symbols = SymbolTable()
+    let wal: WAL?
+
+    var series: [MemSeries?] = [nil]  // index = ref; 0 is never a ref
+    var byLabels: [Labels: SeriesRef] = [:]
+    var postings = MemPostings()
+    var liveSeries = 0
+    /// Committed time range (`.max`/`.min` while empty).
+    var minT: Int64 = .max
+    var maxT: Int64 = .min
+    /// Samples older than this are rejected: their range is already in a block.
+    var minValidTime: Int64 = .min
+    var truncationEpoch = 0
+    var samplesAppended: UInt64 = 0
+
+    init(blockDuration: Int64, wal: WAL?) {
+        self.blockDuration = blockDuration
+        self.wal = wal
+    }
+
+    /// Start of the block-aligned range containing `t` (floor division).
+    static func rangeStart(_ t: Int64, _ duration: Int64) -> Int64 {
+        let q = t / duration
+        return (t % duration < 0 ? q - 1 : q) * duration
+    }
+
+    // MARK: series
+
+    /// Looks a series up by labels, creating it if needed (lock held).
+    func getOrCreateLocked(_ labels: Labels) -> MemSeries {
+        if let ref = byLabels[labels], let s = series[Int(ref)] { return s }
+        return createLocked(ref: SeriesRef(series.count), labels: symbols.intern(labels))
+    }
+
+    @discardableResult
+    func createLocked(ref: SeriesRef, labels: Labels) -> MemSeries {
+        let s = MemSeries(ref: ref, labels: labels, epoch: truncationEpoch)
+        let i = Int(ref)
+        if i >= series.count { series.append(contentsOf: repeatElement(nil, count: i - series.count + 1)) }
+        series[i] = s
+        byLabels[labels] = ref
+        postings.add(ref, labels)
+        liveSeries += 1
+        return s
+    }
+
+    func seriesLocked(_ ref: SeriesRef) -> MemSeries? {
+        ref < series.count ? series[Int(ref)] : nil
+    }
+
+    /// Lowest timestamp an appender may write now.
+    var appendableMinValidTimeLocked: Int64 {
+        maxT == .min ? minValidTime : max(minValidTime, maxT &- blockDuration / 2)
+    }
+
+    /// Appends a committed sample; returns an error instead if it is not newer.
+    func appendLocked(_ s: MemSeries, _ t: Int64, _ v: Double) -> TSDBError? {
+        if t <= s.maxT {
+            if t == s.maxT && v.bitPattern == s.lastBits { return nil }
+            return Head.orderError(s, t, v)
+        }
+        s.append(t, v, blockDuration: blockDuration)
+        if t < minT { minT = t }
+        if t > maxT { maxT = t }
+        samplesAppended &+= 1
+        return nil
+    }
+
+    @inline(never)
+    static func orderError(_ s: MemSeries, _ t: Int64, _ v: Double) -> TSDBError {
+        if t == s.maxT {
+            return TSDBError(.duplicateSample, "duplicate sample for timestamp \(t) of series \(s.labels): "
+                + "stored value \(Double(bitPattern: s.lastBits)), new value \(v)")
+        }
+        return TSDBError(.outOfOrderSample, "out of order sample for series \(s.labels) at timestamp \(t): "
+            + "newest stored sample is at \(s.maxT)")
+    }
+
+    // MARK: replay
+
+    /// Applies one WAL record during replay (no WAL writes).
+    func replay(_ record: WALRecord, stats: inout ReplayStats) {
+        lock.withLock {
+            switch record {
+            case .series(let list):
+                for r in list {
+                    if let existing = seriesLocked(r.ref) {
+                        if existing.labels != r.labels { stats.conflictingSeries += 1 }
+                        continue
+                    }
+                    if let other = byLabels[r.labels] {
+                        // Same labels under two refs (a series recreated after truncation):
+                        // route the new ref's samples to the existing series.
+                        stats.aliases[r.ref] = other
+                        continue
+                    }
+                    createLocked(ref: r.ref, labels: symbols.intern(r.labels)).walLogged = true
+                }
+            case .samples(let list):
+                for r in list {
+                    let ref = stats.aliases[r.ref] ?? r.ref
+                    guard let s = seriesLocked(ref) else { stats.unknownRefs += 1; continue }
+                    if r.t < minValidTime { stats.outOfBounds += 1; continue }
+                    if appendLocked(s, r.t, r.v) != nil { stats.rejected += 1 } else { stats.samples += 1 }
+                }
+            case .tombstones:
+                stats.tombstones += 1
+            }
+        }
+    }
+
+    struct ReplayStats {
+        var samples = 0
+        var unknownRefs = 0
+        var outOfBounds = 0
+        var rejected = 0
+        var conflictingSeries = 0
+        var tombstones = 0
+        var aliases: [SeriesRef: SeriesRef] = [:]
+    }
+
+    // MARK: reading
+
+    /// Series matching `matchers` with their chunks overlapping [mint, maxt]:
+    /// a consistent snapshot (a commit is either wholly in it or not at all).
+    func select(_ matchers: [LabelMatcher], mint: Int64, maxt: Int64) -> [SeriesChunks] {
+        lock.withLock {
+            let refs = postings.postings(for: matchers)
+            var out: [SeriesChunks] = []
+            out.reserveCapacity(refs.count)
+            for ref in refs {
+                guard let s = seriesLocked(ref) else { continue }
+                let chunks = s.chunkMetas(mint: mint, maxt: maxt)
+                if !chunks.isEmpty { out.append(SeriesChunks(labels: s.labels, chunks: chunks)) }
+            }
+            return out
+        }
+    }
+
+    func labelNames(_ matchers: [LabelMatcher]) -> [String] {
+        lock.withLock {
+            if matchers.isEmpty { return postings.labelNames() }
+            var names = Set<String>()
+            for ref in postings.postings(for: matchers) {
+                if let s = seriesLocked(ref) { for l in s.labels.pairs { names.insert(l.name) } }
+            }
+            return Array(names)
+        }
+    }
+
+    func labelValues(_ name: String, _ matchers: [LabelMatcher]) -> [String] {
+        lock.withLock {
+            if matchers.isEmpty { return postings.labelValues(name) }
+            var values = Set<String>()
+            for ref in postings.postings(for: matchers) {
+                if let v = seriesLocked(ref)?.labels[name], !v.isEmpty { values.insert(v) }
+            }
+            return Array(values)
+        }
+    }
+
+    // MARK: truncation
+
+    /// Forgets everything before `mint` (now in a block): drops chunks, then
+    /// series left empty. Returns the refs still alive (for the WAL checkpoint).
+    func truncate(before mint: Int64) -> Set<SeriesRef> {
+        lock.withLock {
+            minValidTime = max(minValidTime, mint)
+            var dead = Set<SeriesRef>()
+            var deadLabels: [Labels] = []
+            var alive = Set<SeriesRef>()
+            var newMin: Int64 = .max
+            for case let s? in series {
+                _ = s.truncate(before: mint)
+                if s.isEmpty && (s.maxT != .min || s.createdEpoch < truncationEpoch) {
+                    dead.insert(s.ref)
+                    deadLabels.append(s.labels)
+                    series[Int(s.ref)] = nil
+                    byLabels[s.labels] = nil
+                } else {
+                    alive.insert(s.ref)
+                    if let m = s.minT { newMin = min(newMin, m) }
+                }
+            }
+            postings.remove(dead, labels: deadLabels)
+            liveSeries -= dead.count
+            minT = newMin
+            if alive.isEmpty { maxT = max(maxT, .min) }
+            truncationEpoch += 1
+            var keep = Set<String>()
+            for case let s? in series { for l in s.labels.pairs { keep.insert(l.name); keep.insert(l.value) } }
+            symbols.retain(only: keep)
+            return alive
+        }
+    }
+
+    // MARK: stats
+
+    public struct Stats: Sendable {
+        public var numSeries: Int
+        public var numChunks: Int
+        public var minTime: Int64?
+        public var maxTime: Int64?
+        public var samplesAppended: UInt64
+    }
+
+    public var stats: Stats {
+        lock.withLock {
+            var chunks = 0
+            for case let s? in series { chunks += s.chunkCount }
+            return Stats(numSeries: liveSeries, numChunks: chunks,
+                         minTime: minT == .max ? nil : minT, maxTime: maxT == .min ? nil : maxT,
+                         samplesAppended: samplesAppended)
+        }
+    }
+}
+
+/// A series and the chunks a query needs from one source (head or block).
+public struct SeriesChunks: Sendable {
+    public let labels: Labels
+    public var chunks: [ChunkMeta]
+    /// Deleted ranges (tombstones) to skip when reading.
+    public var deleted: [ClosedRange<Int64>]
+
+    public init(labels: Labels, chunks: [ChunkMeta], deleted: [ClosedRange<Int64>] = []) {
+        self.labels = labels
+        self.chunks = chunks
+        self.deleted = deleted
+    }
+}

@@ -1,0 +1,87 @@
+/// A sealed chunk of a head series.
+struct HeadChunk {
+    let mint: Int64
+    let maxt: Int64
+    let encoding: ChunkEncoding
+    let storage: ChunkBytes
+
+    var meta: ChunkMeta { ChunkMeta(mint: mint, maxt: maxt, encoding: encoding, storage: storage) }
+}
+
+/// One series in the head: identity, sealed chunks and the open chunk being
+/// appended to. Mutated only with the head's lock held.
+final class MemSeries {
+    /// Samples per chunk before it is sealed (as Prometheus: ~120, good compression and seek cost).
+    static let samplesPerChunk = 120
+
+    let ref: SeriesRef
+    let labels: Labels
+    var sealed: [HeadChunk] = []
+    var open: XORAppender?
+    var openMint: Int64 = 0
+    /// The open chunk is cut when a sample reaches this time (the next block boundary).
+    var openEnd: Int64 = 0
+    /// Newest timestamp (committed); `.min` while the series has no sample.
+    var maxT: Int64 = .min
+    var lastBits: UInt64 = 0
+    /// Whether a series record for it is in the WAL (guarded by the commit lock).
+    var walLogged = false
+    /// Truncation epoch in which it was created: empty series survive one truncation.
+    let createdEpoch: Int
+
+    init(ref: SeriesRef, labels: Labels, epoch: Int) {
+        self.ref = ref
+        self.labels = labels
+        self.createdEpoch = epoch
+    }
+
+    var minT: Int64? { sealed.first?.mint ?? (open != nil ? openMint : nil) }
+
+    /// Appends a sample known to be newer than `maxT`.
+    func append(_ t: Int64, _ v: Double, blockDuration: Int64) {
+        if open != nil && (open!.count >= MemSeries.samplesPerChunk || t >= openEnd) {
+            seal()
+        }
+        if open == nil {
+            open = XORAppender()
+            openMint = t
+            openEnd = Head.rangeStart(t, blockDuration) &+ blockDuration
+        }
+        open!.append(t, v)
+        maxT = t
+        lastBits = v.bitPattern
+    }
+
+    /// Moves the open chunk to the sealed list, re-encoded if a variant is smaller.
+    func seal() {
+        guard let app = open, app.count > 0 else { open = nil; return }
+        let chunk = ChunkEncoder.optimize(app.chunk)
+        sealed.append(HeadChunk(mint: openMint, maxt: app.lastT, encoding: chunk.encoding, storage: ChunkBytes(chunk.bytes)))
+        open = nil
+    }
+
+    /// Chunks overlapping [mint, maxt], the open one copied so the reader owns a stable snapshot.
+    func chunkMetas(mint: Int64, maxt: Int64) -> [ChunkMeta] {
+        var out: [ChunkMeta] = []
+        for c in sealed where c.maxt >= mint && c.mint <= maxt { out.append(c.meta) }
+        if let app = open, app.count > 0, app.lastT >= mint, openMint <= maxt {
+            out.append(ChunkMeta(mint: openMint, maxt: app.lastT, encoding: .xor, storage: ChunkBytes(app.bytes)))
+        }
+        return out
+    }
+
+    /// Drops chunks entirely before `mint`; returns the number of chunks dropped.
+    func truncate(before mint: Int64) -> Int {
+        let before = sealed.count
+        sealed.removeAll { $0.maxt < mint }
+        var dropped = before - sealed.count
+        if let app = open, app.lastT < mint {
+            open = nil
+            dropped += 1
+        }
+        return dropped
+    }
+
+    var isEmpty: Bool { sealed.isEmpty && open == nil }
+    var chunkCount: Int { sealed.count + (open == nil ? 0 : 1) }
+}

@@ -1,0 +1,15 @@
+/// One name/value pair of a series' identity.
+public struct Label: Hashable, Sendable, Comparable {
+    public var name: String
+    public var value: String
+
+    public init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
+    }
+
+    public static func < (a: Label, b: Label) -> Bool {
+        a.name != b.name ? a.name.utf8.lexicographicallyPrecedes(b.name.utf8)
+            : a.value.utf8.lexicographicallyPrecedes(b.value.utf8)
+    }
+}

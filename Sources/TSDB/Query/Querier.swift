@@ -1,0 +1,74 @@
+/// A read view over [mint, maxt] (inclusive, milliseconds) of the blocks and
+/// the head as they were when it was created. Selecting returns series
+/// sorted by labels, each merging its chunks from every source.
+public final class Querier: Sendable {
+    public let mint: Int64
+    public let maxt: Int64
+    let blocks: [Block]
+    let head: Head?
+
+    init(mint: Int64, maxt: Int64, blocks: [Block], head: Head?) {
+        self.mint = mint
+        self.maxt = maxt
+        self.blocks = blocks.filter { $0.minTime <= maxt && $0.maxTime > mint }
+        self.head = head
+    }
+
+    /// Series matching all `matchers` (at least one sample in range not guaranteed
+    /// when tombstones hide it), sorted by labels.
+    public func select(_ matchers: [LabelMatcher]) throws -> [Series] {
+        var byLabels: [Labels: SeriesChunks] = [:]
+        var sources: [[SeriesChunks]] = []
+        for b in blocks { sources.append(try b.select(matchers, mint: mint, maxt: maxt)) }
+        if let head { sources.append(head.select(matchers, mint: mint, maxt: maxt)) }
+        if sources.count == 1 {
+            return sources[0].sorted { $0.labels < $1.labels }.map {
+                Series(labels: $0.labels, chunks: $0.chunks, deleted: $0.deleted, mint: mint, maxt: maxt)
+            }
+        }
+        for list in sources {
+            for var s in list {
+                // A block's tombstones apply to its own chunks only: resolve them
+                // before mixing chunks of several sources.
+                if !s.deleted.isEmpty { s = try s.applyingTombstones() }
+                if var existing = byLabels[s.labels] {
+                    existing.chunks += s.chunks
+                    byLabels[s.labels] = existing
+                } else {
+                    byLabels[s.labels] = s
+                }
+            }
+        }
+        return byLabels.values.sorted { $0.labels < $1.labels }.map {
+            Series(labels: $0.labels, chunks: $0.chunks, deleted: $0.deleted, mint: mint, maxt: maxt)
+        }
+    }
+
+    /// Label names of series matching `matchers` (all series if empty), sorted.
+    public func labelNames(_ matchers: [LabelMatcher] = []) throws -> [String] {
+        var names = Set<String>()
+        for b in blocks { names.formUnion(try b.labelNames(matchers)) }
+        if let head { names.formUnion(head.labelNames(matchers)) }
+        return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    /// Values of label `name` among series matching `matchers`, sorted.
+    public func labelValues(_ name: String, _ matchers: [LabelMatcher] = []) throws -> [String] {
+        var values = Set<String>()
+        for b in blocks { values.formUnion(try b.labelValues(name, matchers)) }
+        if let head { values.formUnion(head.labelValues(name, matchers)) }
+        return values.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+}
+
+extension SeriesChunks {
+    /// The same series with deleted ranges removed from its chunks (re-encoded).
+    func applyingTombstones() throws -> SeriesChunks {
+        let prepared = try BlockWriter.clip(self, mint: .min, maxt: .max)
+        let metas = prepared.map { p -> ChunkMeta in
+            let storage = ChunkBytes(Array(p.bytes))
+            return ChunkMeta(mint: p.mint, maxt: p.maxt, encoding: p.encoding, storage: storage)
+        }
+        return SeriesChunks(labels: labels, chunks: metas)
+    }
+}

@@ -1,0 +1,129 @@
+/// Iterates the samples of one series over its chunks (from any mix of head
+/// and blocks) in timestamp order, restricted to [mint, maxt], skipping
+/// deleted ranges. Non-overlapping chunks are decoded lazily one after the
+/// other without allocation; overlapping ones (late blocks, head/block
+/// overlap during compaction) are merged, and on equal timestamps the chunk
+/// listed first wins, so nothing is returned twice.
+public struct SeriesIterator {
+    private let chunks: [ChunkMeta]
+    private let mint: Int64
+    private let maxt: Int64
+    private let deleted: [ClosedRange<Int64>]
+    private var chunkIndex = -1
+    private var current: ChunkIterator?
+    private var merged: [Sample]?
+    private var mergedIndex = -1
+    public private(set) var t: Int64 = .min
+    public private(set) var v: Double = 0
+    public private(set) var error: TSDBError?
+
+    public init(chunks: [ChunkMeta], mint: Int64 = .min, maxt: Int64 = .max, deleted: [ClosedRange<Int64>] = []) {
+        let sorted = chunks.enumerated().sorted { ($0.element.mint, $0.offset) < ($1.element.mint, $1.offset) }
+        var overlap = false
+        for i in sorted.indices.dropFirst() where sorted[i].element.mint <= sorted[i - 1].element.maxt { overlap = true }
+        self.chunks = sorted.map(\.element)
+        self.mint = mint
+        self.maxt = maxt
+        self.deleted = deleted
+        if overlap { merged = SeriesIterator.merge(chunks, mint: mint, maxt: maxt, error: &error) }
+    }
+
+    /// Decodes all chunks and merges them; chunks earlier in `chunks` win ties.
+    static func merge(_ chunks: [ChunkMeta], mint: Int64, maxt: Int64, error: inout TSDBError?) -> [Sample] {
+        var all: [(Sample, Int)] = []
+        for (p, c) in chunks.enumerated() where c.maxt >= mint && c.mint <= maxt {
+            var it = c.iterator()
+            while it.next() {
+                if it.t >= mint && it.t <= maxt { all.append((Sample(it.t, it.v), p)) }
+            }
+            if let e = it.error { error = e }
+        }
+        all.sort { ($0.0.t, $0.1) < ($1.0.t, $1.1) }
+        var out: [Sample] = []
+        out.reserveCapacity(all.count)
+        for (s, _) in all where out.last?.t != s.t { out.append(s) }
+        return out
+    }
+
+    private func isDeleted(_ t: Int64) -> Bool {
+        for r in deleted where r.contains(t) { return true }
+        return false
+    }
+
+    /// Advances to the next sample; false at the end (check `error` then).
+    public mutating func next() -> Bool {
+        while true {
+            guard advanceRaw() else { return false }
+            if deleted.isEmpty || !isDeleted(t) { return true }
+        }
+    }
+
+    private mutating func advanceRaw() -> Bool {
+        if let m = merged {
+            mergedIndex += 1
+            guard mergedIndex < m.count else { return false }
+            t = m[mergedIndex].t
+            v = m[mergedIndex].v
+            return true
+        }
+        while true {
+            if current != nil {
+                while current!.next() {
+                    let ct = current!.t
+                    if ct < mint { continue }
+                    if ct > maxt { current = nil; chunkIndex = chunks.count; return false }
+                    t = ct
+                    v = current!.v
+                    return true
+                }
+                if let e = current!.error { error = e; current = nil; chunkIndex = chunks.count; return false }
+                current = nil
+            }
+            chunkIndex += 1
+            while chunkIndex < chunks.count && chunks[chunkIndex].maxt < mint { chunkIndex += 1 }
+            guard chunkIndex < chunks.count, chunks[chunkIndex].mint <= maxt else { return false }
+            current = chunks[chunkIndex].iterator()
+        }
+    }
+
+    /// Advances to the first sample at or after `target`; stays if already there.
+    public mutating func seek(to target: Int64) -> Bool {
+        if t != .min && t >= target && (chunkIndex >= 0 || mergedIndex >= 0) { return true }
+        if merged == nil {
+            // Skip whole chunks that end before the target.
+            while chunkIndex + 1 < chunks.count && chunks[chunkIndex + 1].maxt < target && current == nil {
+                chunkIndex += 1
+            }
+            if current != nil && chunkIndex < chunks.count && chunks[chunkIndex].maxt < target {
+                current = nil
+                while chunkIndex + 1 < chunks.count && chunks[chunkIndex + 1].maxt < target { chunkIndex += 1 }
+            }
+        }
+        while next() {
+            if t >= target { return true }
+        }
+        return false
+    }
+}
+
+/// One series of a query result: its labels and the chunks to read.
+public struct Series: Sendable {
+    public let labels: Labels
+    public let chunks: [ChunkMeta]
+    public let deleted: [ClosedRange<Int64>]
+    let mint: Int64
+    let maxt: Int64
+
+    public func iterator() -> SeriesIterator {
+        SeriesIterator(chunks: chunks, mint: mint, maxt: maxt, deleted: deleted)
+    }
+
+    /// All samples in the query range (convenience for tests and small reads).
+    public func samples() throws -> [Sample] {
+        var it = iterator()
+        var out: [Sample] = []
+        while it.next() { out.append(Sample(it.t, it.v)) }
+        if let e = it.error { throw e }
+        return out
+    }
+}

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import TSDB
+
+/// `tsql`: the command-line face of the database. Until the shell and server
+/// land (issues 4 and 6) it opens a data directory and reports what it holds.
+@main
+struct TSQL: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tsql",
+        abstract: "Prometheus-compatible time-series database and shell.",
+        subcommands: [Info.self, DebugAppend.self],
+        defaultSubcommand: Info.self)
+}
+
+struct Info: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info", abstract: "Open a data directory (replaying its WAL) and print what it holds.")
+
+    @Option(name: [.customLong("data"), .customLong("storage.tsdb.path")], help: "Data directory.")
+    var data = "./data"
+
+    func run() throws {
+        let start = Date()
+        let db = try DB.open(data, options: { var o = DBOptions(); o.compactionInterval = nil; return o }())
+        defer { try? db.close() }
+        let took = Date().timeIntervalSince(start)
+        let s = db.stats
+        print("data directory: \(data)")
+        print("opened in \(String(format: "%.3f", took)) s; \(db.replayReport)")
+        print("head: \(s.head.numSeries) series, \(s.head.numChunks) chunks, \(s.head.samplesAppended) samples replayed"
+            + (s.head.minTime.map { ", range \(Self.time($0)) – \(Self.time(s.head.maxTime!))" } ?? ""))
+        print("blocks: \(s.blocks.count), \(s.blockSamples) samples, \(s.blockBytes) bytes"
+            + (s.blockSamples > 0 ? String(format: " (%.3f bytes/sample)", Double(s.blockBytes) / Double(s.blockSamples)) : ""))
+        for b in s.blocks {
+            print("  \(b.ulid)  \(Self.time(b.minTime)) – \(Self.time(b.maxTime))  series \(b.stats.numSeries)  samples \(b.stats.numSamples)  level \(b.compaction.level)")
+        }
+        print("WAL: \(s.walBytes) bytes")
+    }
+
+    static func time(_ ms: Int64) -> String {
+        ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
+    }
+}
+
+/// Test helper used by the crash test: appends batches forever, printing the
+/// last timestamp of each acknowledged batch to stdout (one line per commit).
+struct DebugAppend: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "debug-append", abstract: "Append synthetic batches and log each acknowledged one (for crash tests).",
+        shouldDisplay: false)
+
+    @Option var data: String
+    @Option var series = 50
+    @Option var batches = Int.max
+    @Option var blockDuration: Int64 = 2 * 3600 * 1000
+    @Option var step: Int64 = 1000
+
+    func run() throws {
+        var o = DBOptions()
+        o.blockDuration = blockDuration
+        o.compactionInterval = 0.05
+        let db = try DB.open(data, options: o)
+        // Resume after what is already stored, so restarts keep appending in order.
+        let q = db.querier(mint: .min, maxt: .max)
+        var t: Int64 = 0
+        for s in try q.select([.equal("__name__", "crash_test")]) {
+            if let last = try s.samples().last { t = max(t, last.t) }
+        }
+        let labels = (0..<series).map { Labels(["__name__": "crash_test", "series": String($0)]) }
+        for _ in 0..<batches {
+            t += step
+            let app = db.appender()
+            for (i, l) in labels.enumerated() {
+                try app.append(l, t, Self.value(series: i, t: t))
+            }
+            try app.commit()
+            FileHandle.standardOutput.write(Data("\(t)\n".utf8))
+        }
+        try db.close()
+    }
+
+    /// The value the crash test expects for series `i` at `t`: varied bit patterns.
+    static func value(series i: Int, t: Int64) -> Double {
+        switch i % 4 {
+        case 0: Double(t / 1000 * Int64(i + 1))
+        case 1: Double(t) / 7.0
+        case 2: t % 13 == 0 ? Double.nan : Double(i) * 0.1
+        default: Double(bitPattern: UInt64(bitPattern: t) &* 0x9E37_79B9_7F4A_7C15 | 1)
+        }
+    }
+}
