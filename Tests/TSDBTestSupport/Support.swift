@@ -1,1 +1,60 @@
+import Foundation
 import TSDB
+
+/// A fresh directory under the system temp dir, removed when released.
+public final class TempDir {
+    public let path: String
+
+    public init(_ name: String = "tsdb-test") {
+        path = NSTemporaryDirectory() + "/\(name)-\(UUID().uuidString)"
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    public func sub(_ name: String) -> String { path + "/" + name }
+}
+
+/// Deterministic, seedable random numbers (SplitMix64), so failing property
+/// tests can be replayed from the seed they print.
+public struct SeededRandom: RandomNumberGenerator {
+    public private(set) var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Float values that stress a codec: every class of IEEE 754 double.
+public enum AdversarialFloats {
+    public static let specials: [Double] = [
+        0.0, -0.0, 1.0, -1.0, .infinity, -.infinity, .nan, -Double.nan,
+        StaleNaN.value, Double(bitPattern: 0x7ff8_0000_0000_0001), Double(bitPattern: 0xfff0_0000_0000_0001),
+        Double(bitPattern: 0x7ff4_0000_0000_0000),  // signalling NaN
+        .leastNonzeroMagnitude, -.leastNonzeroMagnitude, .leastNormalMagnitude, .greatestFiniteMagnitude,
+        -.greatestFiniteMagnitude, Double(bitPattern: 0x000f_ffff_ffff_ffff),  // largest subnormal
+        0.1, 37.850000000000023, 1e-300, 9007199254740993, 9007199254740992, -9007199254740992,
+    ]
+
+    public static func random(_ rng: inout SeededRandom) -> Double {
+        switch rng.next() % 8 {
+        case 0: return specials[Int(rng.next() % UInt64(specials.count))]
+        case 1: return Double(bitPattern: rng.next())  // any bit pattern, NaN payloads included
+        case 2: return Double(Int64(bitPattern: rng.next()) >> Int64(rng.next() % 64))
+        case 3: return Double(rng.next() % 100_000) / 1000
+        case 4: return Double(bitPattern: rng.next() & 0x000f_ffff_ffff_ffff)  // subnormals
+        default: return Double(rng.next() % 1000)
+        }
+    }
+}
+
+extension Array where Element == Sample {
+    /// Bit patterns, for comparisons that must distinguish NaN payloads and -0.0.
+    public var bits: [[UInt64]] { map { [UInt64(bitPattern: $0.t), $0.v.bitPattern] } }
+}

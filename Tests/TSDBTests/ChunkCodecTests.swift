@@ -1,0 +1,121 @@
+import Testing
+import TSDB
+import TSDBTestSupport
+
+@Suite("Chunk codec")
+struct ChunkCodecTests {
+    static func timestamps(_ rng: inout SeededRandom, count: Int) -> [Int64] {
+        var t: Int64
+        switch rng.next() % 4 {
+        case 0: t = -Int64(rng.next() % 1_000_000_000_000)  // negative
+        case 1: t = Int64.min + Int64(rng.next() % 1000)  // extreme
+        default: t = Int64(rng.next() % 2_000_000_000_000)
+        }
+        var out: [Int64] = []
+        for _ in 0..<count {
+            out.append(t)
+            let gap: Int64 = switch rng.next() % 10 {
+            case 0: Int64(rng.next() % (1 << 40)) + 1  // huge gap
+            case 1: Int64(rng.next() % 5) + 1  // irregular, tiny
+            case 2: 15000 + Int64(rng.next() % 9) - 4  // jitter
+            default: 15000
+            }
+            if t > Int64.max - gap { break }
+            t += gap
+        }
+        return out
+    }
+
+    @Test("XOR round-trips every bit pattern and timestamp shape", arguments: 0..<300)
+    func xorRoundTrip(seed: Int) throws {
+        var rng = SeededRandom(seed: UInt64(seed))
+        let ts = Self.timestamps(&rng, count: Int(rng.next() % 240) + 1)
+        let samples = ts.map { Sample($0, AdversarialFloats.random(&rng)) }
+        var app = XORAppender()
+        for s in samples { app.append(s.t, s.v) }
+        let decoded = try app.chunk.samples()
+        #expect(decoded.bits == samples.bits, "seed \(seed)")
+        // The best-encoding path must be lossless too.
+        #expect(try ChunkEncoder.encode(samples).samples().bits == samples.bits, "seed \(seed)")
+    }
+
+    @Test("every special float survives, staleness marker stays distinct from NaN")
+    func specials() throws {
+        let samples = AdversarialFloats.specials.enumerated().map { Sample(Int64($0.offset) * 1000 - 5000, $0.element) }
+        let c = ChunkEncoder.encode(samples)
+        let back = try c.samples()
+        #expect(back.bits == samples.bits)
+        let staleIndex = AdversarialFloats.specials.firstIndex { $0.bitPattern == StaleNaN.bits }!
+        #expect(StaleNaN.isStale(back[staleIndex].v))
+        #expect(!StaleNaN.isStale(back[6].v))  // plain NaN
+        #expect(back[1].v.sign == .minus && back[1].v == 0)  // -0.0
+    }
+
+    @Test("integer, decimal and constant series use the scaled-int variant and shrink", arguments: [
+        (0, "counter"), (2, "2-decimal gauge"), (0, "constant"),
+    ])
+    func scaledIntVariant(exponent: Int, kind: String) throws {
+        var rng = SeededRandom(seed: 7)
+        var v = 1000.0
+        var samples: [Sample] = []
+        for i in 0..<120 {
+            switch kind {
+            case "counter": v += Double(rng.next() % 50)
+            case "constant": v = 1
+            default: v = Double(Int(rng.next() % 10_000)) / 100
+            }
+            samples.append(Sample(1_700_000_000_000 + Int64(i) * 15000 + (i % 17 == 0 ? 3 : 0), v))
+        }
+        var xor = XORAppender()
+        for s in samples { xor.append(s.t, s.v) }
+        let best = ChunkEncoder.encode(samples)
+        #expect(best.encoding == .scaledInt)
+        #expect(best.bytes.count < xor.bytes.count)
+        #expect(try best.samples().bits == samples.bits)
+    }
+
+    @Test("values that are not exact scaled integers stay XOR")
+    func variantRefusesInexact() {
+        let samples = (0..<50).map { Sample(Int64($0), 37.850000000000023 + Double($0) * 1e-9) }
+        #expect(ScaledIntEncoder.encode(samples) == nil || (try? ScaledIntEncoder.encode(samples)!.samples().bits) == samples.bits)
+        let negZero = [Sample(0, 1), Sample(1, -0.0)]
+        #expect(ScaledIntEncoder.encode(negZero) == nil)
+    }
+
+    @Test("seek finds the first sample at or after the target")
+    func seek() throws {
+        var app = XORAppender()
+        for i in 0..<100 { app.append(Int64(i * 10), Double(i)) }
+        let bytes = app.bytes
+        bytes.withUnsafeBytes { raw in
+            var it = ChunkIterator(encoding: .xor, bytes: raw)
+            let s55 = it.seek(to: 55); #expect(s55)
+            #expect(it.t == 60)
+            let stay = it.seek(to: 60); #expect(stay)  // stays
+            #expect(it.t == 60)
+            let s990 = it.seek(to: 990); #expect(s990)
+            #expect(it.t == 990)
+            let s991 = it.seek(to: 991); #expect(!s991)
+        }
+    }
+
+    @Test("truncated and garbage chunks report corruption instead of crashing", arguments: 0..<200)
+    func corruptChunks(seed: Int) {
+        var rng = SeededRandom(seed: UInt64(seed) + 1000)
+        let samples = (0..<120).map { Sample(Int64($0) * 15000, AdversarialFloats.random(&rng)) }
+        let chunk = ChunkEncoder.encode(samples)
+        var bytes = chunk.bytes
+        if seed % 2 == 0 {
+            bytes.removeLast(Int(rng.next() % UInt64(bytes.count - 2)) + 1)
+        } else {
+            for _ in 0..<4 { bytes[2 + Int(rng.next() % UInt64(bytes.count - 2))] ^= UInt8(truncatingIfNeeded: rng.next() | 1) }
+        }
+        bytes.withUnsafeBytes { raw in
+            var it = ChunkIterator(encoding: chunk.encoding, bytes: raw)
+            var n = 0
+            while it.next() { n += 1 }
+            #expect(n <= 120)
+            if seed % 2 == 0 { #expect(it.error != nil) }
+        }
+    }
+}

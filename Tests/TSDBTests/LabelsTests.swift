@@ -1,0 +1,49 @@
+import Testing
+@testable import TSDB
+
+@Suite("Labels")
+struct LabelsTests {
+    @Test func sortedUniqueNoEmptyValues() {
+        let l = Labels([Label("b", "2"), Label("a", "1"), Label("c", ""), Label("a", "3")])
+        #expect(l.pairs == [Label("a", "3"), Label("b", "2")])
+        #expect(l["c"] == "")
+        #expect(l["a"] == "3")
+    }
+
+    @Test func metricNameAndDescription() {
+        let l = Labels(["__name__": "up", "job": "api", "path": "a\"b"])
+        #expect(l.metricName == "up")
+        #expect(l.description == #"up{job="api", path="a\"b"}"#)
+    }
+
+    @Test func invalidUTF8IsRejectedWithTheLabelNamed() {
+        #expect(throws: TSDBError.self) {
+            try Labels(validating: [(Array("job".utf8), [0xff, 0xfe])])
+        }
+        do {
+            _ = try Labels(validating: [(Array("job".utf8), [0xc3])])
+        } catch let e as TSDBError {
+            #expect(e.code == .invalidLabels)
+            #expect(e.message.contains("job"))
+        } catch { Issue.record("unexpected \(error)") }
+        #expect(throws: TSDBError.self) { try Labels(validating: [([], Array("x".utf8))]) }
+    }
+
+    @Test func stableHashIsDeterministicAndDistinguishes() {
+        let a = Labels(["__name__": "up", "job": "a"])
+        #expect(a.stableHash == Labels(["job": "a", "__name__": "up"]).stableHash)
+        #expect(a.stableHash != Labels(["__name__": "up", "job": "b"]).stableHash)
+        // Pair boundaries matter: {ab="c"} vs {a="bc"}.
+        #expect(Labels(["ab": "c"]).stableHash != Labels(["a": "bc"]).stableHash)
+        // Fixed across processes and versions (pinned value).
+        #expect(Labels(["__name__": "up", "job": "a"]).stableHash == 5_606_134_937_520_834_475)
+    }
+
+    @Test func interningSharesStorage() {
+        let t = SymbolTable()
+        let s1 = t.intern(String(repeating: "x", count: 40))
+        let s2 = t.intern(String(repeating: "x", count: 40))
+        #expect(s1 == s2)
+        #expect(t.count == 1)
+    }
+}
