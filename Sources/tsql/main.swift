@@ -43,8 +43,9 @@ struct Info: ParsableCommand {
     }
 }
 
-/// Test helper used by the crash test: appends batches forever, printing the
-/// last timestamp of each acknowledged batch to stdout (one line per commit).
+/// Test helper used by the crash test: appends batches forever and, after
+/// each acknowledged commit, prints one line: the timestamp and the value
+/// bits (hex) of every series in series order.
 struct DebugAppend: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "debug-append", abstract: "Append synthetic batches and log each acknowledged one (for crash tests).",
@@ -71,16 +72,19 @@ struct DebugAppend: ParsableCommand {
         for _ in 0..<batches {
             t += step
             let app = db.appender()
+            var line = String(t)
             for (i, l) in labels.enumerated() {
-                try app.append(l, t, Self.value(series: i, t: t))
+                let v = Self.value(series: i, t: t)
+                try app.append(l, t, v)
+                line += " " + String(v.bitPattern, radix: 16)
             }
             try app.commit()
-            FileHandle.standardOutput.write(Data("\(t)\n".utf8))
+            FileHandle.standardOutput.write(Data((line + "\n").utf8))
         }
         try db.close()
     }
 
-    /// The value the crash test expects for series `i` at `t`: varied bit patterns.
+    /// Varied bit patterns: integers, fractions, NaNs, arbitrary bits.
     static func value(series i: Int, t: Int64) -> Double {
         switch i % 4 {
         case 0: Double(t / 1000 * Int64(i + 1))
