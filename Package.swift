@@ -33,7 +33,6 @@ let package = Package(
 
         .target(name: "TSDBTestSupport", dependencies: ["TSDB"], path: "Tests/TSDBTestSupport"),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB", "TSDBTestSupport"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest"]),
     ],
     swiftLanguageModes: [.v6]
 )
