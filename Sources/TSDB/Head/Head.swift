@@ -198,8 +198,7 @@ public final class Head: @unchecked Sendable {
             }
             postings.remove(dead, labels: deadLabels)
             liveSeries -= dead.count
-            minT = newMin
-            if alive.isEmpty { maxT = max(maxT, .min) }
+            minT = newMin  // maxT stays: it bounds what the appender accepts
             truncationEpoch += 1
             var keep = Set<String>()
             for case let s? in series { for l in s.labels.pairs { keep.insert(l.name); keep.insert(l.value) } }
