@@ -166,6 +166,7 @@ extension Head {
     convenience init(adopting other: Head, wal: WAL) {
         self.init(blockDuration: other.blockDuration, wal: wal)
         series = other.series
+        other.series = []  // ownership of the retained entries moves here
         byLabels = other.byLabels
         postings = other.postings
         liveSeries = other.liveSeries
@@ -173,6 +174,6 @@ extension Head {
         maxT = other.maxT
         minValidTime = other.minValidTime
         samplesAppended = other.samplesAppended
-        for case let s? in series { _ = symbols.intern(s.labels) }
+        for s in allSeriesLocked { _ = symbols.intern(s.labels) }
     }
 }

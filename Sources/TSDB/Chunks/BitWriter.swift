@@ -1,23 +1,33 @@
-/// An append-only bit stream, most significant bit first, over a byte array.
-/// The bytes are readable at any time (the last byte may be partial), which
-/// lets the head snapshot an open chunk for a query without sealing it.
+/// An append-only bit stream, most significant bit first. Bits collect in
+/// a 64-bit register that is flushed to the byte array 8 bytes at a time,
+/// so the array is touched once per 64 bits, not once per field.
+/// `bytes` materialises the stream at any time (the last byte zero-padded),
+/// which lets the head snapshot an open chunk without sealing it.
 public struct BitWriter: Sendable {
-    public private(set) var bytes: [UInt8]
-    /// Unused low bits in the last byte (0 when the last byte is full or there is none).
-    public private(set) var freeBits: Int = 0
+    /// Completed 64-bit words of the stream.
+    private var words: [UInt64]
+    /// Pending bits, left-aligned: the oldest pending bit is bit 63.
+    private var register: UInt64 = 0
+    private var pending = 0  // 0...63
 
+    /// `capacity` in bytes.
     public init(capacity: Int = 64) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
+        words = []
+        words.reserveCapacity((capacity + 7) / 8)
     }
 
-    /// Resumes writing after a prefix of `bytes` whose last byte has `freeBits` unused bits.
-    public init(bytes: [UInt8], freeBits: Int) {
-        self.bytes = bytes
-        self.freeBits = freeBits
-    }
+    public var bitCount: Int { words.count * 64 + pending }
+    public var byteCount: Int { words.count * 8 + (pending + 7) / 8 }
 
-    public var bitCount: Int { bytes.count * 8 - freeBits }
+    /// The stream so far, zero-padded to whole bytes.
+    public var bytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(byteCount)
+        for w in words { withUnsafeBytes(of: w.bigEndian) { out.append(contentsOf: $0) } }
+        let n = (pending + 7) / 8
+        for i in 0..<n { out.append(UInt8(truncatingIfNeeded: register >> UInt64(56 - 8 * i))) }
+        return out
+    }
 
     @inline(__always)
     public mutating func writeBit(_ bit: Bool) {
@@ -25,23 +35,23 @@ public struct BitWriter: Sendable {
     }
 
     /// Writes the low `count` bits of `value` (0...64), high bit first.
-
-    public mutating func writeBits(_ value: UInt64, count: Int) {
-        var n = count
-        while n > 0 {
-            if freeBits == 0 {
-                bytes.append(0)
-                freeBits = 8
-            }
-            let take = Swift.min(n, freeBits)
-            let shifted = (value >> UInt64(n - take)) & ((1 << UInt64(take)) - 1)
-            bytes[bytes.count - 1] |= UInt8(truncatingIfNeeded: shifted << UInt64(freeBits - take))
-            freeBits -= take
-            n -= take
+    @inline(__always)
+    public mutating func writeBits(_ value: UInt64, count n: Int) {
+        guard n > 0 else { return }
+        let v = n == 64 ? value : value & ((1 << UInt64(n)) &- 1)
+        let free = 64 - pending
+        if n < free {
+            register |= v << UInt64(free - n)
+            pending += n
+        } else {
+            let rest = n - free
+            register |= v >> UInt64(rest)
+            words.append(register)
+            pending = rest
+            register = rest == 0 ? 0 : v << UInt64(64 - rest)
         }
     }
 
-    /// Writes whole bytes (faster path for the chunk header).
     public mutating func writeByte(_ b: UInt8) { writeBits(UInt64(b), count: 8) }
 }
 

@@ -13,7 +13,7 @@ public struct XORAppender: Sendable {
     private var trailing: Int = 0
 
     public init() {
-        writer = BitWriter(capacity: 160)
+        writer = BitWriter(capacity: 32)
         writer.writeBits(0, count: 16)  // sample count, patched in `bytes`
     }
 
@@ -26,7 +26,7 @@ public struct XORAppender: Sendable {
     }
 
     public var chunk: Chunk { Chunk(encoding: .xor, bytes: bytes) }
-    public var byteCount: Int { writer.bytes.count }
+    public var byteCount: Int { writer.byteCount }
 
     public mutating func append(_ t: Int64, _ v: Double) {
         let bits = v.bitPattern

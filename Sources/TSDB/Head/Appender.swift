@@ -119,11 +119,14 @@ public final class Appender {
             }
             head.lock.withLock {
                 for i in 0..<refs.count {
-                    guard let s = head.seriesLocked(refs[i]) else {
+                    switch head.withSeriesLocked(refs[i], { head.appendLocked($0, ts[i], vs[i]) }) {
+                    case nil:
                         dropped.append(TSDBError(.unknownSeriesRef, "series \(refs[i]) was removed before commit"))
-                        continue
+                    case let e??:
+                        dropped.append(e)
+                    case .some(nil):
+                        appended += 1
                     }
-                    if let e = head.appendLocked(s, ts[i], vs[i]) { dropped.append(e) } else { appended += 1 }
                 }
             }
             return seq

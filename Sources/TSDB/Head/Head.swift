@@ -15,7 +15,10 @@ public final class Head: @unchecked Sendable {
     let symbols = SymbolTable()
     let wal: WAL?
 
-    var series: [MemSeries?] = [nil]  // index = ref; 0 is never a ref
+    /// Series by ref (index; 0 is never a ref). Each entry holds one retain,
+    /// taken at creation and released at removal, so that hot paths can use
+    /// the series without reference counting (`withSeriesLocked`).
+    var series: [Unmanaged<MemSeries>?] = [nil]
     var byLabels: [Labels: SeriesRef] = [:]
     var postings = MemPostings()
     var liveSeries = 0
@@ -32,6 +35,10 @@ public final class Head: @unchecked Sendable {
         self.wal = wal
     }
 
+    deinit {
+        for case let s? in series { s.release() }
+    }
+
     /// Start of the block-aligned range containing `t` (floor division).
     static func rangeStart(_ t: Int64, _ duration: Int64) -> Int64 {
         let q = t / duration
@@ -42,7 +49,7 @@ public final class Head: @unchecked Sendable {
 
     /// Looks a series up by labels, creating it if needed (lock held).
     func getOrCreateLocked(_ labels: Labels) -> MemSeries {
-        if let ref = byLabels[labels], let s = series[Int(ref)] { return s }
+        if let ref = byLabels[labels], let s = series[Int(ref)] { return s.takeUnretainedValue() }
         return createLocked(ref: SeriesRef(series.count), labels: symbols.intern(labels))
     }
 
@@ -51,7 +58,7 @@ public final class Head: @unchecked Sendable {
         let s = MemSeries(ref: ref, labels: labels, epoch: truncationEpoch)
         let i = Int(ref)
         if i >= series.count { series.append(contentsOf: repeatElement(nil, count: i - series.count + 1)) }
-        series[i] = s
+        series[i] = Unmanaged.passRetained(s)
         byLabels[labels] = ref
         postings.add(ref, labels)
         liveSeries += 1
@@ -59,8 +66,18 @@ public final class Head: @unchecked Sendable {
     }
 
     func seriesLocked(_ ref: SeriesRef) -> MemSeries? {
-        ref < series.count ? series[Int(ref)] : nil
+        ref < series.count ? series[Int(ref)]?.takeUnretainedValue() : nil
     }
+
+    /// Runs `body` on the series without retaining it (lock held); nil if unknown.
+    @inline(__always)
+    func withSeriesLocked<R>(_ ref: SeriesRef, _ body: (MemSeries) -> R) -> R? {
+        guard ref < series.count, let u = series[Int(ref)] else { return nil }
+        return u._withUnsafeGuaranteedRef(body)
+    }
+
+    /// Every live series (lock held).
+    var allSeriesLocked: [MemSeries] { series.compactMap { $0?.takeUnretainedValue() } }
 
     /// Lowest timestamp an appender may write now.
     var appendableMinValidTimeLocked: Int64 {
@@ -111,11 +128,16 @@ public final class Head: @unchecked Sendable {
                     createLocked(ref: r.ref, labels: symbols.intern(r.labels)).walLogged = true
                 }
             case .samples(let list):
+                let hasAliases = !stats.aliases.isEmpty
                 for r in list {
-                    let ref = stats.aliases[r.ref] ?? r.ref
-                    guard let s = seriesLocked(ref) else { stats.unknownRefs += 1; continue }
+                    let ref = hasAliases ? stats.aliases[r.ref] ?? r.ref : r.ref
                     if r.t < minValidTime { stats.outOfBounds += 1; continue }
-                    if appendLocked(s, r.t, r.v) != nil { stats.rejected += 1 } else { stats.samples += 1 }
+                    let ok = withSeriesLocked(ref) { appendLocked($0, r.t, r.v) == nil }
+                    switch ok {
+                    case nil: stats.unknownRefs += 1
+                    case true?: stats.samples += 1
+                    case false?: stats.rejected += 1
+                    }
                 }
             case .tombstones:
                 stats.tombstones += 1
@@ -184,11 +206,12 @@ public final class Head: @unchecked Sendable {
             var deadLabels: [Labels] = []
             var alive = Set<SeriesRef>()
             var newMin: Int64 = .max
-            for case let s? in series {
+            for s in allSeriesLocked {
                 _ = s.truncate(before: mint)
                 if s.isEmpty && (s.maxT != .min || s.createdEpoch < truncationEpoch) {
                     dead.insert(s.ref)
                     deadLabels.append(s.labels)
+                    series[Int(s.ref)]?.release()
                     series[Int(s.ref)] = nil
                     byLabels[s.labels] = nil
                 } else {
@@ -201,7 +224,7 @@ public final class Head: @unchecked Sendable {
             minT = newMin  // maxT stays: it bounds what the appender accepts
             truncationEpoch += 1
             var keep = Set<String>()
-            for case let s? in series { for l in s.labels.pairs { keep.insert(l.name); keep.insert(l.value) } }
+            for s in allSeriesLocked { for l in s.labels.pairs { keep.insert(l.name); keep.insert(l.value) } }
             symbols.retain(only: keep)
             return alive
         }
@@ -220,7 +243,7 @@ public final class Head: @unchecked Sendable {
     public var stats: Stats {
         lock.withLock {
             var chunks = 0
-            for case let s? in series { chunks += s.chunkCount }
+            for s in allSeriesLocked { chunks += s.chunkCount }
             return Stats(numSeries: liveSeries, numChunks: chunks,
                          minTime: minT == .max ? nil : minT, maxTime: maxT == .min ? nil : maxT,
                          samplesAppended: samplesAppended)
