@@ -21,6 +21,13 @@ let package = Package(
             path: "Benchmarks/StorageBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
         ),
+        // Ingests the shared bench data set (dumped by scripts/dump_dataset.py) in
+        // scrape order and reports ingest rate, block bytes/sample and encodings.
+        .executableTarget(
+            name: "Footprint",
+            dependencies: [.product(name: "TSDB", package: "tsdb")],
+            path: "Benchmarks/Footprint"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
