@@ -74,6 +74,37 @@ struct ChunkCodecTests {
         #expect(try best.samples().bits == samples.bits)
     }
 
+    @Test("a common factor of the steps (memory pages, disk sectors) is divided out")
+    func commonFactor() throws {
+        var rng = SeededRandom(seed: 11)
+        var v = 8_589_934_592.0
+        let samples = (0..<480).map { i -> Sample in
+            v += Double(Int(rng.next() % 2000) - 1000) * 4096
+            return Sample(Int64(i) * 15000, v)
+        }
+        let chunk = try #require(ScaledIntEncoder.encode(samples))
+        #expect(try chunk.samples().bits == samples.bits)
+        // As small as the same series already divided by 4096 (plus the factor's header bytes).
+        let divided = try #require(ScaledIntEncoder.encode(samples.map { Sample($0.t, $0.v / 4096) }))
+        #expect(chunk.bytes.count <= divided.bytes.count + 8)
+        var it = XORAppender()
+        for s in samples { it.append(s.t, s.v) }
+        #expect(chunk.bytes.count * 2 < it.bytes.count)
+    }
+
+    @Test("counter resets and outliers use the escape and still round-trip")
+    func escapes() throws {
+        var samples: [Sample] = []
+        var v = 0.0
+        for i in 0..<300 {
+            v = i == 150 ? 3 : v + Double(i % 7)  // reset in the middle
+            if i == 200 { v += 1e12 }  // one huge jump
+            samples.append(Sample(Int64(i) * 1000, v))
+        }
+        let chunk = try #require(ScaledIntEncoder.encode(samples))
+        #expect(try chunk.samples().bits == samples.bits)
+    }
+
     @Test("values that are not exact scaled integers stay XOR")
     func variantRefusesInexact() {
         let samples = (0..<50).map { Sample(Int64($0), 37.850000000000023 + Double($0) * 1e-9) }

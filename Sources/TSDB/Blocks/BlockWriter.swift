@@ -6,6 +6,11 @@ import Foundation
 /// is either wholly there or not at all.
 public enum BlockWriter {
     static let tmpSuffix = ".tmp-for-creation"
+    /// Samples per chunk in blocks. Larger than the head's 120: the fixed cost
+    /// of a chunk (first sample verbatim, framing, CRC, index entry) is then
+    /// spread over more samples, and decoding a whole chunk still takes only
+    /// a few microseconds when a query seeks into it.
+    public static let samplesPerChunk = 480
 
     /// Writes the samples of `series` with mint ≤ t < maxt. Series must be
     /// sorted by labels; their chunks may overlap (they are merged). Returns
@@ -82,18 +87,11 @@ public enum BlockWriter {
         var owner: AnyObject
     }
 
-    /// The chunks of one series restricted to [mint, maxt): chunks wholly
-    /// inside and not overlapping others are passed through untouched; the
-    /// rest are decoded, merged (first chunk wins on equal timestamps),
-    /// clipped, and re-encoded in runs of `MemSeries.samplesPerChunk`.
+    /// The samples of one series in [mint, maxt), merged (the first chunk wins
+    /// on equal timestamps), without deleted ranges, re-encoded with the best
+    /// encoding in runs of `samplesPerChunk`.
     static func clip(_ s: SeriesChunks, mint: Int64, maxt: Int64) throws -> [PreparedChunk] {
-        let chunks = s.chunks.filter { $0.maxt >= mint && $0.mint < maxt }.sorted { $0.mint < $1.mint }
-        var overlaps = false
-        for i in chunks.indices.dropFirst() where chunks[i].mint <= chunks[i - 1].maxt { overlaps = true }
-        let inside = chunks.allSatisfy { $0.mint >= mint && $0.maxt < maxt }
-        if !overlaps && inside && s.deleted.isEmpty {
-            return chunks.map { PreparedChunk(mint: $0.mint, maxt: $0.maxt, encoding: $0.encoding, bytes: $0.bytes, owner: $0.owner) }
-        }
+        let chunks = s.chunks.filter { $0.maxt >= mint && $0.mint < maxt }
         var it = SeriesIterator(chunks: chunks, mint: mint, maxt: maxt - 1, deleted: s.deleted)
         var out: [PreparedChunk] = []
         var run: [Sample] = []
@@ -106,7 +104,7 @@ public enum BlockWriter {
         }
         while it.next() {
             run.append(Sample(it.t, it.v))
-            if run.count == MemSeries.samplesPerChunk { flush() }
+            if run.count == samplesPerChunk { flush() }
         }
         if let e = it.error { throw e }
         flush()

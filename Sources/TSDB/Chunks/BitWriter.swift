@@ -156,3 +156,14 @@ extension BitWriter {
         writeUvarint(UInt64(bitPattern: (v << 1) ^ (v >> 63)))
     }
 }
+
+extension BitReader {
+    /// Interprets the low `width` bits as Prometheus' signed bucket value:
+    /// values above 2^(width-1) are negative.
+    @inline(__always)
+    static func signExtend(_ raw: UInt64, width: Int) -> Int64 {
+        if width == 64 { return Int64(bitPattern: raw) }
+        let v = Int64(raw)
+        return v > (Int64(1) << (width - 1)) ? v - (Int64(1) << width) : v
+    }
+}

@@ -20,6 +20,15 @@ public struct ChunkIterator {
     var iDelta: Int64 = 0
     var exponent = 0
     var dodValues = false
+    // Scaled-int: timestamps exceptions are read by a second cursor.
+    var exceptionReader: BitReader
+    var exceptionsLeft = 0
+    var nextException = Int.max  // sample index of the next non-zero timestamp dod
+    var base: Int64 = 0
+    var factor: Int64 = 1
+    var offset: Int64 = 0
+    var width = 0
+    var escape: UInt64 = 0
     /// Set when the chunk turned out to be malformed; iteration then stops.
     public private(set) var error: TSDBError?
 
@@ -27,20 +36,42 @@ public struct ChunkIterator {
         self.encoding = encoding
         guard bytes.count >= 2 else {
             reader = BitReader(UnsafeRawBufferPointer(start: nil, count: 0))
+            exceptionReader = reader
             count = 0
             error = TSDBError(.corruption, "chunk shorter than its 2-byte header")
             return
         }
         count = Int(bytes[0]) << 8 | Int(bytes[1])
         reader = BitReader(UnsafeRawBufferPointer(rebasing: bytes[2...]))
+        exceptionReader = reader
         if encoding == .scaledInt && count > 0 {
             let flags = reader.readBits(8)
             exponent = Int(flags & 0x0f)
             dodValues = flags & 0x10 != 0
-            if reader.overrun || exponent > ScaledIntEncoder.maxExponent {
+            if flags & 0x20 != 0 {
+                factor = Int64(truncatingIfNeeded: reader.readUvarint())
+                offset = reader.readVarint()
+            }
+            if reader.overrun || exponent > ScaledIntEncoder.maxExponent || flags & 0xc0 != 0 || factor < 1 {
                 error = TSDBError(.corruption, "scaled-int chunk has invalid flags \(flags)")
             }
         }
+    }
+
+    /// Positions both cursors of a scaled-int chunk after the first two samples:
+    /// the exception list is skipped by the value cursor and kept for timestamps.
+    mutating func startScaledIntSections() {
+        exceptionsLeft = Int(clamping: reader.readUvarint())
+        if exceptionsLeft > count { markCorrupt("scaled-int chunk lists \(exceptionsLeft) timestamp exceptions for \(count) samples"); return }
+        exceptionReader = reader
+        for _ in 0..<exceptionsLeft {
+            _ = reader.readUvarint()
+            _ = reader.readUvarint()
+        }
+        base = reader.readVarint()
+        width = Int(reader.readBits(6))
+        escape = width == 0 ? 0 : (1 << UInt64(width)) - 1
+        nextException = exceptionsLeft > 0 ? 2 + Int(clamping: exceptionReader.readUvarint()) : Int.max
     }
 
     /// Advances to the next sample; false at the end or on corruption.
@@ -124,13 +155,24 @@ public struct ChunkIterator {
             iDelta = reader.readVarint()
             t = t &+ tDelta
             ival = ival &+ iDelta
+            if count > 2 { startScaledIntSections() }
         default:
-            tDelta = tDelta &+ reader.readFineDoD()
+            if index == nextException {
+                tDelta = tDelta &+ exceptionReader.readVarint()
+                exceptionsLeft -= 1
+                nextException = exceptionsLeft > 0 ? index + 1 + Int(clamping: exceptionReader.readUvarint()) : Int.max
+                if exceptionReader.overrun { markCorrupt("scaled-int timestamp exceptions are truncated") }
+            }
             t = t &+ tDelta
-            let d = reader.readFineDoD()
-            iDelta = dodValues ? iDelta &+ d : d
+            var z: UInt64 = 0
+            if width > 0 {
+                z = reader.readBits(width)
+                if z == escape { z = reader.readBits(64) }
+            }
+            let r = base &+ PackedInts.unzigzag(z)
+            iDelta = dodValues ? iDelta &+ r : r
             ival = ival &+ iDelta
         }
-        bits = ScaledIntEncoder.decode(ival, exponent: exponent).bitPattern
+        bits = ScaledIntEncoder.decode(offset &+ ival &* factor, exponent: exponent).bitPattern
     }
 }

@@ -1,7 +1,11 @@
 /// Encodes a sealed run of samples as a `.scaledInt` chunk when every value is
-/// an integer after scaling by 10^k: the values become exact Int64s, stored
-/// as deltas or delta-of-deltas (whichever is smaller for this chunk). The
+/// an integer after scaling by 10^k: the values become exact Int64s. The
 /// encoder refuses (returns nil) unless decoding reproduces every bit pattern.
+///
+/// Layout (docs/format/chunks.md): timestamps as a sparse list of non-zero
+/// delta-of-deltas (regular scrapes cost nothing per sample), values as
+/// deltas or delta-of-deltas, frame-of-reference bit-packed with a per-chunk
+/// width and escapes for outliers (counter resets).
 public enum ScaledIntEncoder {
     static let maxExponent = 9
     static let powersOf10: [Double] = (0...9).map { p in
@@ -40,91 +44,129 @@ public enum ScaledIntEncoder {
             k = max(k, e)
         }
         var ints: [Int64] = []
-        ints.reserveCapacity(samples.count)
+        ints.reserveCapacity(samples.count)  // var: divided by the common factor below
         for s in samples {
             guard let i = integer(for: s.v, exponent: k) else { return nil }
             ints.append(i)
         }
-        let byDelta = encode(samples, ints, exponent: k, dod: false)
-        let byDoD = encode(samples, ints, exponent: k, dod: true)
-        return byDoD.bytes.count < byDelta.bytes.count ? byDoD : byDelta
-    }
-
-    static func encode(_ samples: [Sample], _ ints: [Int64], exponent k: Int, dod: Bool) -> Chunk {
-        var w = BitWriter(capacity: samples.count)
-        w.writeBits(UInt64(samples.count), count: 16)
-        w.writeBits(UInt64(k) | (dod ? 0x10 : 0), count: 8)
-        var lastT: Int64 = 0, lastTDelta: Int64 = 0, lastV: Int64 = 0, lastVDelta: Int64 = 0
-        for (n, s) in samples.enumerated() {
-            let i = ints[n]
-            switch n {
-            case 0:
-                w.writeVarint(s.t)
-                w.writeVarint(i)
-            case 1:
-                lastTDelta = s.t &- lastT
-                lastVDelta = i &- lastV
-                w.writeVarint(lastTDelta)
-                w.writeVarint(lastVDelta)
-            default:
-                let td = s.t &- lastT
-                w.writeFineDoD(td &- lastTDelta)
-                lastTDelta = td
-                let vd = i &- lastV
-                w.writeFineDoD(dod ? vd &- lastVDelta : vd)
-                lastVDelta = vd
+        // Common factor of all steps (memory in KiB or pages, disk bytes in
+        // sectors): the stream then holds (v - v0) / g, a few bits narrower.
+        var g: Int64 = 0
+        for j in 1..<ints.count { g = gcd(g, ints[j] &- ints[j - 1]) }
+        if g <= 1 { g = 1 }
+        let first = ints[0]
+        if g > 1 { for j in ints.indices { ints[j] = (ints[j] &- first) / g } }
+        let n = samples.count
+        var w = BitWriter(capacity: n)
+        w.writeBits(UInt64(n), count: 16)
+        // Residuals of values from the third sample on, in both modes.
+        var deltas: [Int64] = []
+        var dods: [Int64] = []
+        if n >= 3 {
+            deltas.reserveCapacity(n - 2)
+            dods.reserveCapacity(n - 2)
+            for j in 2..<n {
+                let d = ints[j] &- ints[j - 1]
+                deltas.append(d)
+                dods.append(d &- (ints[j - 1] &- ints[j - 2]))
             }
-            lastT = s.t
-            lastV = i
+        }
+        let byDelta = PackedInts.plan(deltas)
+        let byDoD = PackedInts.plan(dods)
+        let useDoD = byDoD.bits < byDelta.bits
+        w.writeBits(UInt64(k) | (useDoD ? 0x10 : 0) | (g > 1 ? 0x20 : 0), count: 8)
+        if g > 1 {
+            w.writeUvarint(UInt64(g))
+            w.writeVarint(first)
+        }
+        w.writeVarint(samples[0].t)
+        w.writeVarint(ints[0])
+        if n >= 2 {
+            w.writeVarint(samples[1].t &- samples[0].t)
+            w.writeVarint(ints[1] &- ints[0])
+        }
+        if n >= 3 {
+            // Timestamps: the non-zero delta-of-deltas as (gap, value) pairs.
+            var exceptions: [(Int, Int64)] = []
+            for j in 2..<n {
+                let dod = (samples[j].t &- samples[j - 1].t) &- (samples[j - 1].t &- samples[j - 2].t)
+                if dod != 0 { exceptions.append((j - 2, dod)) }
+            }
+            w.writeUvarint(UInt64(exceptions.count))
+            var prev = -1
+            for (index, dod) in exceptions {
+                w.writeUvarint(UInt64(index - prev - 1))
+                w.writeVarint(dod)
+                prev = index
+            }
+            PackedInts.write(useDoD ? dods : deltas, plan: useDoD ? byDoD : byDelta, to: &w)
         }
         return Chunk(encoding: .scaledInt, bytes: w.bytes)
     }
 }
 
-/// The bucket table of `.scaledInt` chunks: prefix bits → payload width.
-/// Finer than XOR's timestamp buckets, because scrape jitter and small
-/// counter increments are a few units, not thousands.
-
-enum FineBuckets {
-    // '0' → 0; '10' → 4; '110' → 8; '1110' → 14; '11110' → 24; '111110' → 36; '111111' → 64.
-    static let widths = [4, 8, 14, 24, 36]
+/// Greatest common divisor of |a| and |b| (0 if both are 0); never overflows
+/// for the values used here (|v| < 2^54).
+func gcd(_ a: Int64, _ b: Int64) -> Int64 {
+    var x = a.magnitude, y = b.magnitude
+    while y != 0 { (x, y) = (y, x % y) }
+    return Int64(x)
 }
 
-extension BitWriter {
-    mutating func writeFineDoD(_ v: Int64) {
-        if v == 0 {
-            writeBit(false)
-            return
+/// Frame-of-reference bit packing of a run of integers: a base (the median),
+/// a width W, and per value the zig-zag distance from the base in W bits.
+/// A value whose distance does not fit below the all-ones W-bit pattern is
+/// written as all-ones followed by its 64-bit zig-zag distance.
+enum PackedInts {
+    struct Plan {
+        var base: Int64
+        var width: Int
+        var bits: Int
+    }
+
+    @inline(__always)
+    static func zigzag(_ v: Int64) -> UInt64 { UInt64(bitPattern: (v << 1) ^ (v >> 63)) }
+    @inline(__always)
+    static func unzigzag(_ u: UInt64) -> Int64 { Int64(bitPattern: (u >> 1) ^ (0 &- (u & 1))) }
+
+    /// Chooses the width that minimises the packed size.
+    static func plan(_ values: [Int64]) -> Plan {
+        guard !values.isEmpty else { return Plan(base: 0, width: 0, bits: 0) }
+        let base = values.sorted()[values.count / 2]
+        var widthCount = [Int](repeating: 0, count: 65)  // values needing exactly w bits
+        var allOnes = [Int](repeating: 0, count: 65)  // values equal to 2^w - 1
+        for v in values {
+            let z = zigzag(v &- base)
+            let w = 64 - z.leadingZeroBitCount
+            widthCount[w] += 1
+            if z & (z &+ 1) == 0 { allOnes[w] += 1 }
         }
-        for (i, width) in FineBuckets.widths.enumerated() {
-            let half = Int64(1) << (width - 1)
-            if v > -half && v <= half {
-                writeBits((1 << UInt64(i + 2)) - 2, count: i + 2)  // i+1 ones then a zero
-                writeBits(UInt64(bitPattern: v), count: width)
-                return
+        let headerBits = 64 + 6  // base varint (estimate) + width
+        var best = Plan(base: base, width: 64, bits: Int.max)
+        var wider = values.count - widthCount[0]  // values needing more than W bits
+        for width in 0...63 {
+            if width > 0 { wider -= widthCount[width] }
+            if width == 0 && wider > 0 { continue }  // width 0 has no escape pattern
+            let escapes = width == 0 ? 0 : wider + allOnes[width]
+            let bits = headerBits + values.count * width + escapes * 64
+            if bits < best.bits { best = Plan(base: base, width: width, bits: bits) }
+        }
+        return best
+    }
+
+    static func write(_ values: [Int64], plan: Plan, to w: inout BitWriter) {
+        w.writeVarint(plan.base)
+        w.writeBits(UInt64(plan.width), count: 6)
+        guard plan.width > 0 else { return }
+        let escape: UInt64 = (1 << UInt64(plan.width)) - 1
+        for v in values {
+            let z = zigzag(v &- plan.base)
+            if z < escape {
+                w.writeBits(z, count: plan.width)
+            } else {
+                w.writeBits(escape, count: plan.width)
+                w.writeBits(z, count: 64)
             }
         }
-        writeBits(0b111111, count: 6)
-        writeBits(UInt64(bitPattern: v), count: 64)
-    }
-}
-
-extension BitReader {
-    @inline(__always)
-    mutating func readFineDoD() -> Int64 {
-        var ones = 0
-        while ones < 6 && readBit() { ones += 1 }
-        if ones == 0 { return 0 }
-        let width = ones == 6 ? 64 : FineBuckets.widths[ones - 1]
-        return Self.signExtend(readBits(width), width: width)
-    }
-
-    /// Interprets the low `width` bits as Prometheus' signed bucket value:
-    /// values above 2^(width-1) are negative.
-    @inline(__always)
-    static func signExtend(_ raw: UInt64, width: Int) -> Int64 {
-        if width == 64 { return Int64(bitPattern: raw) }
-        let v = Int64(raw)
-        return v > (Int64(1) << (width - 1)) ? v - (Int64(1) << width) : v
     }
 }
