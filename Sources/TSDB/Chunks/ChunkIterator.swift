@@ -25,6 +25,11 @@ public struct ChunkIterator {
     var exceptionsLeft = 0
     var nextException = Int.max  // sample index of the next non-zero timestamp dod
     var base: Int64 = 0
+    var gridTimestamps = false
+    var t0: Int64 = 0
+    var step: Int64 = 0
+    var firstValue: Int64 = 0
+    var secondDelta: Int64 = 0
     var factor: Int64 = 1
     var offset: Int64 = 0
     var width = 0
@@ -44,34 +49,43 @@ public struct ChunkIterator {
         count = Int(bytes[0]) << 8 | Int(bytes[1])
         reader = BitReader(UnsafeRawBufferPointer(rebasing: bytes[2...]))
         exceptionReader = reader
-        if encoding == .scaledInt && count > 0 {
-            let flags = reader.readBits(8)
-            exponent = Int(flags & 0x0f)
-            dodValues = flags & 0x10 != 0
-            if flags & 0x20 != 0 {
-                factor = Int64(truncatingIfNeeded: reader.readUvarint())
-                offset = reader.readVarint()
-            }
-            if reader.overrun || exponent > ScaledIntEncoder.maxExponent || flags & 0xc0 != 0 || factor < 1 {
-                error = TSDBError(.corruption, "scaled-int chunk has invalid flags \(flags)")
-            }
-        }
+        if encoding == .scaledInt && count > 0 { startScaledInt() }
     }
 
-    /// Positions both cursors of a scaled-int chunk after the first two samples:
-    /// the exception list is skipped by the value cursor and kept for timestamps.
-    mutating func startScaledIntSections() {
+    /// Reads the header and the timestamp section of a scaled-int chunk and
+    /// leaves `reader` at the value residuals and `exceptionReader` at the
+    /// timestamp exceptions (docs/format/chunks.md).
+    mutating func startScaledInt() {
+        let flags = reader.readBits(8)
+        exponent = Int(flags & 0x0f)
+        dodValues = flags & 0x10 != 0
+        gridTimestamps = flags & 0x40 != 0
+        if flags & 0x20 != 0 {
+            factor = Int64(truncatingIfNeeded: reader.readUvarint())
+            offset = reader.readVarint()
+        }
+        t0 = reader.readVarint()
+        step = reader.readVarint()
         exceptionsLeft = Int(clamping: reader.readUvarint())
-        if exceptionsLeft > count { markCorrupt("scaled-int chunk lists \(exceptionsLeft) timestamp exceptions for \(count) samples"); return }
         exceptionReader = reader
+        if reader.overrun || exponent > ScaledIntEncoder.maxExponent || flags & 0x80 != 0 || factor < 1
+            || exceptionsLeft > count {
+            markCorrupt("scaled-int chunk has an invalid header (flags \(flags))")
+            return
+        }
         for _ in 0..<exceptionsLeft {
             _ = reader.readUvarint()
             _ = reader.readUvarint()
         }
-        base = reader.readVarint()
-        width = Int(reader.readBits(6))
-        escape = width == 0 ? 0 : (1 << UInt64(width)) - 1
-        nextException = exceptionsLeft > 0 ? 2 + Int(clamping: exceptionReader.readUvarint()) : Int.max
+        firstValue = reader.readVarint()
+        if count >= 2 { secondDelta = reader.readVarint() }
+        if count >= 3 {
+            base = reader.readVarint()
+            width = Int(reader.readBits(6))
+            escape = width == 0 ? 0 : (1 << UInt64(width)) - 1
+        }
+        let firstIndex = gridTimestamps ? 1 : 2
+        nextException = exceptionsLeft > 0 ? firstIndex + Int(clamping: exceptionReader.readUvarint()) : Int.max
     }
 
     /// Advances to the next sample; false at the end or on corruption.
@@ -144,26 +158,35 @@ public struct ChunkIterator {
         }
     }
 
+    /// The timestamp exception at the current sample, or 0 (and advances the list).
+    @inline(__always)
+    mutating func takeException() -> Int64 {
+        guard index == nextException else { return 0 }
+        let v = exceptionReader.readVarint()
+        exceptionsLeft -= 1
+        nextException = exceptionsLeft > 0 ? index + 1 + Int(clamping: exceptionReader.readUvarint()) : Int.max
+        if exceptionReader.overrun { markCorrupt("scaled-int timestamp exceptions are truncated") }
+        return v
+    }
+
     @inline(__always)
     mutating func decodeScaledInt() {
+        if gridTimestamps {
+            t = t0 &+ Int64(index) &* step &+ takeException()
+        } else {
+            switch index {
+            case 0: t = t0
+            case 1: tDelta = step; t = t0 &+ step
+            default: tDelta = tDelta &+ takeException(); t = t &+ tDelta
+            }
+        }
         switch index {
         case 0:
-            t = reader.readVarint()
-            ival = reader.readVarint()
+            ival = firstValue
         case 1:
-            tDelta = reader.readVarint()
-            iDelta = reader.readVarint()
-            t = t &+ tDelta
+            iDelta = secondDelta
             ival = ival &+ iDelta
-            if count > 2 { startScaledIntSections() }
         default:
-            if index == nextException {
-                tDelta = tDelta &+ exceptionReader.readVarint()
-                exceptionsLeft -= 1
-                nextException = exceptionsLeft > 0 ? index + 1 + Int(clamping: exceptionReader.readUvarint()) : Int.max
-                if exceptionReader.overrun { markCorrupt("scaled-int timestamp exceptions are truncated") }
-            }
-            t = t &+ tDelta
             var z: UInt64 = 0
             if width > 0 {
                 z = reader.readBits(width)

@@ -57,8 +57,6 @@ public enum ScaledIntEncoder {
         let first = ints[0]
         if g > 1 { for j in ints.indices { ints[j] = (ints[j] &- first) / g } }
         let n = samples.count
-        var w = BitWriter(capacity: n)
-        w.writeBits(UInt64(n), count: 16)
         // Residuals of values from the third sample on, in both modes.
         var deltas: [Int64] = []
         var dods: [Int64] = []
@@ -74,34 +72,88 @@ public enum ScaledIntEncoder {
         let byDelta = PackedInts.plan(deltas)
         let byDoD = PackedInts.plan(dods)
         let useDoD = byDoD.bits < byDelta.bits
-        w.writeBits(UInt64(k) | (useDoD ? 0x10 : 0) | (g > 1 ? 0x20 : 0), count: 8)
+        let times = TimestampExceptions(samples)
+
+        var w = BitWriter(capacity: n)
+        w.writeBits(UInt64(n), count: 16)
+        w.writeBits(UInt64(k) | (useDoD ? 0x10 : 0) | (g > 1 ? 0x20 : 0) | (times.grid ? 0x40 : 0), count: 8)
         if g > 1 {
             w.writeUvarint(UInt64(g))
             w.writeVarint(first)
         }
-        w.writeVarint(samples[0].t)
+        times.write(to: &w)
         w.writeVarint(ints[0])
-        if n >= 2 {
-            w.writeVarint(samples[1].t &- samples[0].t)
-            w.writeVarint(ints[1] &- ints[0])
-        }
+        if n >= 2 { w.writeVarint(ints[1] &- ints[0]) }
+        if n >= 3 { PackedInts.write(useDoD ? dods : deltas, plan: useDoD ? byDoD : byDelta, to: &w) }
+        return Chunk(encoding: .scaledInt, bytes: w.bytes)
+    }
+}
+
+/// The timestamp section of a scaled-int chunk: t0, then either a regular
+/// grid `t0 + j·step` with the samples that are off the grid listed as
+/// (gap, offset), or delta-of-deltas with the non-zero ones listed. One
+/// jittered scrape is one grid exception but three non-zero dods; irregular
+/// series are better served by dods. The smaller is chosen per chunk.
+struct TimestampExceptions {
+    var grid: Bool
+    var t0: Int64
+    /// Grid: the step; dod mode: t1 - t0.
+    var step: Int64
+    /// (sample index, value) of the exceptions, ascending.
+    var exceptions: [(Int, Int64)]
+    /// First sample index an exception can have (grid 1, dod 2).
+    var firstIndex: Int
+
+    init(_ samples: [Sample]) {
+        let n = samples.count
+        t0 = samples[0].t
+        var dodList: [(Int, Int64)] = []
+        var dodStep: Int64 = 0
+        if n >= 2 { dodStep = samples[1].t &- samples[0].t }
         if n >= 3 {
-            // Timestamps: the non-zero delta-of-deltas as (gap, value) pairs.
-            var exceptions: [(Int, Int64)] = []
             for j in 2..<n {
                 let dod = (samples[j].t &- samples[j - 1].t) &- (samples[j - 1].t &- samples[j - 2].t)
-                if dod != 0 { exceptions.append((j - 2, dod)) }
+                if dod != 0 { dodList.append((j, dod)) }
             }
-            w.writeUvarint(UInt64(exceptions.count))
-            var prev = -1
-            for (index, dod) in exceptions {
-                w.writeUvarint(UInt64(index - prev - 1))
-                w.writeVarint(dod)
-                prev = index
-            }
-            PackedInts.write(useDoD ? dods : deltas, plan: useDoD ? byDoD : byDelta, to: &w)
         }
-        return Chunk(encoding: .scaledInt, bytes: w.bytes)
+        var gridList: [(Int, Int64)] = []
+        var gridStep: Int64 = 0
+        if n >= 2 {
+            var steps = (1..<n).map { samples[$0].t &- samples[$0 - 1].t }
+            steps.sort()
+            gridStep = steps[steps.count / 2]
+            for j in 1..<n {
+                let off = samples[j].t &- (t0 &+ Int64(j) &* gridStep)
+                if off != 0 { gridList.append((j, off)) }
+            }
+        }
+        func cost(_ list: [(Int, Int64)], from: Int) -> Int {
+            var bits = 0, prev = from - 1
+            for (j, v) in list {
+                bits += Self.varintBits(UInt64(j - prev - 1)) + Self.varintBits(PackedInts.zigzag(v))
+                prev = j
+            }
+            return bits
+        }
+        if n >= 2 && cost(gridList, from: 1) < cost(dodList, from: 2) {
+            grid = true; step = gridStep; exceptions = gridList; firstIndex = 1
+        } else {
+            grid = false; step = dodStep; exceptions = dodList; firstIndex = 2
+        }
+    }
+
+    static func varintBits(_ v: UInt64) -> Int { 8 * max(1, (64 - v.leadingZeroBitCount + 6) / 7) }
+
+    func write(to w: inout BitWriter) {
+        w.writeVarint(t0)
+        w.writeVarint(step)
+        w.writeUvarint(UInt64(exceptions.count))
+        var prev = firstIndex - 1
+        for (j, v) in exceptions {
+            w.writeUvarint(UInt64(j - prev - 1))
+            w.writeVarint(v)
+            prev = j
+        }
     }
 }
 
