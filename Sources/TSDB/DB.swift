@@ -75,8 +75,7 @@ public final class DB: @unchecked Sendable {
             try FileIO.makeDirectory(walDir)
             let head = Head(blockDuration: options.blockDuration, wal: nil)
             head.minValidTime = blocks.map(\.maxTime).max() ?? .min
-            var stats = Head.ReplayStats()
-            let report = try WALReader.replay(directory: walDir) { head.replay($0, stats: &stats) }
+            let report = try replay(walDir, into: head)
             let wal = try WAL(directory: walDir, segmentSize: options.walSegmentSize, syncPolicy: options.walSyncPolicy)
             let liveHead = Head(adopting: head, wal: wal)
             let db = DB(directory: directory, options: options, head: liveHead, wal: wal, blocks: blocks,
@@ -87,6 +86,24 @@ public final class DB: @unchecked Sendable {
             Glibc.close(fd)
             throw error
         }
+    }
+
+    /// Replays the WAL into `head`: one thread reads, checks and decodes
+    /// records while this one applies them (itself in parallel shards).
+    private static func replay(_ walDir: String, into head: Head) throws -> WALReplayReport {
+        let queue = BoundedQueue<WALRecord>(capacity: 16)
+        let outcome = NSLock()
+        nonisolated(unsafe) var result: Result<WALReplayReport, any Error>?  // guarded by `outcome`
+        let reader = Thread {
+            let r = Result { try WALReader.replay(directory: walDir) { queue.put($0) } }
+            outcome.withLock { result = r }
+            queue.close()
+        }
+        reader.name = "wal-replay"
+        reader.start()
+        var stats = Head.ReplayStats()
+        while let record = queue.take() { head.replay(record, stats: &stats) }
+        return try outcome.withLock { result! }.get()
     }
 
     private static func acquireLock(_ directory: String) throws -> Int32 {

@@ -1,5 +1,5 @@
 import Testing
-import TSDB
+@testable import TSDB
 import TSDBTestSupport
 
 @Suite("Chunk codec")
@@ -111,6 +111,13 @@ struct ChunkCodecTests {
         #expect(ScaledIntEncoder.encode(samples) == nil || (try? ScaledIntEncoder.encode(samples)!.samples().bits) == samples.bits)
         let negZero = [Sample(0, 1), Sample(1, -0.0)]
         #expect(ScaledIntEncoder.encode(negZero) == nil)
+    }
+
+    @Test("median by selection equals the sorted middle element", arguments: 0..<100)
+    func medianSelection(seed: Int) {
+        var rng = SeededRandom(seed: UInt64(seed))
+        let values = (0..<(Int(rng.next() % 300) + 1)).map { _ in Int64(rng.next() % 50) - 25 }
+        #expect(median(values) == values.sorted()[values.count / 2])
     }
 
     @Test("seek finds the first sample at or after the target")

@@ -1,7 +1,9 @@
 import Foundation
 import TSDB
 
-// Usage: swift run -c release Footprint DUMP [DATA_DIR]
+// Usage: swift run -c release Footprint DUMP [DATA_DIR] [--no-flush]
+// (--no-flush: stop after ingest and close, leaving everything in the WAL,
+// to measure replay with `tsql info --data DATA_DIR`).
 // Ingests a data-set dump in scrape order (one commit per scrape slot across
 // all series, WAL on), writes the head out as 2 h blocks, and prints the
 // figures the issue asks for: ingest rate, bytes/sample of the blocks
@@ -72,6 +74,11 @@ for slot in 0..<slots {
 }
 let ingestSecs = Date().timeIntervalSince(start)
 let walBytes = db.stats.walBytes
+if args.contains("--no-flush") {
+    print("ingest: \(String(format: "%.0f", Double(total) / ingestSecs)) samples/s, WAL \(walBytes) bytes; left in \(dir)")
+    try db.close()
+    exit(0)
+}
 
 let flushStart = Date()
 let metas = try db.flushHead()

@@ -9,12 +9,4 @@ public enum ChunkEncoder {
         guard let alt = ScaledIntEncoder.encode(samples), alt.bytes.count < xor.bytes.count else { return xor }
         return alt
     }
-
-    /// Re-encodes a chunk the head filled with XOR, if a variant is smaller.
-    public static func optimize(_ chunk: Chunk) -> Chunk {
-        guard chunk.encoding == .xor, let samples = try? chunk.samples(),
-              let alt = ScaledIntEncoder.encode(samples), alt.bytes.count < chunk.bytes.count
-        else { return chunk }
-        return alt
-    }
 }

@@ -119,9 +119,7 @@ struct TimestampExceptions {
         var gridList: [(Int, Int64)] = []
         var gridStep: Int64 = 0
         if n >= 2 {
-            var steps = (1..<n).map { samples[$0].t &- samples[$0 - 1].t }
-            steps.sort()
-            gridStep = steps[steps.count / 2]
+            gridStep = median((1..<n).map { samples[$0].t &- samples[$0 - 1].t })
             for j in 1..<n {
                 let off = samples[j].t &- (t0 &+ Int64(j) &* gridStep)
                 if off != 0 { gridList.append((j, off)) }
@@ -157,6 +155,25 @@ struct TimestampExceptions {
     }
 }
 
+/// The element that would be at index count/2 after sorting (quickselect,
+/// linear on average). `values` must not be empty.
+func median(_ values: [Int64]) -> Int64 {
+    var a = values
+    var lo = 0, hi = a.count - 1
+    let k = a.count / 2
+    while lo < hi {
+        let pivot = a[(lo + hi) / 2]
+        var i = lo, j = hi
+        while i <= j {
+            while a[i] < pivot { i += 1 }
+            while a[j] > pivot { j -= 1 }
+            if i <= j { a.swapAt(i, j); i += 1; j -= 1 }
+        }
+        if k <= j { hi = j } else if k >= i { lo = i } else { return a[k] }
+    }
+    return a[k]
+}
+
 /// Greatest common divisor of |a| and |b| (0 if both are 0); never overflows
 /// for the values used here (|v| < 2^54).
 func gcd(_ a: Int64, _ b: Int64) -> Int64 {
@@ -184,7 +201,7 @@ enum PackedInts {
     /// Chooses the width that minimises the packed size.
     static func plan(_ values: [Int64]) -> Plan {
         guard !values.isEmpty else { return Plan(base: 0, width: 0, bits: 0) }
-        let base = values.sorted()[values.count / 2]
+        let base = median(values)
         var widthCount = [Int](repeating: 0, count: 65)  // values needing exactly w bits
         var allOnes = [Int](repeating: 0, count: 65)  // values equal to 2^w - 1
         for v in values {

@@ -128,20 +128,59 @@ public final class Head: @unchecked Sendable {
                     createLocked(ref: r.ref, labels: symbols.intern(r.labels)).walLogged = true
                 }
             case .samples(let list):
-                let hasAliases = !stats.aliases.isEmpty
-                for r in list {
-                    let ref = hasAliases ? stats.aliases[r.ref] ?? r.ref : r.ref
-                    if r.t < minValidTime { stats.outOfBounds += 1; continue }
-                    let ok = withSeriesLocked(ref) { appendLocked($0, r.t, r.v) == nil }
-                    switch ok {
-                    case nil: stats.unknownRefs += 1
-                    case true?: stats.samples += 1
-                    case false?: stats.rejected += 1
-                    }
-                }
+                replaySamples(list, stats: &stats)
             case .tombstones:
                 stats.tombstones += 1
             }
+        }
+    }
+
+    /// Applies a samples record during replay, in parallel shards by series
+    /// reference: replay runs before the head is shared, and each shard
+    /// touches only its own series, so no lock is needed per sample.
+    private func replaySamples(_ list: [WALRecord.SampleRecord], stats: inout ReplayStats) {
+        struct Shard {
+            var samples = 0, unknown = 0, outOfBounds = 0, rejected = 0
+            var minT = Int64.max, maxT = Int64.min
+        }
+        let aliases = stats.aliases
+        let shardCount = list.count < 4096 ? 1 : min(4, ProcessInfo.processInfo.activeProcessorCount)
+        var shards = [Shard](repeating: Shard(), count: shardCount)
+        let minValid = minValidTime
+        shards.withUnsafeMutableBufferPointer { out in
+            // Each iteration writes only its own element of `out`.
+            nonisolated(unsafe) let out = out
+            DispatchQueue.concurrentPerform(iterations: shardCount) { shard in
+                var r = Shard()
+                for rec in list {
+                    let ref = aliases.isEmpty ? rec.ref : aliases[rec.ref] ?? rec.ref
+                    guard shardCount == 1 || Int(ref % UInt64(shardCount)) == shard else { continue }
+                    if rec.t < minValid { r.outOfBounds += 1; continue }
+                    let ok: Bool? = withSeriesLocked(ref) { s in
+                        if rec.t <= s.maxT { return rec.t == s.maxT && rec.v.bitPattern == s.lastBits }
+                        s.append(rec.t, rec.v, blockDuration: blockDuration)
+                        return true
+                    }
+                    switch ok {
+                    case nil: r.unknown += 1
+                    case false?: r.rejected += 1
+                    case true?:
+                        r.samples += 1
+                        r.minT = min(r.minT, rec.t)
+                        r.maxT = max(r.maxT, rec.t)
+                    }
+                }
+                out[shard] = r
+            }
+        }
+        for r in shards {
+            stats.samples += r.samples
+            stats.unknownRefs += r.unknown
+            stats.outOfBounds += r.outOfBounds
+            stats.rejected += r.rejected
+            minT = min(minT, r.minT)
+            maxT = max(maxT, r.maxT)
+            samplesAppended &+= UInt64(r.samples)
         }
     }
 

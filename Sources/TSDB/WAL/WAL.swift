@@ -37,7 +37,8 @@ public final class WAL: @unchecked Sendable {
     private var closed = false
 
     /// Opens the log for appending, starting a fresh segment numbered after
-    /// every existing one (replay must have run and repaired first).
+    /// every existing one, or reusing the last one if it is empty (replay
+    /// must have run and repaired first).
     public init(directory: String, segmentSize: Int = WAL.defaultSegmentSize,
                 syncPolicy: WALSyncPolicy = .interval(milliseconds: 1000)) throws {
         self.directory = directory
@@ -45,7 +46,8 @@ public final class WAL: @unchecked Sendable {
         self.syncPolicy = syncPolicy
         try FileIO.makeDirectory(directory)
         let last = WAL.segmentNumbers(in: directory).last ?? 0
-        currentSegment = last + 1
+        let lastIsEmpty = last > 0 && FileIO.fileSize(WAL.segmentPath(directory, last)) == 0
+        currentSegment = lastIsEmpty ? last : last + 1
         file = try WritableFile(creating: WAL.segmentPath(directory, currentSegment))
         try FileIO.syncDirectory(directory)
         if case .interval(let ms) = syncPolicy { startSyncThread(every: ms) }
