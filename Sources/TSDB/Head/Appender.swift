@@ -57,25 +57,25 @@ public final class Appender {
             }
             if t == lt && lb == v.bitPattern { return }
         }
+        let pending = newest[ref]
         let check: Check = head.lock.withLock {
-            guard let s = head.seriesLocked(ref) else {
-                return .reject(TSDBError(.unknownSeriesRef, "unknown series reference \(ref)"))
-            }
-            if let (lt, _) = newest[ref] {
-                return .reject(t == lt
-                    ? TSDBError(.duplicateSample, "duplicate sample for timestamp \(t) of series \(s.labels) in the same batch")
-                    : TSDBError(.outOfOrderSample, "out of order sample for series \(s.labels) at timestamp \(t): "
-                        + "this batch already has \(lt)"))
-            }
-            if t <= s.maxT {
-                return t == s.maxT && v.bitPattern == s.lastBits ? .noop : .reject(Head.orderError(s, t, v))
-            }
             let minValid = head.appendableMinValidTimeLocked
-            if t < minValid {
-                return .reject(TSDBError(.outOfBounds, "sample for series \(s.labels) at timestamp \(t) is out of bounds: "
-                    + "the head accepts timestamps from \(minValid) on"))
-            }
-            return .accept
+            return head.withSeriesLocked(ref) { s in
+                if let (lt, _) = pending {
+                    return .reject(t == lt
+                        ? TSDBError(.duplicateSample, "duplicate sample for timestamp \(t) of series \(s.labels) in the same batch")
+                        : TSDBError(.outOfOrderSample, "out of order sample for series \(s.labels) at timestamp \(t): "
+                            + "this batch already has \(lt)"))
+                }
+                if t <= s.maxT {
+                    return t == s.maxT && v.bitPattern == s.lastBits ? .noop : .reject(Head.orderError(s, t, v))
+                }
+                if t < minValid {
+                    return .reject(TSDBError(.outOfBounds, "sample for series \(s.labels) at timestamp \(t) is out of bounds: "
+                        + "the head accepts timestamps from \(minValid) on"))
+                }
+                return .accept
+            } ?? .reject(TSDBError(.unknownSeriesRef, "unknown series reference \(ref)"))
         }
         switch check {
         case .accept: record(ref, t, v)
