@@ -243,6 +243,32 @@ struct BlockTests {
         #expect(e?.code == .corruption && e?.file == path)
     }
 
+    @Test("damaged block files give errors naming the file, never wrong samples", arguments: 0..<12)
+    func randomDamageInBlockFiles(seed: Int) throws {
+        let tmp = TempDir()
+        let db = try DB.open(tmp.path, options: testOptions())
+        let written = try Self.fill(db, series: 8, hours: 1)
+        let meta = try db.flushHead()[0]
+        try db.close()
+        var rng = SeededRandom(seed: UInt64(seed))
+        let file = seed % 2 == 0 ? tmp.sub(meta.ulid + "/chunks/000001") : tmp.sub(meta.ulid + "/index")
+        var bytes = try FileIO.readAll(file)
+        let at = 8 + Int(rng.next() % UInt64(bytes.count - 8))
+        bytes[at] ^= UInt8(truncatingIfNeeded: rng.next() | 1)
+        try Data(bytes).write(to: URL(fileURLWithPath: file))
+        do {
+            let db2 = try DB.open(tmp.path, options: testOptions())
+            defer { try? db2.close() }
+            let got = try allSamples(db2)
+            // Reading succeeded: then every sample must be exactly what was written.
+            for (l, s) in got { #expect(s.bits == written[l]?.bits, "silently wrong samples for \(l)") }
+            Issue.record("damage at byte \(at) of \(file) went unnoticed")
+        } catch let e as TSDBError {
+            #expect(e.code == .corruption)
+            #expect(e.file == file)
+        }
+    }
+
     @Test func tombstonesHideDeletedRanges() throws {
         let tmp = TempDir()
         let db = try DB.open(tmp.path, options: testOptions())

@@ -63,11 +63,10 @@ public final class Block: Sendable {
         return Array(values)
     }
 
-    /// Checks every chunk's CRC and that every chunk decodes. Throws the first problem.
+    /// Checks every chunk's CRC (done by reading it) and that it decodes. Throws the first problem.
     public func verify() throws {
         for ref in index.allPostings() {
             for c in try index.series(ref).chunks {
-                try chunks.verify(c.ref)
                 var it = try chunks.chunk(c.ref, mint: c.mint, maxt: c.maxt).iterator()
                 while it.next() {}
                 if let e = it.error { throw TSDBError(.corruption, "chunk \(c.ref): \(e.message)", file: directory) }
