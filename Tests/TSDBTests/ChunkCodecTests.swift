@@ -37,6 +37,9 @@ struct ChunkCodecTests {
         #expect(decoded.bits == samples.bits, "seed \(seed)")
         // The best-encoding path must be lossless too.
         #expect(try ChunkEncoder.encode(samples).samples().bits == samples.bits, "seed \(seed)")
+        if samples.count >= 1 {
+            #expect(try ChunkEncoder.encodeXORSparseTimestamps(samples).samples().bits == samples.bits, "seed \(seed)")
+        }
     }
 
     @Test("every special float survives, staleness marker stays distinct from NaN")
@@ -103,6 +106,24 @@ struct ChunkCodecTests {
         }
         let chunk = try #require(ScaledIntEncoder.encode(samples))
         #expect(try chunk.samples().bits == samples.bits)
+    }
+
+    @Test("full-precision floats at a regular interval get sparse timestamps")
+    func sparseTimestampXOR() throws {
+        var rng = SeededRandom(seed: 5)
+        let samples = (0..<480).map { i -> Sample in
+            let jitter: Int64 = i % 50 == 7 ? 3 : 0
+            return Sample(1_793_491_200_000 + Int64(i) * 15000 + jitter, Double(rng.next() % 1_000_000) / 7.3)
+        }
+        var xor = XORAppender()
+        for s in samples { xor.append(s.t, s.v) }
+        let best = ChunkEncoder.encode(samples)
+        #expect(best.encoding == .xorSparseTimestamps)
+        #expect(best.bytes.count + 50 < xor.bytes.count)  // ~2 bits/sample of timestamps saved
+        #expect(try best.samples().bits == samples.bits)
+        // Irregular timestamps and special floats round-trip through this encoding too.
+        let odd = AdversarialFloats.specials.enumerated().map { Sample(Int64($0.offset * $0.offset) - 77, $0.element) }
+        #expect(try ChunkEncoder.encodeXORSparseTimestamps(odd).samples().bits == odd.bits)
     }
 
     @Test("values that are not exact scaled integers stay XOR")

@@ -5,8 +5,27 @@ public enum ChunkEncoder {
     public static func encode(_ samples: [Sample]) -> Chunk {
         var app = XORAppender()
         for s in samples { app.append(s.t, s.v) }
-        let xor = app.chunk
-        guard let alt = ScaledIntEncoder.encode(samples), alt.bytes.count < xor.bytes.count else { return xor }
-        return alt
+        var best = app.chunk
+        if samples.count >= 3 {
+            let sparse = encodeXORSparseTimestamps(samples)
+            if sparse.bytes.count < best.bytes.count { best = sparse }
+        }
+        if let alt = ScaledIntEncoder.encode(samples), alt.bytes.count < best.bytes.count { best = alt }
+        return best
+    }
+
+    /// `.xorSparseTimestamps`: count, flags, the timestamp section of
+    /// scaled-int chunks, then the Gorilla XOR value stream.
+    static func encodeXORSparseTimestamps(_ samples: [Sample]) -> Chunk {
+        let times = TimestampExceptions(samples)
+        var w = BitWriter(capacity: samples.count * 8)
+        w.writeBits(UInt64(samples.count), count: 16)
+        w.writeBits(times.grid ? 0x40 : 0, count: 8)
+        times.write(to: &w)
+        var values = XORValueWriter()
+        for (i, s) in samples.enumerated() {
+            if i == 0 { values.writeFirst(s.v.bitPattern, to: &w) } else { values.write(s.v.bitPattern, to: &w) }
+        }
+        return Chunk(encoding: .xorSparseTimestamps, bytes: w.bytes)
     }
 }

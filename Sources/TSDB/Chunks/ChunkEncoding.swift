@@ -8,11 +8,16 @@ public enum ChunkEncoding: UInt8, Sendable, CustomStringConvertible {
     /// delta or delta-of-delta integers; timestamps with finer buckets than XOR.
     /// Counters, integer gauges, 1–3 decimal gauges and constants land here.
     case scaledInt = 2
+    /// Gorilla XOR values with the sparse timestamp section of `.scaledInt`:
+    /// for full-precision floats scraped at a regular interval, whose
+    /// timestamps then cost almost nothing.
+    case xorSparseTimestamps = 3
 
     public var description: String {
         switch self {
         case .xor: "xor"
         case .scaledInt: "scaled-int"
+        case .xorSparseTimestamps: "xor-sparse-timestamps"
         }
     }
 }

@@ -49,7 +49,41 @@ public struct ChunkIterator {
         count = Int(bytes[0]) << 8 | Int(bytes[1])
         reader = BitReader(UnsafeRawBufferPointer(rebasing: bytes[2...]))
         exceptionReader = reader
-        if encoding == .scaledInt && count > 0 { startScaledInt() }
+        if count > 0 {
+            switch encoding {
+            case .xor: break
+            case .scaledInt: startScaledInt()
+            case .xorSparseTimestamps: startXORSparseTimestamps()
+            }
+        }
+    }
+
+    /// Reads the timestamp section shared by scaled-int and sparse-timestamp
+    /// XOR chunks, leaving `exceptionReader` at the exceptions and `reader`
+    /// just after them. Returns false (and marks corruption) if invalid.
+    mutating func startSparseTimestamps(flags: UInt64) -> Bool {
+        gridTimestamps = flags & 0x40 != 0
+        t0 = reader.readVarint()
+        step = reader.readVarint()
+        exceptionsLeft = Int(clamping: reader.readUvarint())
+        exceptionReader = reader
+        if reader.overrun || exceptionsLeft > count {
+            markCorrupt("chunk has an invalid timestamp header")
+            return false
+        }
+        for _ in 0..<exceptionsLeft {
+            _ = reader.readUvarint()
+            _ = reader.readUvarint()
+        }
+        let firstIndex = gridTimestamps ? 1 : 2
+        nextException = exceptionsLeft > 0 ? firstIndex + Int(clamping: exceptionReader.readUvarint()) : Int.max
+        return true
+    }
+
+    mutating func startXORSparseTimestamps() {
+        let flags = reader.readBits(8)
+        if flags & ~0x40 != 0 { markCorrupt("sparse-timestamp XOR chunk has invalid flags \(flags)"); return }
+        _ = startSparseTimestamps(flags: flags)
     }
 
     /// Reads the header and the timestamp section of a scaled-int chunk and
@@ -59,24 +93,15 @@ public struct ChunkIterator {
         let flags = reader.readBits(8)
         exponent = Int(flags & 0x0f)
         dodValues = flags & 0x10 != 0
-        gridTimestamps = flags & 0x40 != 0
         if flags & 0x20 != 0 {
             factor = Int64(truncatingIfNeeded: reader.readUvarint())
             offset = reader.readVarint()
         }
-        t0 = reader.readVarint()
-        step = reader.readVarint()
-        exceptionsLeft = Int(clamping: reader.readUvarint())
-        exceptionReader = reader
-        if reader.overrun || exponent > ScaledIntEncoder.maxExponent || flags & 0x80 != 0 || factor < 1
-            || exceptionsLeft > count {
+        if exponent > ScaledIntEncoder.maxExponent || flags & 0x80 != 0 || factor < 1 {
             markCorrupt("scaled-int chunk has an invalid header (flags \(flags))")
             return
         }
-        for _ in 0..<exceptionsLeft {
-            _ = reader.readUvarint()
-            _ = reader.readUvarint()
-        }
+        guard startSparseTimestamps(flags: flags) else { return }
         firstValue = reader.readVarint()
         if count >= 2 { secondDelta = reader.readVarint() }
         if count >= 3 {
@@ -84,8 +109,6 @@ public struct ChunkIterator {
             width = Int(reader.readBits(6))
             escape = width == 0 ? 0 : (1 << UInt64(width)) - 1
         }
-        let firstIndex = gridTimestamps ? 1 : 2
-        nextException = exceptionsLeft > 0 ? firstIndex + Int(clamping: exceptionReader.readUvarint()) : Int.max
     }
 
     /// Advances to the next sample; false at the end or on corruption.
@@ -95,6 +118,9 @@ public struct ChunkIterator {
         switch encoding {
         case .xor: decodeXOR()
         case .scaledInt: decodeScaledInt()
+        case .xorSparseTimestamps:
+            decodeSparseTimestamp()
+            if index == 0 { bits = reader.readBits(64) } else { decodeXORValue() }
         }
         if reader.overrun {
             markCorrupt("chunk ends early: sample \(index + 1) of \(count) is truncated")
@@ -133,6 +159,12 @@ public struct ChunkIterator {
             tDelta = tDelta &+ readXORTimestampDoD()
         }
         t = t &+ tDelta
+        decodeXORValue()
+    }
+
+    /// Gorilla value decoding: updates `bits` from the XOR control bits.
+    @inline(__always)
+    mutating func decodeXORValue() {
         guard reader.readBit() else { return }  // same value
         if reader.readBit() {
             leading = Int(reader.readBits(5))
@@ -170,7 +202,7 @@ public struct ChunkIterator {
     }
 
     @inline(__always)
-    mutating func decodeScaledInt() {
+    mutating func decodeSparseTimestamp() {
         if gridTimestamps {
             t = t0 &+ Int64(index) &* step &+ takeException()
         } else {
@@ -180,6 +212,11 @@ public struct ChunkIterator {
             default: tDelta = tDelta &+ takeException(); t = t &+ tDelta
             }
         }
+    }
+
+    @inline(__always)
+    mutating func decodeScaledInt() {
+        decodeSparseTimestamp()
         switch index {
         case 0:
             ival = firstValue

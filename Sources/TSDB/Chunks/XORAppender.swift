@@ -8,9 +8,7 @@ public struct XORAppender: Sendable {
     public private(set) var count: Int = 0
     public private(set) var lastT: Int64 = 0
     private var lastDelta: Int64 = 0
-    private var lastBits: UInt64 = 0
-    private var leading: Int = 0xff  // 0xff: no window yet
-    private var trailing: Int = 0
+    private var values = XORValueWriter()
 
     public init() {
         writer = BitWriter(capacity: 32)
@@ -33,7 +31,7 @@ public struct XORAppender: Sendable {
         switch count {
         case 0:
             writer.writeVarint(t)
-            writer.writeBits(bits, count: 64)
+            values.writeFirst(bits, to: &writer)
         case 1:
             lastDelta = t &- lastT
             writer.writeVarint(lastDelta)
@@ -45,12 +43,32 @@ public struct XORAppender: Sendable {
             writeValue(bits)
         }
         lastT = t
-        lastBits = bits
         count += 1
     }
 
     private mutating func writeValue(_ bits: UInt64) {
+        values.write(bits, to: &writer)
+    }
+}
+
+/// Gorilla's value coding: each value XOR'd with the previous one, the
+/// result written as `0` (equal), `10` + bits inside the current window of
+/// leading/trailing zeros, or `11` + 5-bit leading count + 6-bit length +
+/// the meaningful bits (a new window). Shared by the XOR encodings.
+struct XORValueWriter: Sendable {
+    private(set) var lastBits: UInt64 = 0
+    private var leading: Int = 0xff  // 0xff: no window yet
+    private var trailing: Int = 0
+
+    /// Writes the first value verbatim.
+    mutating func writeFirst(_ bits: UInt64, to writer: inout BitWriter) {
+        writer.writeBits(bits, count: 64)
+        lastBits = bits
+    }
+
+    mutating func write(_ bits: UInt64, to writer: inout BitWriter) {
         let x = bits ^ lastBits
+        lastBits = bits
         if x == 0 {
             writer.writeBit(false)
             return
