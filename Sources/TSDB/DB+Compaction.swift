@@ -7,6 +7,7 @@ extension DB {
     @discardableResult
     public func compactHead() throws -> [BlockMeta] {
         try compactionLock.withLock {
+            guard !isClosed else { throw TSDBError(.closed, "database is closed") }
             var written: [BlockMeta] = []
             while true {
                 let (minT, maxT) = head.lock.withLock { (head.minT, head.maxT) }
@@ -23,6 +24,7 @@ extension DB {
     @discardableResult
     public func flushHead() throws -> [BlockMeta] {
         try compactionLock.withLock {
+            guard !isClosed else { throw TSDBError(.closed, "database is closed") }
             var written: [BlockMeta] = []
             while true {
                 let minT = head.lock.withLock { head.minT }

@@ -167,7 +167,9 @@ public final class DB: @unchecked Sendable {
             while true {
                 Thread.sleep(forTimeInterval: seconds)
                 guard let self, !self.isClosed else { return }
-                do { try self.compactHead() } catch {
+                do { try self.compactHead() } catch let e as TSDBError where e.code == .closed {
+                    return
+                } catch {
                     FileHandle.standardError.write(Data("tsdb: head compaction failed: \(error)\n".utf8))
                 }
             }

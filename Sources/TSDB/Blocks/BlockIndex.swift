@@ -7,6 +7,8 @@ final class BlockIndex: IndexReader, Sendable {
     let symbolLookup: [String: Int]
     /// name symbol → (value symbol, postings offset) sorted by value.
     let postingsTable: [Int: [(value: Int, offset: Int)]]
+    /// (name symbol, value symbol) by pair ordinal (position in the postings table).
+    let pairs: [(name: Int, value: Int)]
     let seriesCount: Int
     let seriesOffset: Int
     let seriesTableOffset: Int
@@ -61,13 +63,17 @@ final class BlockIndex: IndexReader, Sendable {
         var p = ByteReader(b, offset: offs[4], file: path)
         let entries = try p.count(max: ends[4] - offs[4], what: "postings table size")
         var table: [Int: [(value: Int, offset: Int)]] = [:]
+        var pairs: [(name: Int, value: Int)] = []
+        pairs.reserveCapacity(entries)
         for _ in 0..<entries {
             let name = try p.count(max: n - 1, what: "symbol index")
             let value = try p.count(max: n - 1, what: "symbol index")
             let off = try p.count(max: ends[3] - offs[3], what: "postings offset")
             table[name, default: []].append((value, off))
+            pairs.append((name, value))
         }
         postingsTable = table
+        self.pairs = pairs
     }
 
     static func checkCRC(_ b: UnsafeRawBufferPointer, _ start: Int, _ end: Int, path: String, what: String) throws {
@@ -121,10 +127,12 @@ final class BlockIndex: IndexReader, Sendable {
         let nl = try r.count(max: 1 << 16, what: "label count")
         var pairs: [Label] = []
         pairs.reserveCapacity(nl)
+        var ordinal = -1
         for _ in 0..<nl {
-            let n = try r.count(max: symbols.count - 1, what: "symbol index")
-            let v = try r.count(max: symbols.count - 1, what: "symbol index")
-            pairs.append(Label(symbols[n], symbols[v]))
+            ordinal += 1 + (try r.count(max: self.pairs.count, what: "label pair ordinal delta"))
+            guard ordinal < self.pairs.count else { throw r.error("label pair ordinal \(ordinal) out of range") }
+            let p = self.pairs[ordinal]
+            pairs.append(Label(symbols[p.name], symbols[p.value]))
         }
         let nc = try r.count(max: r.remaining, what: "chunk count")
         var chunks: [BlockSeriesEntry.ChunkEntry] = []

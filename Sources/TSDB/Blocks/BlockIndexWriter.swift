@@ -40,21 +40,31 @@ enum BlockIndexWriter {
         for s in symbols { out.appendString(s) }
         appendCRC(&out, from: symbolsOffset)
 
+        // Label pairs, sorted by (name, value) symbol: a pair's ordinal is its
+        // position in the postings table, and series entries refer to it.
+        var pairSet = Set<Pair>()
+        for s in series { for l in s.labels.pairs { pairSet.insert(Pair(name: symbolIndex[l.name]!, value: symbolIndex[l.value]!)) } }
+        let pairs = pairSet.sorted()
+        var ordinal: [Pair: Int] = [:]
+        ordinal.reserveCapacity(pairs.count)
+        for (i, p) in pairs.enumerated() { ordinal[p] = i }
+
         // Series, remembering each entry's offset; postings collected on the way.
         let seriesOffset = out.count
         var entryOffsets: [UInt32] = []
         entryOffsets.reserveCapacity(series.count)
-        var postings: [Int: [Int: [SeriesRef]]] = [:]  // name sym → value sym → series ordinals
+        var postings = [[SeriesRef]](repeating: [], count: pairs.count)
         for (i, s) in series.enumerated() {
             let rel = out.count - seriesOffset
             guard rel <= Int(UInt32.max) else { throw TSDBError(.invalidArgument, "index series section exceeds 4 GiB") }
             entryOffsets.append(UInt32(rel))
             out.appendUvarint(UInt64(s.labels.count))
+            var previous = -1
             for l in s.labels.pairs {
-                let n = symbolIndex[l.name]!, v = symbolIndex[l.value]!
-                out.appendUvarint(UInt64(n))
-                out.appendUvarint(UInt64(v))
-                postings[n, default: [:]][v, default: []].append(SeriesRef(i))
+                let o = ordinal[Pair(name: symbolIndex[l.name]!, value: symbolIndex[l.value]!)]!
+                out.appendUvarint(UInt64(o - previous - 1))  // ordinals increase along sorted labels
+                previous = o
+                postings[o].append(SeriesRef(i))
             }
             out.appendUvarint(UInt64(s.chunks.count))
             var prevMaxt: Int64 = 0, prevRef: UInt64 = 0
@@ -74,29 +84,26 @@ enum BlockIndexWriter {
         for o in entryOffsets { out.appendBE32(o) }
         appendCRC(&out, from: seriesTableOffset)
 
-        // Postings lists in (name, value) order, then the table pointing at them.
+        // Postings lists in pair order, then the table pointing at them.
         let postingsOffset = out.count
-        var table: [(Int, Int, Int)] = []
-        for n in postings.keys.sorted() {
-            let values = postings[n]!
-            for v in values.keys.sorted() {
-                table.append((n, v, out.count - postingsOffset))
-                let list = values[v]!
-                out.appendUvarint(UInt64(list.count))
-                var prev: SeriesRef = 0
-                for r in list {
-                    out.appendUvarint(r - prev)
-                    prev = r
-                }
+        var listOffsets: [Int] = []
+        listOffsets.reserveCapacity(pairs.count)
+        for list in postings {
+            listOffsets.append(out.count - postingsOffset)
+            out.appendUvarint(UInt64(list.count))
+            var prev: SeriesRef = 0
+            for r in list {
+                out.appendUvarint(r - prev)
+                prev = r
             }
         }
         appendCRC(&out, from: postingsOffset)
 
         let postingsTableOffset = out.count
-        out.appendUvarint(UInt64(table.count))
-        for (n, v, off) in table {
-            out.appendUvarint(UInt64(n))
-            out.appendUvarint(UInt64(v))
+        out.appendUvarint(UInt64(pairs.count))
+        for (p, off) in zip(pairs, listOffsets) {
+            out.appendUvarint(UInt64(p.name))
+            out.appendUvarint(UInt64(p.value))
             out.appendUvarint(UInt64(off))
         }
         appendCRC(&out, from: postingsTableOffset)
@@ -107,6 +114,12 @@ enum BlockIndexWriter {
         }
         appendCRC(&out, from: tocStart)
         return out
+    }
+
+    struct Pair: Hashable, Comparable {
+        var name: Int
+        var value: Int
+        static func < (a: Pair, b: Pair) -> Bool { (a.name, a.value) < (b.name, b.value) }
     }
 
     static func appendCRC(_ out: inout [UInt8], from start: Int) {
