@@ -9,12 +9,15 @@ extension DB {
         try compactionLock.withLock {
             guard !isClosed else { throw TSDBError(.closed, "database is closed") }
             var written: [BlockMeta] = []
+            var truncated = false
             while true {
                 let (minT, maxT) = head.lock.withLock { (head.minT, head.maxT) }
                 guard minT != .max, maxT &- minT > options.blockDuration / 2 * 3 else { break }
                 let start = Head.rangeStart(minT, options.blockDuration)
                 if let m = try persistHeadRange(start, start + options.blockDuration) { written.append(m) }
+                truncated = true
             }
+            if truncated { try checkpointWAL() }
             return written
         }
     }
@@ -26,27 +29,36 @@ extension DB {
         try compactionLock.withLock {
             guard !isClosed else { throw TSDBError(.closed, "database is closed") }
             var written: [BlockMeta] = []
+            var truncated = false
             while true {
                 let minT = head.lock.withLock { head.minT }
                 guard minT != .max else { break }
                 let start = Head.rangeStart(minT, options.blockDuration)
                 if let m = try persistHeadRange(start, start + options.blockDuration) { written.append(m) }
+                truncated = true
             }
+            if truncated { try checkpointWAL() }
             return written
         }
     }
 
-    /// Writes head samples in [start, end) as a block, truncates the head
-    /// before `end`, and checkpoints the WAL segments that are now covered.
+    /// Writes head samples in [start, end) as a block and truncates the head
+    /// before `end` (the caller then checkpoints the WAL once).
     private func persistHeadRange(_ start: Int64, _ end: Int64) throws -> BlockMeta? {
         let series = head.select([], mint: start, maxt: end - 1).sorted { $0.labels < $1.labels }
         let meta = try BlockWriter.write(into: directory, mint: start, maxt: end, series: series)
         if let meta { addBlock(try Block(directory: directory + "/" + meta.ulid)) }
         _ = head.truncate(before: end)
+        return meta
+    }
+
+    /// After head truncation: closes the current WAL segment and condenses
+    /// everything up to it into a checkpoint of what the head still holds.
+    private func checkpointWAL() throws {
+        let mint = head.lock.withLock { head.minValidTime }
         let last = try wal.cut()
-        try Checkpoint.create(walDirectory: wal.directory, through: last, mint: end) { ref in
+        try Checkpoint.create(walDirectory: wal.directory, through: last, mint: mint) { ref in
             head.lock.withLock { head.seriesLocked(ref) != nil }
         }
-        return meta
     }
 }

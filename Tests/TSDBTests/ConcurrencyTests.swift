@@ -127,6 +127,9 @@ struct QuerierTests {
         #expect(WALReader.latestCheckpoint(in: tmp.sub("wal")) != nil)
         #expect(segmentsAfter.allSatisfy { $0 > segmentsBefore.last! })
         #expect(db.stats.walBytes < before)
+        // Nothing more is due: another run writes nothing and leaves the WAL alone.
+        #expect(try db.compactHead().isEmpty)
+        #expect(WAL.segmentNumbers(in: tmp.sub("wal")) == segmentsAfter)
         try db.close()
     }
 }
