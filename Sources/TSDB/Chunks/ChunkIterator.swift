@@ -76,8 +76,15 @@ public struct ChunkIterator {
             _ = reader.readUvarint()
         }
         let firstIndex = gridTimestamps ? 1 : 2
-        nextException = exceptionsLeft > 0 ? firstIndex + Int(clamping: exceptionReader.readUvarint()) : Int.max
+        nextException = exceptionsLeft > 0 ? firstIndex + readGap() : Int.max
         return true
+    }
+
+    /// The next exception gap, bounded by the sample count so that garbage
+    /// cannot overflow the index arithmetic (an out-of-range gap simply never matches).
+    @inline(__always)
+    mutating func readGap() -> Int {
+        min(Int(clamping: exceptionReader.readUvarint()), count)
     }
 
     mutating func startXORSparseTimestamps() {
@@ -196,7 +203,7 @@ public struct ChunkIterator {
         guard index == nextException else { return 0 }
         let v = exceptionReader.readVarint()
         exceptionsLeft -= 1
-        nextException = exceptionsLeft > 0 ? index + 1 + Int(clamping: exceptionReader.readUvarint()) : Int.max
+        nextException = exceptionsLeft > 0 ? index + 1 + readGap() : Int.max
         if exceptionReader.overrun { markCorrupt("scaled-int timestamp exceptions are truncated") }
         return v
     }

@@ -108,7 +108,7 @@ public struct ByteReader {
     public mutating func count(max limit: Int, what: String) throws -> Int {
         let start = offset
         let v = try uvarint()
-        guard v <= UInt64(limit) else {
+        guard limit >= 0, v <= UInt64(limit) else {
             offset = start
             throw error("\(what) \(v) exceeds limit \(limit)")
         }
