@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import TSDB
 import TSDBTestSupport
@@ -93,6 +94,21 @@ struct ChunkCodecTests {
         var it = XORAppender()
         for s in samples { it.append(s.t, s.v) }
         #expect(chunk.bytes.count * 2 < it.bytes.count)
+    }
+
+    @Test("counters with geometric-like increments get Rice-coded residuals", arguments: 0..<20)
+    func riceResiduals(seed: Int) throws {
+        var rng = SeededRandom(seed: UInt64(seed))
+        var v = 1e9
+        let samples = (0..<480).map { i -> Sample in
+            let u = Double(rng.next() % 1_000_000 + 1) / 1_000_001
+            v += (-log(u) * 300).rounded()  // exponential increments, mean 300
+            if i == 300 && seed % 2 == 0 { v = 0 }  // a reset: an escape
+            return Sample(Int64(i) * 15000, v)
+        }
+        let chunk = try #require(ScaledIntEncoder.encode(samples))
+        #expect(chunk.bytes[2] & 0x80 != 0, "expected Rice coding")
+        #expect(try chunk.samples().bits == samples.bits)
     }
 
     @Test("counter resets and outliers use the escape and still round-trip")

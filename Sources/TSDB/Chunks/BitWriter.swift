@@ -119,6 +119,25 @@ struct BitReader {
         return v
     }
 
+    /// Counts 1 bits up to a terminating 0 (consumed) or `limit` ones (no terminator).
+    @inline(__always)
+    mutating func readUnary(max limit: Int) -> Int {
+        if valid > limit {
+            let ones = Swift.min((~buffer).leadingZeroBitCount, limit)
+            let used = ones < limit ? ones + 1 : ones
+            buffer <<= UInt64(used)
+            valid -= used
+            return ones
+        }
+        var ones = 0
+        while ones < limit {
+            if !readBit() { return ones }
+            if overrun { return ones }
+            ones += 1
+        }
+        return ones
+    }
+
     /// Reads an unsigned LEB128 varint stored as 8-bit groups in the stream.
 
     mutating func readUvarint() -> UInt64 {

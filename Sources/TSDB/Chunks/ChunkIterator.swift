@@ -34,6 +34,7 @@ public struct ChunkIterator {
     var offset: Int64 = 0
     var width = 0
     var escape: UInt64 = 0
+    var riceResiduals = false
     /// Set when the chunk turned out to be malformed; iteration then stops.
     public private(set) var error: TSDBError?
 
@@ -104,7 +105,8 @@ public struct ChunkIterator {
             factor = Int64(truncatingIfNeeded: reader.readUvarint())
             offset = reader.readVarint()
         }
-        if exponent > ScaledIntEncoder.maxExponent || flags & 0x80 != 0 || factor < 1 {
+        riceResiduals = flags & 0x80 != 0
+        if exponent > ScaledIntEncoder.maxExponent || factor < 1 {
             markCorrupt("scaled-int chunk has an invalid header (flags \(flags))")
             return
         }
@@ -232,7 +234,11 @@ public struct ChunkIterator {
             ival = ival &+ iDelta
         default:
             var z: UInt64 = 0
-            if width > 0 {
+            if riceResiduals {
+                let q = reader.readUnary(max: PackedInts.riceEscape)
+                z = q == PackedInts.riceEscape ? reader.readBits(64)
+                    : UInt64(q) << UInt64(width) | (width == 0 ? 0 : reader.readBits(width))
+            } else if width > 0 {
                 z = reader.readBits(width)
                 if z == escape { z = reader.readBits(64) }
             }

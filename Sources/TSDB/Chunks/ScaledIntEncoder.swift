@@ -76,7 +76,9 @@ public enum ScaledIntEncoder {
 
         var w = BitWriter(capacity: n)
         w.writeBits(UInt64(n), count: 16)
-        w.writeBits(UInt64(k) | (useDoD ? 0x10 : 0) | (g > 1 ? 0x20 : 0) | (times.grid ? 0x40 : 0), count: 8)
+        let plan = useDoD ? byDoD : byDelta
+        w.writeBits(UInt64(k) | (useDoD ? 0x10 : 0) | (g > 1 ? 0x20 : 0) | (times.grid ? 0x40 : 0) | (plan.rice ? 0x80 : 0),
+                    count: 8)
         if g > 1 {
             w.writeUvarint(UInt64(g))
             w.writeVarint(first)
@@ -84,7 +86,7 @@ public enum ScaledIntEncoder {
         times.write(to: &w)
         w.writeVarint(ints[0])
         if n >= 2 { w.writeVarint(ints[1] &- ints[0]) }
-        if n >= 3 { PackedInts.write(useDoD ? dods : deltas, plan: useDoD ? byDoD : byDelta, to: &w) }
+        if n >= 3 { PackedInts.write(useDoD ? dods : deltas, plan: plan, to: &w) }
         return Chunk(encoding: .scaledInt, bytes: w.bytes)
     }
 }
@@ -189,9 +191,17 @@ func gcd(_ a: Int64, _ b: Int64) -> Int64 {
 enum PackedInts {
     struct Plan {
         var base: Int64
+        /// Frame of reference: bits per value. Rice: the parameter k.
         var width: Int
         var bits: Int
+        /// Rice coding instead of fixed width: `q = z >> k` in unary (q ones,
+        /// a zero), then the k low bits; q ≥ 32 is an escape: 32 ones and
+        /// the 64-bit z. Better than a fixed width when most residuals are
+        /// small and a few are large (bursty counters).
+        var rice = false
     }
+
+    static let riceEscape = 32
 
     @inline(__always)
     static func zigzag(_ v: Int64) -> UInt64 { UInt64(bitPattern: (v << 1) ^ (v >> 63)) }
@@ -220,12 +230,40 @@ enum PackedInts {
             let bits = headerBits + values.count * width + escapes * 64
             if bits < best.bits { best = Plan(base: base, width: width, bits: bits) }
         }
+        // Rice: the best k is near log2 of the typical residual (the median,
+        // which outliers such as counter resets do not move); try a few around
+        // it, and small k for mostly-tiny residuals with bursts.
+        let typical = UInt64(bitPattern: median(values.map { Int64(bitPattern: min(zigzag($0 &- base), 1 << 62)) }))
+        let center = typical == 0 ? 0 : 63 - typical.leadingZeroBitCount
+        for k in Set(Array(max(0, center - 2)...min(62, center + 2)) + [0, 1, 2, 3]) {
+            var bits = headerBits
+            for v in values {
+                let q = zigzag(v &- base) >> UInt64(k)
+                bits += q < UInt64(riceEscape) ? Int(q) + 1 + k : riceEscape + 64
+            }
+            if bits < best.bits { best = Plan(base: base, width: k, bits: bits, rice: true) }
+        }
         return best
     }
 
     static func write(_ values: [Int64], plan: Plan, to w: inout BitWriter) {
         w.writeVarint(plan.base)
         w.writeBits(UInt64(plan.width), count: 6)
+        if plan.rice {
+            let k = UInt64(plan.width)
+            for v in values {
+                let z = zigzag(v &- plan.base)
+                let q = z >> k
+                if q < UInt64(riceEscape) {
+                    w.writeBits((1 << (q + 1)) - 2, count: Int(q) + 1)  // q ones, then a zero
+                    w.writeBits(z, count: plan.width)
+                } else {
+                    w.writeBits((1 << UInt64(riceEscape)) - 1, count: riceEscape)
+                    w.writeBits(z, count: 64)
+                }
+            }
+            return
+        }
         guard plan.width > 0 else { return }
         let escape: UInt64 = (1 << UInt64(plan.width)) - 1
         for v in values {
