@@ -13,16 +13,20 @@ final class BlockIndex: IndexReader, Sendable {
     let seriesOffset: Int
     let seriesTableOffset: Int
     let postingsOffset: Int
+    /// Base of the first chunk time of every series (the block's minTime).
+    let baseTime: Int64
 
     init(path: String) throws {
         file = try MappedFile(path: path)
         let b = file.bytes
-        guard b.count >= 8 + BlockIndexWriter.tocSize else {
+        guard b.count >= BlockIndexWriter.headerSize + BlockIndexWriter.tocSize else {
             throw TSDBError(.corruption, "index file too short (\(b.count) bytes)", file: path)
         }
         var h = ByteReader(b, file: path)
         guard try h.be32() == BlockIndexWriter.magic else { throw TSDBError(.corruption, "bad index magic", file: path, offset: 0) }
         guard try h.u8() == 1 else { throw TSDBError(.corruption, "unsupported index version", file: path, offset: 4) }
+        h.offset = 8
+        baseTime = Int64(bitPattern: try h.be64())
 
         let tocStart = b.count - BlockIndexWriter.tocSize
         var toc = ByteReader(b, offset: tocStart, file: path)
@@ -31,7 +35,7 @@ final class BlockIndex: IndexReader, Sendable {
         try BlockIndex.checkCRC(b, tocStart, tocStart + 40, path: path, what: "table of contents")
         let ends = Array(offs.dropFirst()) + [tocStart]
         for i in 0..<5 {
-            guard offs[i] >= 8 && offs[i] + 4 <= ends[i] && ends[i] <= tocStart else {
+            guard offs[i] >= BlockIndexWriter.headerSize && offs[i] + 4 <= ends[i] && ends[i] <= tocStart else {
                 throw TSDBError(.corruption, "index section \(i) has invalid bounds", file: path, offset: tocStart)
             }
             try BlockIndex.checkCRC(b, offs[i], ends[i] - 4, path: path, what: "section \(i)")
@@ -140,7 +144,7 @@ final class BlockIndex: IndexReader, Sendable {
         var prevMaxt: Int64 = 0, prevRef: UInt64 = 0
         for k in 0..<nc {
             let d = try r.varint()
-            let mint = k == 0 ? d : prevMaxt &+ d
+            let mint = (k == 0 ? baseTime : prevMaxt) &+ d
             let maxt = mint &+ Int64(bitPattern: try r.uvarint())
             let ref = prevRef &+ UInt64(bitPattern: try r.varint())
             chunks.append(.init(mint: mint, maxt: maxt, ref: ref))

@@ -17,7 +17,10 @@ enum BlockIndexWriter {
     static let magic: UInt32 = 0x5453_4458  // "TSDX"
     static let tocSize = 5 * 8 + 4
 
-    static func encode(_ series: [BlockSeriesEntry]) throws -> [UInt8] {
+    static let headerSize = 16
+
+    /// `baseTime` (the block's minTime) makes first-chunk times small offsets.
+    static func encode(_ series: [BlockSeriesEntry], baseTime: Int64) throws -> [UInt8] {
         var symbolSet = Set<String>()
         for s in series {
             for l in s.labels.pairs {
@@ -33,6 +36,7 @@ enum BlockIndexWriter {
         var out: [UInt8] = []
         out.appendBE32(magic)
         out.append(contentsOf: [1, 0, 0, 0])
+        out.appendBE64(UInt64(bitPattern: baseTime))
 
         // Symbols.
         let symbolsOffset = out.count
@@ -69,7 +73,7 @@ enum BlockIndexWriter {
             out.appendUvarint(UInt64(s.chunks.count))
             var prevMaxt: Int64 = 0, prevRef: UInt64 = 0
             for (k, c) in s.chunks.enumerated() {
-                out.appendVarint(k == 0 ? c.mint : c.mint &- prevMaxt)
+                out.appendVarint(c.mint &- (k == 0 ? baseTime : prevMaxt))
                 out.appendUvarint(UInt64(bitPattern: c.maxt &- c.mint))
                 out.appendVarint(Int64(bitPattern: c.ref &- prevRef))
                 prevMaxt = c.maxt

@@ -45,7 +45,7 @@ public enum BlockWriter {
                 try FileIO.removeAll(tmp)
                 return nil
             }
-            try writeFile(try BlockIndexWriter.encode(entries), tmp + "/index")
+            try writeFile(try BlockIndexWriter.encode(entries, baseTime: mint), tmp + "/index")
             try writeFile(TombstonesFile.encode([]), tmp + "/tombstones")
             let meta = BlockMeta(
                 ulid: ulid, minTime: mint, maxTime: maxt,

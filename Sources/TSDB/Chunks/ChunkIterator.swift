@@ -35,6 +35,8 @@ public struct ChunkIterator {
     var width = 0
     var escape: UInt64 = 0
     var riceResiduals = false
+    var gapK = 0
+    var offsetK = 0
     /// Set when the chunk turned out to be malformed; iteration then stops.
     public private(set) var error: TSDBError?
 
@@ -67,14 +69,18 @@ public struct ChunkIterator {
         t0 = reader.readVarint()
         step = reader.readVarint()
         exceptionsLeft = Int(clamping: reader.readUvarint())
-        exceptionReader = reader
         if reader.overrun || exceptionsLeft > count {
             markCorrupt("chunk has an invalid timestamp header")
             return false
         }
+        if exceptionsLeft > 0 {
+            gapK = Int(reader.readBits(4))
+            offsetK = Int(reader.readBits(4))
+        }
+        exceptionReader = reader
         for _ in 0..<exceptionsLeft {
-            _ = reader.readUvarint()
-            _ = reader.readUvarint()
+            _ = reader.readRice(k: gapK)
+            _ = reader.readRice(k: offsetK)
         }
         let firstIndex = gridTimestamps ? 1 : 2
         nextException = exceptionsLeft > 0 ? firstIndex + readGap() : Int.max
@@ -85,7 +91,7 @@ public struct ChunkIterator {
     /// cannot overflow the index arithmetic (an out-of-range gap simply never matches).
     @inline(__always)
     mutating func readGap() -> Int {
-        min(Int(clamping: exceptionReader.readUvarint()), count)
+        min(Int(clamping: exceptionReader.readRice(k: gapK)), count)
     }
 
     mutating func startXORSparseTimestamps() {
@@ -203,7 +209,7 @@ public struct ChunkIterator {
     @inline(__always)
     mutating func takeException() -> Int64 {
         guard index == nextException else { return 0 }
-        let v = exceptionReader.readVarint()
+        let v = PackedInts.unzigzag(exceptionReader.readRice(k: offsetK))
         exceptionsLeft -= 1
         nextException = exceptionsLeft > 0 ? index + 1 + readGap() : Int.max
         if exceptionReader.overrun { markCorrupt("scaled-int timestamp exceptions are truncated") }
@@ -235,9 +241,7 @@ public struct ChunkIterator {
         default:
             var z: UInt64 = 0
             if riceResiduals {
-                let q = reader.readUnary(max: PackedInts.riceEscape)
-                z = q == PackedInts.riceEscape ? reader.readBits(64)
-                    : UInt64(q) << UInt64(width) | (width == 0 ? 0 : reader.readBits(width))
+                z = reader.readRice(k: width)
             } else if width > 0 {
                 z = reader.readBits(width)
                 if z == escape { z = reader.readBits(64) }

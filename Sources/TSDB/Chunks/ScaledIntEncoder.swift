@@ -128,12 +128,8 @@ struct TimestampExceptions {
             }
         }
         func cost(_ list: [(Int, Int64)], from: Int) -> Int {
-            var bits = 0, prev = from - 1
-            for (j, v) in list {
-                bits += Self.varintBits(UInt64(j - prev - 1)) + Self.varintBits(PackedInts.zigzag(v))
-                prev = j
-            }
-            return bits
+            let (gaps, values) = TimestampExceptions.split(list, from: from)
+            return RiceCode.best(gaps).bits + RiceCode.best(values).bits
         }
         if n >= 2 && cost(gridList, from: 1) < cost(dodList, from: 2) {
             grid = true; step = gridStep; exceptions = gridList; firstIndex = 1
@@ -142,17 +138,30 @@ struct TimestampExceptions {
         }
     }
 
-    static func varintBits(_ v: UInt64) -> Int { 8 * max(1, (64 - v.leadingZeroBitCount + 6) / 7) }
+    /// Gaps (samples skipped since the previous exception) and zig-zag values.
+    static func split(_ list: [(Int, Int64)], from: Int) -> (gaps: [UInt64], values: [UInt64]) {
+        var prev = from - 1
+        var gaps: [UInt64] = [], values: [UInt64] = []
+        for (j, v) in list {
+            gaps.append(UInt64(j - prev - 1))
+            values.append(PackedInts.zigzag(v))
+            prev = j
+        }
+        return (gaps, values)
+    }
 
     func write(to w: inout BitWriter) {
         w.writeVarint(t0)
         w.writeVarint(step)
         w.writeUvarint(UInt64(exceptions.count))
-        var prev = firstIndex - 1
-        for (j, v) in exceptions {
-            w.writeUvarint(UInt64(j - prev - 1))
-            w.writeVarint(v)
-            prev = j
+        guard !exceptions.isEmpty else { return }
+        let (gaps, values) = TimestampExceptions.split(exceptions, from: firstIndex)
+        let kg = RiceCode.best(gaps).k, kv = RiceCode.best(values).k
+        w.writeBits(UInt64(kg), count: 4)
+        w.writeBits(UInt64(kv), count: 4)
+        for (g, v) in zip(gaps, values) {
+            RiceCode.write(g, k: kg, to: &w)
+            RiceCode.write(v, k: kv, to: &w)
         }
     }
 }
@@ -174,6 +183,49 @@ func median(_ values: [Int64]) -> Int64 {
         if k <= j { hi = j } else if k >= i { lo = i } else { return a[k] }
     }
     return a[k]
+}
+
+/// Rice codes of unsigned integers with parameter k: `q = z >> k` as q one
+/// bits and a zero bit, then the k low bits of z; q ≥ 32 is an escape: 32 one
+/// bits and the 64-bit z. Near-optimal for geometric-like distributions.
+enum RiceCode {
+    static let escape = 32
+
+    @inline(__always)
+    static func cost(_ z: UInt64, k: Int) -> Int {
+        let q = z >> UInt64(k)
+        return q < UInt64(escape) ? Int(q) + 1 + k : escape + 64
+    }
+
+    static func write(_ z: UInt64, k: Int, to w: inout BitWriter) {
+        let q = z >> UInt64(k)
+        if q < UInt64(escape) {
+            w.writeBits((1 << (q + 1)) - 2, count: Int(q) + 1)  // q ones, then a zero
+            w.writeBits(z, count: k)
+        } else {
+            w.writeBits((1 << UInt64(escape)) - 1, count: escape)
+            w.writeBits(z, count: 64)
+        }
+    }
+
+    /// The k (0…15) with the smallest total cost for `zs`, and that cost.
+    static func best(_ zs: [UInt64]) -> (k: Int, bits: Int) {
+        var best = (k: 0, bits: Int.max)
+        for k in 0...15 {
+            let bits = zs.reduce(0) { $0 + cost($1, k: k) }
+            if bits < best.bits { best = (k, bits) }
+        }
+        return best
+    }
+}
+
+extension BitReader {
+    @inline(__always)
+    mutating func readRice(k: Int) -> UInt64 {
+        let q = readUnary(max: RiceCode.escape)
+        if q == RiceCode.escape { return readBits(64) }
+        return k == 0 ? UInt64(q) : UInt64(q) << UInt64(k) | readBits(k)
+    }
 }
 
 /// Greatest common divisor of |a| and |b| (0 if both are 0); never overflows
@@ -201,7 +253,6 @@ enum PackedInts {
         var rice = false
     }
 
-    static let riceEscape = 32
 
     @inline(__always)
     static func zigzag(_ v: Int64) -> UInt64 { UInt64(bitPattern: (v << 1) ^ (v >> 63)) }
@@ -237,10 +288,7 @@ enum PackedInts {
         let center = typical == 0 ? 0 : 63 - typical.leadingZeroBitCount
         for k in Set(Array(max(0, center - 2)...min(62, center + 2)) + [0, 1, 2, 3]) {
             var bits = headerBits
-            for v in values {
-                let q = zigzag(v &- base) >> UInt64(k)
-                bits += q < UInt64(riceEscape) ? Int(q) + 1 + k : riceEscape + 64
-            }
+            for v in values { bits += RiceCode.cost(zigzag(v &- base), k: k) }
             if bits < best.bits { best = Plan(base: base, width: k, bits: bits, rice: true) }
         }
         return best
@@ -250,18 +298,7 @@ enum PackedInts {
         w.writeVarint(plan.base)
         w.writeBits(UInt64(plan.width), count: 6)
         if plan.rice {
-            let k = UInt64(plan.width)
-            for v in values {
-                let z = zigzag(v &- plan.base)
-                let q = z >> k
-                if q < UInt64(riceEscape) {
-                    w.writeBits((1 << (q + 1)) - 2, count: Int(q) + 1)  // q ones, then a zero
-                    w.writeBits(z, count: plan.width)
-                } else {
-                    w.writeBits((1 << UInt64(riceEscape)) - 1, count: riceEscape)
-                    w.writeBits(z, count: 64)
-                }
-            }
+            for v in values { RiceCode.write(zigzag(v &- plan.base), k: plan.width, to: &w) }
             return
         }
         guard plan.width > 0 else { return }
