@@ -1,9 +1,11 @@
 import Foundation
 import TSDB
 
-// Usage: swift run -c release Footprint DUMP [DATA_DIR] [--no-flush]
-// (--no-flush: stop after ingest and close, leaving everything in the WAL,
-// to measure replay with `tsql info --data DATA_DIR`).
+// Usage: swift run -c release Footprint DUMP [DATA_DIR] [--no-flush] [--compact-during-ingest]
+// --no-flush: stop after ingest and close, leaving the head in the WAL, to
+//   measure replay with `tsql info --data DATA_DIR`.
+// --compact-during-ingest: cut blocks while ingesting (every simulated 10 min),
+//   as the server's background job does, so that the WAL holds only the head.
 // Ingests a data-set dump in scrape order (one commit per scrape slot across
 // all series, WAL on), writes the head out as 2 h blocks, and prints the
 // figures the issue asks for: ingest rate, bytes/sample of the blocks
@@ -76,10 +78,12 @@ let app = db.appender()
 var refs: [SeriesRef] = []
 for s in 0..<seriesCount { refs.append(try app.append(dump.labels[s], flatT[s], flatV[s])) }
 try app.commit()
+let compactEvery = args.contains("--compact-during-ingest") ? 40 : Int.max
 for slot in 1..<slots {
     let base = slot * seriesCount
     for s in 0..<seriesCount { try app.append(ref: refs[s], flatT[base + s], flatV[base + s]) }
     try app.commit()
+    if slot % compactEvery == 0 { try db.compactHead() }
 }
 let ingestSecs = Date().timeIntervalSince(start)
 let walBytes = db.stats.walBytes
