@@ -17,7 +17,7 @@ public enum ChunkEncoder {
     /// `.xorSparseTimestamps`: count, flags, the timestamp section of
     /// scaled-int chunks, then the Gorilla XOR value stream.
     static func encodeXORSparseTimestamps(_ samples: [Sample]) -> Chunk {
-        let times = TimestampExceptions(samples)
+        let times = TimestampSection(samples)
         var w = BitWriter(capacity: samples.count * 8)
         w.writeBits(UInt64(samples.count), count: 16)
         w.writeBits(times.grid ? 0x40 : 0, count: 8)
