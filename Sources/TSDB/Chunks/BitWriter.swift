@@ -119,23 +119,36 @@ struct BitReader {
         return v
     }
 
-    /// Counts 1 bits up to a terminating 0 (consumed) or `limit` ones (no terminator).
+    /// Counts 1 bits up to a terminating 0 (consumed) or `limit` ones (no
+    /// terminator), a register at a time: runs that cross the register's end
+    /// continue after a full-word refill.
     @inline(__always)
     mutating func readUnary(max limit: Int) -> Int {
-        if valid > limit {
-            let ones = Swift.min((~buffer).leadingZeroBitCount, limit)
-            let used = ones < limit ? ones + 1 : ones
-            buffer <<= UInt64(used)
-            valid -= used
-            return ones
-        }
         var ones = 0
-        while ones < limit {
-            if !readBit() { return ones }
-            if overrun { return ones }
-            ones += 1
+        while true {
+            if valid == 0 {
+                refill()
+                if valid == 0 { overrun = true; return ones }
+            }
+            let run = Swift.min((~buffer).leadingZeroBitCount, valid)  // leading ones among the valid bits
+            let want = limit - ones
+            if run >= want {
+                consume(want)
+                return limit
+            }
+            if run < valid {
+                consume(run + 1)  // the ones and their terminating zero
+                return ones + run
+            }
+            ones += run
+            consume(run)  // every valid bit was a one
         }
-        return ones
+    }
+
+    @inline(__always)
+    mutating func consume(_ n: Int) {
+        buffer = n >= 64 ? 0 : buffer << UInt64(n)
+        valid -= n
     }
 
     /// Reads an unsigned LEB128 varint stored as 8-bit groups in the stream.
