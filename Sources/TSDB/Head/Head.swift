@@ -17,8 +17,10 @@ public final class Head: @unchecked Sendable {
 
     /// Series by ref (index; 0 is never a ref). Each entry holds one retain,
     /// taken at creation and released at removal, so that hot paths can use
-    /// the series without reference counting (`withSeriesLocked`).
-    var series: [Unmanaged<MemSeries>?] = [nil]
+    /// the series without reference counting (`withSeriesLocked`). Read on
+    /// every sample, so it skips dynamic exclusivity checks: it is only
+    /// mutated with the lock held, and replay shards only read it.
+    @exclusivity(unchecked) var series: [Unmanaged<MemSeries>?] = [nil]
     var byLabels: [Labels: SeriesRef] = [:]
     var postings = MemPostings()
     var liveSeries = 0
