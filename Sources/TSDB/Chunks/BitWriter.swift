@@ -1,31 +1,37 @@
 /// An append-only bit stream, most significant bit first. Bits collect in
-/// a 64-bit register that is flushed to the byte array 8 bytes at a time,
-/// so the array is touched once per 64 bits, not once per field.
+/// a 64-bit register that is flushed to word storage 8 bytes at a time.
 /// `bytes` materialises the stream at any time (the last byte zero-padded),
 /// which lets the head snapshot an open chunk without sealing it.
-public struct BitWriter: Sendable {
-    /// Completed 64-bit words of the stream.
-    private var words: [UInt64]
+///
+/// Non-copyable: the writer owns its storage outright, so appending needs
+/// no copy-on-write uniqueness check (that check was 12 % of WAL replay).
+public struct BitWriter: ~Copyable {
+    private var words: UnsafeMutablePointer<UInt64>
+    private var capacity: Int
+    private var count = 0
     /// Pending bits, left-aligned: the oldest pending bit is bit 63.
     private var register: UInt64 = 0
     private var pending = 0  // 0...63
 
     /// `capacity` in bytes.
-    public init(capacity: Int = 64) {
-        words = []
-        words.reserveCapacity((capacity + 7) / 8)
+    public init(capacity bytes: Int = 64) {
+        capacity = Swift.max(1, (bytes + 7) / 8)
+        words = .allocate(capacity: capacity)
     }
 
-    public var bitCount: Int { words.count * 64 + pending }
-    public var byteCount: Int { words.count * 8 + (pending + 7) / 8 }
+    deinit { words.deallocate() }
+
+    public var bitCount: Int { count * 64 + pending }
+    public var byteCount: Int { count * 8 + (pending + 7) / 8 }
 
     /// The stream so far, zero-padded to whole bytes.
     public var bytes: [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(byteCount)
-        for w in words { withUnsafeBytes(of: w.bigEndian) { out.append(contentsOf: $0) } }
-        let n = (pending + 7) / 8
-        for i in 0..<n { out.append(UInt8(truncatingIfNeeded: register >> UInt64(56 - 8 * i))) }
+        var out = [UInt8](repeating: 0, count: byteCount)
+        out.withUnsafeMutableBytes { dst in
+            for i in 0..<count { dst.storeBytes(of: words[i].bigEndian, toByteOffset: i * 8, as: UInt64.self) }
+            let n = (pending + 7) / 8
+            for i in 0..<n { dst[count * 8 + i] = UInt8(truncatingIfNeeded: register >> UInt64(56 - 8 * i)) }
+        }
         return out
     }
 
@@ -46,10 +52,21 @@ public struct BitWriter: Sendable {
         } else {
             let rest = n - free
             register |= v >> UInt64(rest)
-            words.append(register)
+            if count == capacity { grow() }
+            words[count] = register
+            count += 1
             pending = rest
             register = rest == 0 ? 0 : v << UInt64(64 - rest)
         }
+    }
+
+    @inline(never)
+    private mutating func grow() {
+        let bigger = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity * 2)
+        bigger.moveInitialize(from: words, count: count)
+        words.deallocate()
+        words = bigger
+        capacity *= 2
     }
 
     public mutating func writeByte(_ b: UInt8) { writeBits(UInt64(b), count: 8) }

@@ -3,8 +3,8 @@
 ///
 /// Timestamps must be strictly increasing (the head guarantees it); the
 /// arithmetic wraps, so any Int64 timestamps round-trip.
-public struct XORAppender: Sendable {
-    public private(set) var writer: BitWriter
+public struct XORAppender: ~Copyable {
+    var writer: BitWriter
     public private(set) var count: Int = 0
     public private(set) var lastT: Int64 = 0
     private var lastDelta: Int64 = 0

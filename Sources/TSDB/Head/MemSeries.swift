@@ -20,7 +20,8 @@ final class MemSeries {
     // are only accessed with the head's lock held, or by the single replay
     // shard that owns this series, so accesses never overlap.
     @exclusivity(unchecked) var sealed: [HeadChunk] = []
-    @exclusivity(unchecked) var open: XORAppender?
+    /// The chunk being appended to; empty (count 0) when there is none.
+    @exclusivity(unchecked) var open = XORAppender()
     @exclusivity(unchecked) var openMint: Int64 = 0
     /// The open chunk is cut when a sample reaches this time (the next block boundary).
     @exclusivity(unchecked) var openEnd: Int64 = 0
@@ -38,19 +39,18 @@ final class MemSeries {
         self.createdEpoch = epoch
     }
 
-    var minT: Int64? { sealed.first?.mint ?? (open != nil ? openMint : nil) }
+    var minT: Int64? { sealed.first?.mint ?? (open.count > 0 ? openMint : nil) }
 
     /// Appends a sample known to be newer than `maxT`.
     func append(_ t: Int64, _ v: Double, blockDuration: Int64) {
-        if open != nil && (open!.count >= MemSeries.samplesPerChunk || t >= openEnd) {
+        if open.count > 0 && (open.count >= MemSeries.samplesPerChunk || t >= openEnd) {
             seal()
         }
-        if open == nil {
-            open = XORAppender()
+        if open.count == 0 {
             openMint = t
             openEnd = Head.rangeStart(t, blockDuration) &+ blockDuration
         }
-        open!.append(t, v)
+        open.append(t, v)
         maxT = t
         lastBits = v.bitPattern
     }
@@ -59,17 +59,17 @@ final class MemSeries {
     /// best encoding is left to the block writer, which re-encodes anyway:
     /// doing it here cost a quarter of the append and replay time.
     func seal() {
-        guard let app = open, app.count > 0 else { open = nil; return }
-        sealed.append(HeadChunk(mint: openMint, maxt: app.lastT, encoding: .xor, storage: ChunkBytes(app.bytes)))
-        open = nil
+        guard open.count > 0 else { return }
+        sealed.append(HeadChunk(mint: openMint, maxt: open.lastT, encoding: .xor, storage: ChunkBytes(open.bytes)))
+        open = XORAppender()
     }
 
     /// Chunks overlapping [mint, maxt], the open one copied so the reader owns a stable snapshot.
     func chunkMetas(mint: Int64, maxt: Int64) -> [ChunkMeta] {
         var out: [ChunkMeta] = []
         for c in sealed where c.maxt >= mint && c.mint <= maxt { out.append(c.meta) }
-        if let app = open, app.count > 0, app.lastT >= mint, openMint <= maxt {
-            out.append(ChunkMeta(mint: openMint, maxt: app.lastT, encoding: .xor, storage: ChunkBytes(app.bytes)))
+        if open.count > 0, open.lastT >= mint, openMint <= maxt {
+            out.append(ChunkMeta(mint: openMint, maxt: open.lastT, encoding: .xor, storage: ChunkBytes(open.bytes)))
         }
         return out
     }
@@ -79,13 +79,13 @@ final class MemSeries {
         let before = sealed.count
         sealed.removeAll { $0.maxt < mint }
         var dropped = before - sealed.count
-        if let app = open, app.lastT < mint {
-            open = nil
+        if open.count > 0 && open.lastT < mint {
+            open = XORAppender()
             dropped += 1
         }
         return dropped
     }
 
-    var isEmpty: Bool { sealed.isEmpty && open == nil }
-    var chunkCount: Int { sealed.count + (open == nil ? 0 : 1) }
+    var isEmpty: Bool { sealed.isEmpty && open.count == 0 }
+    var chunkCount: Int { sealed.count + (open.count > 0 ? 1 : 0) }
 }
