@@ -113,15 +113,23 @@ struct BitReader {
         return b == 1
     }
 
-    /// Reads `count` bits (1...64) as an unsigned integer.
+    /// Reads `count` bits (0...64) as an unsigned integer. The common case
+    /// (enough bits buffered) is inlined; refilling is out of line.
     @inline(__always)
     mutating func readBits(_ count: Int) -> UInt64 {
-        if count <= valid {
-            let v = buffer >> UInt64(64 - count)
-            buffer = count == 64 ? 0 : buffer << UInt64(count)
+        if count <= valid && count > 0 {
+            // Masking shifts: 64 - count is 0...63 here, and count < 64 on the left shift.
+            let v = buffer &>> UInt64(64 - count)
+            buffer = count == 64 ? 0 : buffer &<< UInt64(count)
             valid -= count
             return v
         }
+        return readBitsRefilling(count)
+    }
+
+    @inline(never)
+    mutating func readBitsRefilling(_ count: Int) -> UInt64 {
+        if count == 0 { return 0 }
         // Take what is there, refill, take the rest.
         let have = valid
         var v: UInt64 = have == 0 ? 0 : buffer >> UInt64(64 - have)

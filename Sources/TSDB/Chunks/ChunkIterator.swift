@@ -189,14 +189,12 @@ public struct ChunkIterator {
             if trailing < 0 { markCorrupt("XOR window of \(sig) bits after \(leading) leading zeros exceeds 64"); return }
         }
         let sig = 64 - leading - trailing
-        bits ^= reader.readBits(sig) << UInt64(trailing)
+        bits ^= reader.readBits(sig) &<< UInt64(trailing)  // trailing is 0...63 here
     }
 
     @inline(__always)
     mutating func readXORTimestampDoD() -> Int64 {
-        var ones = 0
-        while ones < 4 && reader.readBit() { ones += 1 }
-        switch ones {
+        switch reader.readUnary(max: 4) {
         case 0: return 0
         case 1: return BitReader.signExtend(reader.readBits(14), width: 14)
         case 2: return BitReader.signExtend(reader.readBits(17), width: 17)
