@@ -98,6 +98,28 @@ struct HeadTests {
         try db.close()
     }
 
+    @Test("WAL tombstone records hide deleted ranges after replay, also in blocks cut later")
+    func walTombstonesAreApplied() throws {
+        let tmp = TempDir()
+        do {
+            let db = try DB.open(tmp.path, options: testOptions())
+            let app = db.appender()
+            for t in 1...10 { try app.append(up, Int64(t) * 1000, Double(t)) }
+            try app.commit()
+            try db.close()
+        }
+        do {  // what a deletion writes (issue 7 adds the API): a tombstone record for ref 1
+            let wal = try WAL(directory: tmp.sub("wal"), syncPolicy: .onSegmentClose)
+            try wal.log([.tombstones([.init(ref: 1, mint: 3000, maxt: 6000)])])
+            try wal.close()
+        }
+        let db = try DB.open(tmp.path, options: testOptions())
+        #expect(try allSamples(db)[up]?.map(\.t) == [1000, 2000, 7000, 8000, 9000, 10000])
+        _ = try db.flushHead()
+        #expect(try allSamples(db)[up]?.map(\.t) == [1000, 2000, 7000, 8000, 9000, 10000])
+        try db.close()
+    }
+
     @Test func secondOpenOfTheSameDirectoryFailsClearly() throws {
         let tmp = TempDir()
         let db = try DB.open(tmp.path, options: testOptions())

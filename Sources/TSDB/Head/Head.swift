@@ -131,8 +131,13 @@ public final class Head: @unchecked Sendable {
                 }
             case .samples(let list):
                 replaySamples(list, stats: &stats)
-            case .tombstones:
-                stats.tombstones += 1
+            case .tombstones(let list):
+                for r in list {
+                    let ref = stats.aliases[r.ref] ?? r.ref
+                    guard r.mint <= r.maxt, let s = seriesLocked(ref) else { stats.unknownRefs += 1; continue }
+                    s.deleted.append(r.mint...r.maxt)
+                    stats.tombstones += 1
+                }
             }
         }
     }
@@ -208,7 +213,7 @@ public final class Head: @unchecked Sendable {
             for ref in refs {
                 guard let s = seriesLocked(ref) else { continue }
                 let chunks = s.chunkMetas(mint: mint, maxt: maxt)
-                if !chunks.isEmpty { out.append(SeriesChunks(labels: s.labels, chunks: chunks)) }
+                if !chunks.isEmpty { out.append(SeriesChunks(labels: s.labels, chunks: chunks, deleted: s.deleted)) }
             }
             return out
         }

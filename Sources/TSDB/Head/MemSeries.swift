@@ -28,6 +28,9 @@ final class MemSeries {
     /// Newest timestamp (committed); `.min` while the series has no sample.
     @exclusivity(unchecked) var maxT: Int64 = .min
     @exclusivity(unchecked) var lastBits: UInt64 = 0
+    /// Deleted time ranges (from WAL tombstone records): hidden from queries
+    /// and left out when the head is written as a block.
+    var deleted: [ClosedRange<Int64>] = []
     /// Whether a series record for it is in the WAL (guarded by the commit lock).
     var walLogged = false
     /// Truncation epoch in which it was created: empty series survive one truncation.
