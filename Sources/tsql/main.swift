@@ -33,7 +33,9 @@ struct Info: ParsableCommand {
         print("blocks: \(s.blocks.count), \(s.blockSamples) samples, \(s.blockBytes) bytes"
             + (s.blockSamples > 0 ? String(format: " (%.3f bytes/sample)", Double(s.blockBytes) / Double(s.blockSamples)) : ""))
         for b in s.blocks {
-            print("  \(b.ulid)  \(Self.time(b.minTime)) – \(Self.time(b.maxTime))  series \(b.stats.numSeries)  samples \(b.stats.numSamples)  level \(b.compaction.level)")
+            let m = b.meta
+            print("  \(m.ulid)  \(Self.time(m.minTime)) – \(Self.time(m.maxTime))  series \(m.stats.numSeries)  "
+                + "samples \(m.stats.numSamples)  \(b.bytes) bytes  level \(m.compaction.level)")
         }
         print("WAL: \(s.walBytes) bytes")
     }

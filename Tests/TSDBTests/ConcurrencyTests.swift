@@ -109,7 +109,8 @@ struct QuerierTests {
         let s = db.stats
         #expect(s.blocks.count == 1 && s.blockSamples == 1)
         #expect(s.head.numSeries == 1 && s.head.minTime == 5 * hour && s.head.maxTime == 5 * hour)
-        #expect(s.blockBytes > 0 && s.walBytes > 0)
+        #expect(s.blockBytes > 0 && s.walBytes > 0 && s.blocks[0].bytes == s.blockBytes)
+        #expect(s.blocks[0].bytes == db.blockList[0].size)
         try db.close()
     }
 
