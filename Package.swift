@@ -33,6 +33,7 @@ let package = Package(
 
         .target(name: "TSDBTestSupport", dependencies: ["TSDB"], path: "Tests/TSDBTestSupport"),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB", "TSDBTestSupport"]),
+        .testTarget(name: "PromQLTests", dependencies: ["PromQL", "TSDB"]),
     ],
     swiftLanguageModes: [.v6]
 )

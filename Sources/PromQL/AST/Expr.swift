@@ -1,0 +1,149 @@
+import TSDB
+
+/// A parsed PromQL expression.
+public indirect enum Expr: Sendable {
+    /// A float literal; `duration` when written as one (`5m`), so it prints back that way.
+    case number(Double, duration: Bool = false)
+    case string(String)
+    case vectorSelector(VectorSelector)
+    case matrixSelector(MatrixSelector)
+    case subquery(Subquery)
+    case call(Call)
+    case aggregate(Aggregate)
+    case binary(Binary)
+    case unary(negate: Bool, Expr)
+    case paren(Expr)
+
+    /// The type the expression evaluates to.
+    public var type: ValueType {
+        switch self {
+        case .number: .scalar
+        case .string: .string
+        case .vectorSelector: .vector
+        case .matrixSelector, .subquery: .matrix
+        case .call(let c): c.function.returnType
+        case .aggregate: .vector
+        case .binary(let b): b.lhs.type == .scalar && b.rhs.type == .scalar ? .scalar : .vector
+        case .unary(_, let e), .paren(let e): e.type
+        }
+    }
+}
+
+/// `@` modifier: a fixed time, or the query's start or end.
+public enum AtModifier: Sendable, Equatable {
+    /// Milliseconds.
+    case timestamp(Int64)
+    case start
+    case end
+}
+
+/// `name{matchers}` with optional `offset` and `@`.
+public struct VectorSelector: Sendable {
+    /// The metric name if given outside the braces (also present as a `__name__` matcher).
+    public var name: String?
+    public var matchers: [LabelMatcher]
+    public var offset: DurationExpr?
+    public var at: AtModifier?
+}
+
+/// `selector[range]`; offset and `@` live on the selector.
+public struct MatrixSelector: Sendable {
+    public var selector: VectorSelector
+    public var range: DurationExpr
+}
+
+/// `expr[range:step]` with optional `offset` and `@`.
+public struct Subquery: Sendable {
+    public var expr: Expr
+    public var range: DurationExpr
+    /// nil: the default evaluation interval.
+    public var step: DurationExpr?
+    public var offset: DurationExpr?
+    public var at: AtModifier?
+}
+
+/// A function call.
+public struct Call: Sendable {
+    public var function: Function
+    public var args: [Expr]
+}
+
+/// An aggregation such as `sum by (job) (x)` or `topk(3, x)`.
+public struct Aggregate: Sendable {
+    public var op: AggregateOp
+    /// The parameter of `topk`, `bottomk`, `quantile`, `count_values`, `limitk`, `limit_ratio`.
+    public var param: Expr?
+    public var expr: Expr
+    public var grouping: [String]
+    public var without: Bool
+    /// Whether `by`/`without` was written (an empty `by ()` differs from none only in printing).
+    public var hasGrouping: Bool
+}
+
+/// How the two sides of a binary operation between vectors are matched.
+public struct VectorMatching: Sendable, Equatable {
+    public enum Cardinality: Sendable, Equatable {
+        case oneToOne, manyToOne, oneToMany, manyToMany
+    }
+
+    public var cardinality: Cardinality
+    /// `on (…)` labels when `on` is true, else `ignoring (…)` labels.
+    public var labels: [String]
+    public var on: Bool
+    /// Labels listed in `group_left (…)` / `group_right (…)`.
+    public var include: [String]
+    /// Whether `on`/`ignoring` was written.
+    public var explicit: Bool
+}
+
+/// `lhs op rhs`.
+public struct Binary: Sendable {
+    public var op: BinaryOperator
+    public var lhs: Expr
+    public var rhs: Expr
+    /// `bool` modifier of a comparison.
+    public var returnBool: Bool
+    /// nil unless both sides are vectors.
+    public var matching: VectorMatching?
+}
+
+/// Binary operators, with Prometheus precedence.
+public enum BinaryOperator: String, Sendable, CaseIterable {
+    case add = "+", sub = "-", mul = "*", div = "/", mod = "%", pow = "^", atan2
+    case eql = "==", neq = "!=", gtr = ">", lss = "<", gte = ">=", lte = "<="
+    case and, or, unless
+
+    /// Higher binds tighter: or 1, and/unless 2, comparisons 3, + - 4, * / % atan2 5, ^ 6.
+    public var precedence: Int {
+        switch self {
+        case .or: 1
+        case .and, .unless: 2
+        case .eql, .neq, .gtr, .lss, .gte, .lte: 3
+        case .add, .sub: 4
+        case .mul, .div, .mod, .atan2: 5
+        case .pow: 6
+        }
+    }
+
+    public var isRightAssociative: Bool { self == .pow }
+    public var isComparison: Bool { precedence == 3 }
+    public var isSetOperator: Bool { self == .and || self == .or || self == .unless }
+}
+
+/// Aggregation operators.
+public enum AggregateOp: String, Sendable, CaseIterable {
+    case sum, avg, count, min, max, group, stddev, stdvar
+    case topk, bottomk, quantile
+    case countValues = "count_values"
+    case limitk
+    case limitRatio = "limit_ratio"
+
+    /// The type of the first argument, for those that take one.
+    public var parameterType: ValueType? {
+        switch self {
+        case .topk, .bottomk, .quantile, .limitk, .limitRatio: .scalar
+        case .countValues: .string
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,85 @@
+/// Go's formatting of floats and strings, which Prometheus' output follows
+/// byte for byte (printed queries, API values).
+public enum GoFormat {
+    /// Shortest round-trip digits and decimal exponent of a finite, non-zero
+    /// magnitude: value = 0.d1d2… × 10^exponent.
+    static func shortestDigits(_ v: Double) -> (digits: [UInt8], exponent: Int) {
+        var text = "\(v.magnitude)"  // Swift prints the shortest round-trip representation
+        var exp = 0
+        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            exp = Int(text[text.index(after: e)...])!
+            text = String(text[..<e])
+        }
+        var intPart = text
+        var frac = ""
+        if let dot = text.firstIndex(of: ".") {
+            intPart = String(text[..<dot])
+            frac = String(text[text.index(after: dot)...])
+        }
+        var digits = Array((intPart + frac).utf8).map { $0 - 48 }
+        var point = intPart.count + exp
+        while digits.first == 0 && digits.count > 1 { digits.removeFirst(); point -= 1 }
+        while digits.last == 0 && digits.count > 1 { digits.removeLast() }
+        return (digits, point)
+    }
+
+    /// How to write a float: `strconv.FormatFloat(v, 'f', -1, 64)` (printed
+    /// queries), or the API's form, which switches to 'e' when the decimal
+    /// exponent is below -6 or at least 21 (as Go's JSON encoding does).
+    public enum FloatStyle: Sendable {
+        case fixed
+        case api
+    }
+
+    public static func formatFloat(_ v: Double, _ style: FloatStyle = .fixed) -> String {
+        if v.isNaN { return "NaN" }
+        if v.isInfinite { return v < 0 ? "-Inf" : "+Inf" }
+        if v == 0 { return v.sign == .minus ? "-0" : "0" }
+        let (digits, point) = shortestDigits(v)
+        let sign = v < 0 ? "-" : ""
+        let x = point - 1  // exponent in d.ddd × 10^x
+        let ds = String(decoding: digits.map { $0 + 48 }, as: UTF8.self)
+        if style == .api && (x < -6 || x >= 21) {
+            var m = String(ds.first!)
+            if ds.count > 1 { m += "." + ds.dropFirst() }
+            let ex = abs(x) < 10 ? "0\(abs(x))" : "\(abs(x))"
+            return sign + m + "e" + (x < 0 ? "-" : "+") + ex
+        }
+        if point <= 0 { return sign + "0." + String(repeating: "0", count: -point) + ds }
+        if point >= ds.count { return sign + ds + String(repeating: "0", count: point - ds.count) }
+        let i = ds.index(ds.startIndex, offsetBy: point)
+        return sign + ds[..<i] + "." + ds[i...]
+    }
+
+    /// `strconv.Quote(s)`: double quotes, Go escapes, printable Unicode kept.
+    public static func quote(_ s: String) -> String {
+        var out = "\""
+        for c in s.unicodeScalars {
+            switch c {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\u{07}": out += "\\a"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{0B}": out += "\\v"
+            default:
+                if c.value < 0x20 || c.value == 0x7f {
+                    out += "\\x" + String(c.value, radix: 16).leftPadded(2)
+                } else if !c.properties.isGraphemeBase && c.properties.generalCategory == .unassigned {
+                    out += c.value <= 0xffff ? "\\u" + String(c.value, radix: 16).leftPadded(4)
+                        : "\\U" + String(c.value, radix: 16).leftPadded(8)
+                } else {
+                    out.unicodeScalars.append(c)
+                }
+            }
+        }
+        return out + "\""
+    }
+}
+
+extension String {
+    func leftPadded(_ n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
+}

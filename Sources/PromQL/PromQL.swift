@@ -1,2 +1,0 @@
-// PromQL engine: see issue 3. Nothing here yet.
-import TSDB
