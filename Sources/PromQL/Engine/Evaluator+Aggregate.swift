@@ -1,0 +1,189 @@
+import Foundation
+import TSDB
+
+/// Kahan–Neumaier compensated summation, as Prometheus uses for sum and avg.
+struct KahanSum {
+    var sum = 0.0
+    var c = 0.0
+
+    @inline(__always)
+    mutating func add(_ x: Double) {
+        let t = sum + x
+        if t.isInfinite {
+            c = 0
+        } else if abs(sum) >= abs(x) {
+            c += (sum - t) + x
+        } else {
+            c += (x - t) + sum
+        }
+        sum = t
+    }
+
+    var value: Double { sum + c }
+}
+
+/// Aggregation operators. Groups are computed once per query from the
+/// series' labels; values are then accumulated step by step.
+extension Evaluator {
+    static func groupLabels(_ labels: Labels, _ a: Aggregate) -> Labels {
+        if a.without {
+            var drop = Set(a.grouping)
+            drop.insert(Labels.metricName)
+            return labels.removing(drop)
+        }
+        return Labels(labels.pairs.filter { a.grouping.contains($0.name) })
+    }
+
+    mutating func evalAggregate(_ a: Aggregate) throws(PromQLError) -> EvalValue {
+        var param: [Double] = []
+        var label = ""
+        if let p = a.param {
+            switch try eval(p) {
+            case .scalar(let vs): param = vs
+            case .string(let s): label = s
+            default: throw PromQLError("invalid aggregation parameter")
+            }
+        }
+        guard case .vector(let input) = try eval(a.expr) else {
+            throw PromQLError("expected instant vector in aggregation")
+        }
+        switch a.op {
+        case .topk, .bottomk: return .vector(try kSelect(a, input, param))
+        case .countValues: return .vector(try countValues(a, input, label))
+        case .limitk, .limitRatio: throw PromQLError("\(a.op.rawValue) is not supported yet")
+        default: break
+        }
+        var groupIndex: [Labels: Int] = [:]
+        var groups: [[Int]] = []
+        var groupKeys: [Labels] = []
+        for (k, s) in input.enumerated() {
+            let key = Self.groupLabels(s.labels, a)
+            if let g = groupIndex[key] { groups[g].append(k) } else {
+                groupIndex[key] = groups.count
+                groups.append([k])
+                groupKeys.append(key)
+            }
+        }
+        var out: [StepSeries] = []
+        var buffer: [Double] = []
+        for (g, members) in groups.enumerated() {
+            var values = [Double](repeating: 0, count: steps)
+            var present = [Bool](repeating: false, count: steps)
+            for i in 0..<steps {
+                buffer.removeAll(keepingCapacity: true)
+                for k in members where input[k].present[i] { buffer.append(input[k].values[i]) }
+                guard !buffer.isEmpty else { continue }
+                present[i] = true
+                values[i] = Self.aggregate(a.op, buffer, param: param.isEmpty ? 0 : param[i])
+            }
+            if present.contains(true) { out.append(StepSeries(labels: groupKeys[g], values: values, present: present)) }
+        }
+        return .vector(out)
+    }
+
+    static func aggregate(_ op: AggregateOp, _ xs: [Double], param: Double) -> Double {
+        switch op {
+        case .sum:
+            var k = KahanSum()
+            for x in xs { k.add(x) }
+            return k.value
+        case .avg:
+            var k = KahanSum()
+            for x in xs { k.add(x) }
+            if k.value.isInfinite && !xs.contains(where: \.isInfinite) {
+                // Overflowed: fall back to an incremental mean.
+                var mean = 0.0
+                for (n, x) in xs.enumerated() { mean += x / Double(n + 1) - mean / Double(n + 1) }
+                return mean
+            }
+            return k.value / Double(xs.count)
+        case .count: return Double(xs.count)
+        case .group: return 1
+        case .min:
+            var m = xs[0]
+            for x in xs.dropFirst() where m > x || m.isNaN { m = x }
+            return m
+        case .max:
+            var m = xs[0]
+            for x in xs.dropFirst() where m < x || m.isNaN { m = x }
+            return m
+        case .stddev, .stdvar:
+            var count = 0.0, mean = 0.0, m2 = 0.0
+            for x in xs {
+                count += 1
+                let delta = x - mean
+                mean += delta / count
+                m2 += delta * (x - mean)
+            }
+            let variance = m2 / count
+            return op == .stddev ? variance.squareRoot() : variance
+        case .quantile:
+            return quantile(param, xs)
+        default:
+            return .nan
+        }
+    }
+
+    /// Prometheus' quantile: linear interpolation between the closest ranks;
+    /// φ < 0 → -Inf, φ > 1 → +Inf, NaN φ → NaN.
+    static func quantile(_ q: Double, _ values: [Double]) -> Double {
+        if values.isEmpty || q.isNaN { return .nan }
+        if q < 0 { return -.infinity }
+        if q > 1 { return .infinity }
+        let sorted = values.sorted { a, b in (a.isNaN && !b.isNaN) || a < b }  // Go's sort.Float64s: NaN first
+        let n = Double(sorted.count)
+        let rank = q * (n - 1)
+        let lower = max(0, Int(rank.rounded(.down)))
+        let upper = min(sorted.count - 1, lower + 1)
+        let weight = rank - rank.rounded(.down)
+        return sorted[lower] * (1 - weight) + sorted[upper] * weight
+    }
+
+    /// topk / bottomk: the k largest (smallest) samples per group and step; NaN is always last.
+    func kSelect(_ a: Aggregate, _ input: [StepSeries], _ ks: [Double]) throws(PromQLError) -> [StepSeries] {
+        var out = input.map { s in
+            StepSeries(labels: s.labels, values: s.values, present: [Bool](repeating: false, count: steps))
+        }
+        var groups: [Labels: [Int]] = [:]
+        for (k, s) in input.enumerated() { groups[Self.groupLabels(s.labels, a), default: []].append(k) }
+        for i in 0..<steps {
+            let kf = ks[i]
+            guard !kf.isNaN else { throw PromQLError("Parameter value is NaN for \(a.op.rawValue)") }
+            guard kf >= 1 else { continue }
+            let k = kf >= Double(Int.max) ? Int.max : Int(kf)
+            for (_, members) in groups {
+                let live = members.filter { input[$0].present[i] }
+                let sorted = live.sorted { x, y in
+                    let a1 = input[x].values[i], b1 = input[y].values[i]
+                    if a1.isNaN { return false }
+                    if b1.isNaN { return true }
+                    return a.op == .topk ? a1 > b1 : a1 < b1
+                }
+                for idx in sorted.prefix(k) { out[idx].present[i] = true }
+            }
+        }
+        return out.filter { $0.present.contains(true) }
+    }
+
+    func countValues(_ a: Aggregate, _ input: [StepSeries], _ label: String) throws(PromQLError) -> [StepSeries] {
+        guard !label.isEmpty else { throw PromQLError("invalid label name \"\(label)\"") }
+        var index: [Labels: Int] = [:]
+        var out: [StepSeries] = []
+        for s in input {
+            let base = Self.groupLabels(s.labels, a)
+            for i in 0..<steps where s.present[i] {
+                let labels = base.setting(label, to: GoFormat.formatFloat(s.values[i]))
+                let idx: Int
+                if let e = index[labels] { idx = e } else {
+                    idx = out.count
+                    index[labels] = idx
+                    out.append(StepSeries(labels: labels, values: [Double](repeating: 0, count: steps),
+                                          present: [Bool](repeating: false, count: steps)))
+                }
+                out[idx].values[i] += 1
+                out[idx].present[i] = true
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,184 @@
+import Foundation
+import TSDB
+
+/// Binary operators with Prometheus' semantics: arithmetic drops the metric
+/// name, comparisons filter (or give 0/1 with `bool`, dropping the name),
+/// vector matching one-to-one or many-to-one with `on`/`ignoring` and
+/// `group_left`/`group_right`, set operators `and`/`or`/`unless`.
+extension Evaluator {
+    /// `lhs op rhs` for two floats: the value, and whether a comparison holds.
+    @inline(__always)
+    static func apply(_ op: BinaryOperator, _ l: Double, _ r: Double) -> (Double, Bool) {
+        switch op {
+        case .add: (l + r, true)
+        case .sub: (l - r, true)
+        case .mul: (l * r, true)
+        case .div: (l / r, true)
+        case .pow: (Foundation.pow(l, r), true)
+        case .mod: (fmod(l, r), true)
+        case .atan2: (Foundation.atan2(l, r), true)
+        case .eql: (l, l == r)
+        case .neq: (l, l != r)
+        case .gtr: (l, l > r)
+        case .lss: (l, l < r)
+        case .gte: (l, l >= r)
+        case .lte: (l, l <= r)
+        case .and, .or, .unless: (l, true)
+        }
+    }
+
+    mutating func evalBinary(_ b: Binary) throws(PromQLError) -> EvalValue {
+        let lhs = try eval(b.lhs)
+        let rhs = try eval(b.rhs)
+        switch (lhs, rhs) {
+        case (.scalar(let l), .scalar(let r)):
+            return .scalar((0..<steps).map { i in
+                let (v, keep) = Self.apply(b.op, l[i], r[i])
+                return b.op.isComparison ? (keep ? 1 : 0) : v
+            })
+        case (.vector(let l), .scalar(let r)):
+            return .vector(try vectorScalar(b, l, r, scalarOnLeft: false))
+        case (.scalar(let l), .vector(let r)):
+            return .vector(try vectorScalar(b, r, l, scalarOnLeft: true))
+        case (.vector(let l), .vector(let r)):
+            return .vector(try vectorVector(b, l, r))
+        default:
+            throw PromQLError("binary expression must contain only scalar and instant vector types")
+        }
+    }
+
+    func vectorScalar(_ b: Binary, _ vec: [StepSeries], _ scalar: [Double], scalarOnLeft: Bool) throws(PromQLError) -> [StepSeries] {
+        var out: [StepSeries] = []
+        out.reserveCapacity(vec.count)
+        let dropName = !b.op.isComparison || b.returnBool
+        for var s in vec {
+            var any = false
+            for i in 0..<steps where s.present[i] {
+                let x = s.values[i]
+                var (v, keep) = scalarOnLeft ? Self.apply(b.op, scalar[i], x) : Self.apply(b.op, x, scalar[i])
+                if b.op.isComparison && scalarOnLeft { v = x }  // the vector's value is kept
+                if b.returnBool { v = keep ? 1 : 0; keep = true }
+                if keep { s.values[i] = v; any = true } else { s.present[i] = false }
+            }
+            if any {
+                if dropName { s.labels = s.labels.removing([Labels.metricName]) }
+                out.append(s)
+            }
+        }
+        return dropName ? try checkUniqueLabels(out) : out
+    }
+
+    /// The labels a series is matched on.
+    static func signature(_ labels: Labels, _ m: VectorMatching) -> Labels {
+        if m.on { return Labels(labels.pairs.filter { m.labels.contains($0.name) }) }
+        var drop = Set(m.labels)
+        drop.insert(Labels.metricName)
+        return labels.removing(drop)
+    }
+
+    func vectorVector(_ b: Binary, _ lhs: [StepSeries], _ rhs: [StepSeries]) throws(PromQLError) -> [StepSeries] {
+        let m = b.matching ?? VectorMatching(cardinality: .oneToOne, labels: [], on: false, include: [], explicit: false)
+        let lsig = lhs.map { Self.signature($0.labels, m) }
+        let rsig = rhs.map { Self.signature($0.labels, m) }
+        switch b.op {
+        case .and, .unless:
+            var bySig: [Labels: [Int]] = [:]
+            for (j, s) in rsig.enumerated() { bySig[s, default: []].append(j) }
+            var out: [StepSeries] = []
+            for (k, var s) in lhs.enumerated() {
+                let others = bySig[lsig[k]] ?? []
+                var any = false
+                for i in 0..<steps where s.present[i] {
+                    let matched = others.contains { rhs[$0].present[i] }
+                    if matched == (b.op == .and) { any = true } else { s.present[i] = false }
+                }
+                if any { out.append(s) }
+            }
+            return out
+        case .or:
+            var lhsAt: [Labels: [Int]] = [:]
+            for (k, s) in lsig.enumerated() { lhsAt[s, default: []].append(k) }
+            var out = lhs
+            for (j, var s) in rhs.enumerated() {
+                let others = lhsAt[rsig[j]] ?? []
+                var any = false
+                for i in 0..<steps where s.present[i] {
+                    if others.contains(where: { lhs[$0].present[i] }) { s.present[i] = false } else { any = true }
+                }
+                if any { out.append(s) }
+            }
+            return out
+        default:
+            return try matchArithmetic(b, m, lhs, rhs, lsig, rsig)
+        }
+    }
+
+    /// One-to-one and many-to-one matching for arithmetic and comparisons.
+    func matchArithmetic(_ b: Binary, _ m: VectorMatching, _ lhs: [StepSeries], _ rhs: [StepSeries],
+                         _ lsig: [Labels], _ rsig: [Labels]) throws(PromQLError) -> [StepSeries] {
+        // The "many" side is `many`, the "one" side `one`; for group_right they swap.
+        let swapped = m.cardinality == .oneToMany
+        let many = swapped ? rhs : lhs, one = swapped ? lhs : rhs
+        let manySig = swapped ? rsig : lsig, oneSig = swapped ? lsig : rsig
+        var oneBySig: [Labels: [Int]] = [:]
+        for (j, s) in oneSig.enumerated() { oneBySig[s, default: []].append(j) }
+        var outIndex: [Labels: Int] = [:]
+        var out: [StepSeries] = []
+        let dropName = !b.op.isComparison || b.returnBool
+        // For one-to-one, the "many" side must not repeat a signature at a step either.
+        var manySeen: [Labels: [Int]] = [:]
+        if m.cardinality == .oneToOne {
+            for (k, s) in manySig.enumerated() { manySeen[s, default: []].append(k) }
+        }
+        for (k, ms) in many.enumerated() {
+            guard let candidates = oneBySig[manySig[k]] else { continue }
+            for i in 0..<steps where ms.present[i] {
+                var match: Int?
+                for j in candidates where one[j].present[i] {
+                    if match != nil {
+                        throw PromQLError("found duplicate series for the match group \(manySig[k]) on the \(swapped ? "left" : "right") hand-side of the operation: [\(one[match!].labels), \(one[j].labels)];many-to-many matching not allowed: matching labels must be unique on one side")
+                    }
+                    match = j
+                }
+                guard let j = match else { continue }
+                if m.cardinality == .oneToOne, let peers = manySeen[manySig[k]],
+                   peers.contains(where: { $0 != k && many[$0].present[i] }) {
+                    throw PromQLError("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)")
+                }
+                var (l, r) = (ms.values[i], one[j].values[i])
+                if swapped { swap(&l, &r) }
+                var (v, keep) = Self.apply(b.op, l, r)
+                if b.returnBool { v = keep ? 1 : 0; keep = true }
+                guard keep else { continue }
+                let labels = resultLabels(ms.labels, one[j].labels, b, m, dropName: dropName)
+                let idx: Int
+                if let existing = outIndex[labels] {
+                    idx = existing
+                    if out[idx].present[i] {
+                        throw PromQLError("multiple matches for labels: grouping labels must ensure unique matches")
+                    }
+                } else {
+                    idx = out.count
+                    outIndex[labels] = idx
+                    out.append(StepSeries(labels: labels, values: [Double](repeating: 0, count: steps),
+                                          present: [Bool](repeating: false, count: steps)))
+                }
+                out[idx].values[i] = v
+                out[idx].present[i] = true
+            }
+        }
+        return out
+    }
+
+    func resultLabels(_ many: Labels, _ one: Labels, _ b: Binary, _ m: VectorMatching, dropName: Bool) -> Labels {
+        var result = many
+        if dropName { result = result.removing([Labels.metricName]) }
+        if m.cardinality == .oneToOne {
+            result = m.on ? Labels(result.pairs.filter { m.labels.contains($0.name) }) : result.removing(Set(m.labels))
+        }
+        for name in m.include {
+            result = result.setting(name, to: one[name])
+        }
+        return result
+    }
+}

@@ -1,0 +1,188 @@
+import Foundation
+import TSDB
+
+/// Function calls. Functions over range vectors get, for every step, the
+/// samples of each series in the step's window (t - range, t], found by
+/// sliding two cursors over the series' samples (decoded once).
+extension Evaluator {
+    mutating func evalCall(_ c: Call) throws(PromQLError) -> EvalValue {
+        let name = c.function.name
+        if let f = Self.mathFunctions[name] {
+            return .vector(try mapVector(c.args[0]) { v, _ in f(v) })
+        }
+        if let f = Self.rangeFunctions[name] {
+            return .vector(try rangeFunction(c, dropName: name != "last_over_time" && name != "first_over_time", f))
+        }
+        switch name {
+        case "time": return .scalar((0..<steps).map { Double(time($0)) / 1000 })
+        case "pi": return .scalar([Double](repeating: .pi, count: steps))
+        case "vector":
+            guard case .scalar(let vs) = try eval(c.args[0]) else { throw PromQLError("vector() needs a scalar") }
+            return .vector([StepSeries(labels: .empty, values: vs, present: [Bool](repeating: true, count: steps))])
+        case "scalar":
+            guard case .vector(let series) = try eval(c.args[0]) else { throw PromQLError("scalar() needs a vector") }
+            return .scalar((0..<steps).map { i in
+                let live = series.filter { $0.present[i] }
+                return live.count == 1 ? live[0].values[i] : .nan
+            })
+        case "round":
+            let nearest = c.args.count > 1 ? try scalarArg(c.args[1]) : [Double](repeating: 1, count: steps)
+            return .vector(try mapVector(c.args[0]) { v, i in
+                let inv = 1 / nearest[i]
+                return (v * inv + 0.5).rounded(.down) / inv
+            })
+        case "clamp":
+            let lo = try scalarArg(c.args[1]), hi = try scalarArg(c.args[2])
+            var out = try mapVector(c.args[0]) { v, i in Swift.max(lo[i], Swift.min(hi[i], v)) }
+            for k in out.indices { for i in 0..<steps where lo[i] > hi[i] { out[k].present[i] = false } }
+            return .vector(out.filter { $0.present.contains(true) })
+        case "clamp_min":
+            let lo = try scalarArg(c.args[1])
+            return .vector(try mapVector(c.args[0]) { v, i in Swift.max(lo[i], v) })
+        case "clamp_max":
+            let hi = try scalarArg(c.args[1])
+            return .vector(try mapVector(c.args[0]) { v, i in Swift.min(hi[i], v) })
+        case "timestamp":
+            if case .vectorSelector(let vs) = c.args[0] {
+                var series = try selectInstant(vs, sampleTimes: true)
+                for k in series.indices { series[k].labels = series[k].labels.removing([Labels.metricName]) }
+                return .vector(series)
+            }
+            let (t0, dt) = (start, step)
+            return .vector(try mapVector(c.args[0]) { _, i in Double(t0 + Int64(i) * dt) / 1000 })
+        case "sort", "sort_desc":
+            return try eval(c.args[0])  // ordering is applied to instant results by the engine
+        case "absent":
+            guard case .vector(let series) = try eval(c.args[0]) else { throw PromQLError("absent() needs a vector") }
+            let present = (0..<steps).map { i in !series.contains { $0.present[i] } }
+            guard present.contains(true) else { return .vector([]) }
+            return .vector([StepSeries(labels: Self.absentLabels(c.args[0]), values: [Double](repeating: 1, count: steps), present: present)])
+        case "day_of_month", "day_of_week", "day_of_year", "days_in_month", "hour", "minute", "month", "year":
+            let f = Self.dateFunction(name)
+            if c.args.isEmpty {
+                return .vector([StepSeries(labels: .empty, values: (0..<steps).map { f(Double(time($0)) / 1000) },
+                                           present: [Bool](repeating: true, count: steps))])
+            }
+            return .vector(try mapVector(c.args[0]) { v, _ in f(v) })
+        default:
+            throw PromQLError("function \"\(name)\" is not supported yet")
+        }
+    }
+
+    mutating func scalarArg(_ e: Expr) throws(PromQLError) -> [Double] {
+        guard case .scalar(let vs) = try eval(e) else { throw PromQLError("expected a scalar argument") }
+        return vs
+    }
+
+    /// Applies `f` to every present value; drops the metric name.
+    mutating func mapVector(_ arg: Expr, _ f: (Double, Int) -> Double) throws(PromQLError) -> [StepSeries] {
+        guard case .vector(var series) = try eval(arg) else { throw PromQLError("expected an instant vector argument") }
+        for k in series.indices {
+            series[k].labels = series[k].labels.removing([Labels.metricName])
+            for i in 0..<steps where series[k].present[i] { series[k].values[i] = f(series[k].values[i], i) }
+        }
+        return try checkUniqueLabels(series)
+    }
+
+    static let mathFunctions: [String: @Sendable (Double) -> Double] = [
+        "abs": { abs($0) }, "ceil": { ceil($0) }, "floor": { floor($0) }, "exp": { exp($0) }, "sqrt": { sqrt($0) },
+        "ln": { log($0) }, "log2": { log2($0) }, "log10": { log10($0) },
+        "sgn": { $0 > 0 ? 1 : $0 < 0 ? -1 : $0 },
+        "deg": { $0 * 180 / .pi }, "rad": { $0 * .pi / 180 },
+        "acos": { acos($0) }, "acosh": { acosh($0) }, "asin": { asin($0) }, "asinh": { asinh($0) },
+        "atan": { atan($0) }, "atanh": { atanh($0) }, "cos": { cos($0) }, "cosh": { cosh($0) },
+        "sin": { sin($0) }, "sinh": { sinh($0) }, "tan": { tan($0) }, "tanh": { tanh($0) },
+    ]
+
+    static func dateFunction(_ name: String) -> @Sendable (Double) -> Double {
+        { seconds in
+            guard seconds.isFinite else { return .nan }
+            var cal = Calendar(identifier: .gregorian)
+            cal.timeZone = TimeZone(identifier: "UTC")!
+            let d = Date(timeIntervalSince1970: seconds.rounded(.down))
+            let c = cal.dateComponents([.year, .month, .day, .hour, .minute, .weekday], from: d)
+            switch name {
+            case "day_of_month": return Double(c.day!)
+            case "day_of_week": return Double(c.weekday! - 1)
+            case "day_of_year": return Double(cal.ordinality(of: .day, in: .year, for: d)!)
+            case "days_in_month": return Double(cal.range(of: .day, in: .month, for: d)!.count)
+            case "hour": return Double(c.hour!)
+            case "minute": return Double(c.minute!)
+            case "month": return Double(c.month!)
+            default: return Double(c.year!)
+            }
+        }
+    }
+
+    /// `absent(foo{a="b"})` → `{a="b"}`: the equality matchers' labels (not the name).
+    static func absentLabels(_ e: Expr) -> Labels {
+        let matchers: [LabelMatcher]
+        switch e {
+        case .vectorSelector(let vs): matchers = vs.matchers
+        case .matrixSelector(let ms): matchers = ms.selector.matchers
+        default: return .empty
+        }
+        var pairs: [Label] = []
+        var seen = Set<String>()
+        var duplicated = Set<String>()
+        for m in matchers where m.name != Labels.metricName && m.type == .equal {
+            if !seen.insert(m.name).inserted { duplicated.insert(m.name) }
+            pairs.append(Label(m.name, m.value))
+        }
+        return Labels(pairs.filter { !duplicated.contains($0.name) })
+    }
+
+    // MARK: range-vector functions
+
+    /// A function of the samples in one window: nil means "no result at this step".
+    typealias WindowFunction = @Sendable (_ window: ArraySlice<Sample>, _ rangeStart: Int64, _ rangeEnd: Int64,
+                                          _ range: Int64, _ param: Double) -> Double?
+
+    /// Evaluates a range-vector function at every step.
+    mutating func rangeFunction(_ c: Call, dropName: Bool, _ f: WindowFunction) throws(PromQLError) -> [StepSeries] {
+        var params = [Double](repeating: 0, count: steps)
+        var matrixArg = c.args[0]
+        for (i, a) in c.args.enumerated() where a.type == .matrix { matrixArg = c.args[i] }
+        for a in c.args where a.type == .scalar { params = try scalarArg(a) }
+        let (series, range, offset, at) = try windowSource(matrixArg)
+        var out: [StepSeries] = []
+        for (labels, samples) in series {
+            var values = [Double](repeating: 0, count: steps)
+            var present = [Bool](repeating: false, count: steps)
+            var lo = 0, hi = 0
+            var any = false
+            for i in 0..<steps {
+                let t = selectorTime(i, at: at, offset: offset)
+                if i > 0 && t < selectorTime(i - 1, at: at, offset: offset) { lo = 0; hi = 0 }
+                while hi < samples.count && samples[hi].t <= t { hi += 1 }
+                while lo < hi && samples[lo].t <= t - range { lo += 1 }
+                guard lo < hi, let v = f(samples[lo..<hi], t - range, t, range, params[i]) else { continue }
+                values[i] = v
+                present[i] = true
+                any = true
+            }
+            if any { out.append(StepSeries(labels: dropName ? labels.removing([Labels.metricName]) : labels, values: values, present: present)) }
+        }
+        return try checkUniqueLabels(out)
+    }
+
+    /// The samples a range-vector argument provides: a range selector's raw
+    /// samples (stale markers dropped) or a subquery's points.
+    mutating func windowSource(_ e: Expr) throws(PromQLError) -> ([(Labels, [Sample])], Int64, Int64, AtModifier?) {
+        switch e {
+        case .matrixSelector(let ms):
+            let offset = try offsetMillis(ms.selector.offset)
+            let range = try ms.range.evaluate(step: step, range: end - start)
+            let times = (0..<steps).map { selectorTime($0, at: ms.selector.at, offset: offset) }
+            let raw = try fetch(ms.selector.matchers, mint: times.min()! - range + 1, maxt: times.max()!)
+            return (raw.map { ($0.0, $0.1.filter { !StaleNaN.isStale($0.v) }) }, range, offset, ms.selector.at)
+        case .subquery(let sq):
+            let (series, range, offset) = try subqueryPoints(sq)
+            return (series.map { ($0.labels, $0.points) }, range, offset, sq.at)
+        case .paren(let inner):
+            return try windowSource(inner)
+        default:
+            throw PromQLError("expected a range vector argument")
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import TSDB
+
+/// The functions of range vectors, each computing one step's value from the
+/// samples in its window (rangeStart, rangeEnd].
+extension Evaluator {
+    static let rangeFunctions: [String: WindowFunction] = [
+        "rate": { w, s, e, r, _ in extrapolatedRate(w, s, e, r, counter: true, rate: true) },
+        "increase": { w, s, e, r, _ in extrapolatedRate(w, s, e, r, counter: true, rate: false) },
+        "delta": { w, s, e, r, _ in extrapolatedRate(w, s, e, r, counter: false, rate: false) },
+        "irate": { w, _, _, _, _ in instantDelta(w, rate: true) },
+        "idelta": { w, _, _, _, _ in instantDelta(w, rate: false) },
+        "sum_over_time": { w, _, _, _, _ in
+            var k = KahanSum()
+            for x in w { k.add(x.v) }
+            return k.value
+        },
+        "avg_over_time": { w, _, _, _, _ in aggregate(.avg, w.map(\.v), param: 0) },
+        "count_over_time": { w, _, _, _, _ in Double(w.count) },
+        "min_over_time": { w, _, _, _, _ in aggregate(.min, w.map(\.v), param: 0) },
+        "max_over_time": { w, _, _, _, _ in aggregate(.max, w.map(\.v), param: 0) },
+        "stddev_over_time": { w, _, _, _, _ in aggregate(.stddev, w.map(\.v), param: 0) },
+        "stdvar_over_time": { w, _, _, _, _ in aggregate(.stdvar, w.map(\.v), param: 0) },
+        "last_over_time": { w, _, _, _, _ in w.last!.v },
+        "first_over_time": { w, _, _, _, _ in w.first!.v },
+        "present_over_time": { _, _, _, _, _ in 1 },
+        "quantile_over_time": { w, _, _, _, q in quantile(q, w.map(\.v)) },
+        "changes": { w, _, _, _, _ in
+            var n = 0.0
+            var prev = w.first!.v
+            for x in w.dropFirst() {
+                if !(x.v == prev || (x.v.isNaN && prev.isNaN)) { n += 1 }
+                prev = x.v
+            }
+            return n
+        },
+        "resets": { w, _, _, _, _ in
+            var n = 0.0
+            var prev = w.first!.v
+            for x in w.dropFirst() {
+                if x.v < prev { n += 1 }
+                prev = x.v
+            }
+            return n
+        },
+        "deriv": { w, _, _, _, _ in
+            guard w.count >= 2 else { return nil }
+            return linearRegression(w, interceptTime: w.first!.t).slope
+        },
+        "predict_linear": { w, _, e, _, duration in
+            guard w.count >= 2 else { return nil }
+            let (slope, intercept) = linearRegression(w, interceptTime: e)
+            return slope * duration + intercept
+        },
+    ]
+
+    /// Prometheus' extrapolated rate/increase/delta: counter resets corrected,
+    /// extrapolated to the window edges unless the series starts or ends
+    /// inside the window (gap > 1.1 × average sample spacing), and never
+    /// extrapolated below zero for counters.
+    static func extrapolatedRate(_ w: ArraySlice<Sample>, _ rangeStart: Int64, _ rangeEnd: Int64, _ range: Int64,
+                                 counter: Bool, rate: Bool) -> Double? {
+        guard w.count >= 2 else { return nil }
+        let first = w.first!, last = w.last!
+        var result = last.v - first.v
+        if counter {
+            var prev = first.v
+            for x in w.dropFirst() {
+                if x.v < prev { result += prev }
+                prev = x.v
+            }
+        }
+        var durationToStart = Double(first.t - rangeStart) / 1000
+        var durationToEnd = Double(rangeEnd - last.t) / 1000
+        let sampledInterval = Double(last.t - first.t) / 1000
+        let averageSpacing = sampledInterval / Double(w.count - 1)
+        let threshold = averageSpacing * 1.1
+        if durationToStart >= threshold { durationToStart = averageSpacing / 2 }
+        if counter {
+            var durationToZero = durationToStart
+            if result > 0 && first.v >= 0 { durationToZero = sampledInterval * (first.v / result) }
+            if durationToZero < durationToStart { durationToStart = durationToZero }
+        }
+        if durationToEnd >= threshold { durationToEnd = averageSpacing / 2 }
+        var factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval
+        if rate { factor /= Double(range) / 1000 }
+        return result * factor
+    }
+
+    static func instantDelta(_ w: ArraySlice<Sample>, rate: Bool) -> Double? {
+        guard w.count >= 2 else { return nil }
+        let last = w[w.endIndex - 1], prev = w[w.endIndex - 2]
+        var result = last.v - prev.v
+        if rate && last.v < prev.v { result = last.v }  // counter reset
+        if rate {
+            let dt = Double(last.t - prev.t) / 1000
+            guard dt != 0 else { return nil }
+            result /= dt
+        }
+        return result
+    }
+
+    /// Least-squares fit of value over time (seconds relative to `interceptTime`).
+    static func linearRegression(_ w: ArraySlice<Sample>, interceptTime: Int64) -> (slope: Double, intercept: Double) {
+        var n = 0.0, sumX = KahanSum(), sumY = KahanSum(), sumXY = KahanSum(), sumX2 = KahanSum()
+        var constY = true
+        let initY = w.first!.v
+        for s in w {
+            if constY && s.v != initY { constY = false }
+            n += 1
+            let x = Double(s.t - interceptTime) / 1000
+            sumX.add(x)
+            sumY.add(s.v)
+            sumXY.add(x * s.v)
+            sumX2.add(x * x)
+        }
+        if constY {
+            if initY.isInfinite { return (.nan, .nan) }
+            return (0, initY)
+        }
+        let covXY = sumXY.value - sumX.value * sumY.value / n
+        let varX = sumX2.value - sumX.value * sumX.value / n
+        let slope = covXY / varX
+        let intercept = sumY.value / n - slope * sumX.value / n
+        return (slope, intercept)
+    }
+}

@@ -1,0 +1,226 @@
+import TSDB
+
+/// An instant-vector-typed value over all steps of a query: one row per
+/// series, one column per step. Evaluating a node for every step at once
+/// (instead of step by step) lets selectors decode each series once and
+/// lets grouping and matching be computed once per query.
+struct StepSeries {
+    var labels: Labels
+    var values: [Double]
+    var present: [Bool]
+}
+
+/// What evaluating a node yields.
+enum EvalValue {
+    /// One value per step.
+    case scalar([Double])
+    case string(String)
+    case vector([StepSeries])
+    /// Only at the top of an instant query (`foo[5m]`, subqueries).
+    case matrix([RangeSeries])
+}
+
+/// Evaluates one query over its step grid. Internal to the engine.
+struct Evaluator {
+    let db: DB
+    let start: Int64
+    let end: Int64
+    let step: Int64
+    let options: QueryOptions
+    /// Number of evaluation steps.
+    let steps: Int
+    var samplesLoaded = 0
+
+    init(db: DB, start: Int64, end: Int64, step: Int64, options: QueryOptions) {
+        self.db = db
+        self.start = start
+        self.end = end
+        self.step = step
+        self.options = options
+        steps = Int((end - start) / step) + 1
+    }
+
+    /// Timestamp of step `i`.
+    @inline(__always)
+    func time(_ i: Int) -> Int64 { start + Int64(i) * step }
+
+    mutating func eval(_ expr: Expr) throws(PromQLError) -> EvalValue {
+        switch expr {
+        case .number(let v, _):
+            return .scalar([Double](repeating: v, count: steps))
+        case .string(let s):
+            return .string(s)
+        case .paren(let e):
+            return try eval(e)
+        case .unary(let negate, let e):
+            let v = try eval(e)
+            guard negate else { return v }
+            switch v {
+            case .scalar(let xs): return .scalar(xs.map { -$0 })
+            case .vector(var series):
+                for i in series.indices {
+                    series[i].labels = series[i].labels.removing([Labels.metricName])
+                    for j in 0..<steps { series[i].values[j] = -series[i].values[j] }
+                }
+                return .vector(try checkUniqueLabels(series))
+            default: throw PromQLError("unary minus on \(expr.type.rawValue)")
+            }
+        case .vectorSelector(let vs):
+            return .vector(try selectInstant(vs))
+        case .matrixSelector(let ms):
+            return .matrix(try selectRange(ms))
+        case .binary(let b):
+            return try evalBinary(b)
+        case .aggregate(let a):
+            return try evalAggregate(a)
+        case .call(let c):
+            return try evalCall(c)
+        case .subquery(let sq):
+            return .matrix(try evalSubquery(sq))
+        }
+    }
+
+    /// Prometheus' error when an operation leaves two series with the same labels.
+    func checkUniqueLabels(_ series: [StepSeries]) throws(PromQLError) -> [StepSeries] {
+        var seen = Set<Labels>()
+        for s in series where !seen.insert(s.labels).inserted {
+            throw PromQLError("vector cannot contain metrics with the same labelset")
+        }
+        return series
+    }
+
+    // MARK: selectors
+
+    /// The evaluation time of step `i` for a node with `@` and `offset`.
+    func selectorTime(_ i: Int, at: AtModifier?, offset: Int64) -> Int64 {
+        let base: Int64 = switch at {
+        case .timestamp(let t)?: t
+        case .start?: start
+        case .end?: end
+        case nil: time(i)
+        }
+        return base - offset
+    }
+
+    func offsetMillis(_ d: DurationExpr?) throws(PromQLError) -> Int64 {
+        try d?.evaluate(step: step, range: end - start) ?? 0
+    }
+
+    /// Raw samples of the series matching `matchers` within [mint, maxt].
+    mutating func fetch(_ matchers: [LabelMatcher], mint: Int64, maxt: Int64) throws(PromQLError) -> [(Labels, [Sample])] {
+        let series: [Series]
+        do {
+            series = try db.querier(mint: mint, maxt: maxt).select(matchers)
+        } catch {
+            throw PromQLError("error reading series: \(error)")
+        }
+        var out: [(Labels, [Sample])] = []
+        out.reserveCapacity(series.count)
+        for s in series {
+            do {
+                let samples = try s.samples()
+                samplesLoaded += samples.count
+                if samplesLoaded > options.maxSamples {
+                    throw PromQLError("query processing would load too many samples into memory in query execution")
+                }
+                out.append((s.labels, samples))
+            } catch let e as PromQLError {
+                throw e
+            } catch {
+                throw PromQLError("error reading series \(s.labels): \(error)")
+            }
+        }
+        return out
+    }
+
+    /// An instant selector at every step: the newest sample in (t - lookback, t],
+    /// unless it is a staleness marker. With `sampleTimes`, the value is the
+    /// sample's timestamp in seconds (for `timestamp()`).
+    mutating func selectInstant(_ vs: VectorSelector, sampleTimes: Bool = false) throws(PromQLError) -> [StepSeries] {
+        let offset = try offsetMillis(vs.offset)
+        let times = (0..<steps).map { selectorTime($0, at: vs.at, offset: offset) }
+        let lo = times.min()! - options.lookbackDelta + 1, hi = times.max()!
+        var out: [StepSeries] = []
+        for (labels, samples) in try fetch(vs.matchers, mint: lo, maxt: hi) {
+            var values = [Double](repeating: 0, count: steps)
+            var present = [Bool](repeating: false, count: steps)
+            var any = false
+            var cursor = 0  // first sample with t > current time (times are non-decreasing unless @)
+            for i in 0..<steps {
+                let t = times[i]
+                if i > 0 && t < times[i - 1] { cursor = 0 }
+                while cursor < samples.count && samples[cursor].t <= t { cursor += 1 }
+                guard cursor > 0 else { continue }
+                let s = samples[cursor - 1]
+                if s.t > t - options.lookbackDelta && !StaleNaN.isStale(s.v) {
+                    values[i] = sampleTimes ? Double(s.t) / 1000 : s.v
+                    present[i] = true
+                    any = true
+                }
+            }
+            if any { out.append(StepSeries(labels: labels, values: values, present: present)) }
+        }
+        return out
+    }
+
+    /// A range selector at one time (instant queries): samples in (t - range, t], stale markers dropped.
+    mutating func selectRange(_ ms: MatrixSelector) throws(PromQLError) -> [RangeSeries] {
+        let offset = try offsetMillis(ms.selector.offset)
+        let range = try ms.range.evaluate(step: step, range: end - start)
+        let t = selectorTime(0, at: ms.selector.at, offset: offset)
+        var out: [RangeSeries] = []
+        for (labels, samples) in try fetch(ms.selector.matchers, mint: t - range + 1, maxt: t) {
+            let points = samples.filter { $0.t > t - range && $0.t <= t && !StaleNaN.isStale($0.v) }
+            if !points.isEmpty { out.append(RangeSeries(labels: labels, points: points)) }
+        }
+        return out
+    }
+
+    /// A subquery at an instant query's time: the inner expression's points in (t - range, t].
+    mutating func evalSubquery(_ sq: Subquery) throws(PromQLError) -> [RangeSeries] {
+        let (series, range, offset) = try subqueryPoints(sq)
+        let t = selectorTime(0, at: sq.at, offset: offset)
+        return series.compactMap { s in
+            let p = s.points.filter { $0.t > t - range && $0.t <= t }
+            return p.isEmpty ? nil : RangeSeries(labels: s.labels, points: p)
+        }
+    }
+
+    /// Evaluates a subquery's inner expression once, at the multiples of its
+    /// step that any of the outer steps' windows (t - range, t] contain.
+    mutating func subqueryPoints(_ sq: Subquery) throws(PromQLError) -> (series: [RangeSeries], range: Int64, offset: Int64) {
+        let offset = try offsetMillis(sq.offset)
+        let range = try sq.range.evaluate(step: step, range: end - start)
+        let subStep = try sq.step?.evaluate(step: step, range: end - start) ?? options.defaultSubqueryStep
+        guard subStep > 0 else { throw PromQLError("subquery step must be positive") }
+        let times = (0..<steps).map { selectorTime($0, at: sq.at, offset: offset) }
+        let lo = times.min()! - range, hi = times.max()!
+        var first = Self.floorDiv(lo, subStep) * subStep
+        if first <= lo { first += subStep }  // windows are left-open
+        guard first <= hi else { return ([], range, offset) }
+        let last = Self.floorDiv(hi, subStep) * subStep
+        var inner = Evaluator(db: db, start: first, end: last, step: subStep, options: options)
+        inner.samplesLoaded = samplesLoaded
+        let value = try inner.eval(sq.expr)
+        samplesLoaded = inner.samplesLoaded
+        var out: [RangeSeries] = []
+        switch value {
+        case .vector(let series):
+            for s in series {
+                var points: [Sample] = []
+                for i in 0..<inner.steps where s.present[i] { points.append(Sample(inner.time(i), s.values[i])) }
+                if !points.isEmpty { out.append(RangeSeries(labels: s.labels, points: points)) }
+            }
+        case .scalar(let vs):
+            out.append(RangeSeries(labels: .empty, points: vs.enumerated().map { Sample(inner.time($0.offset), $0.element) }))
+        default:
+            throw PromQLError("subquery is only allowed on instant vector")
+        }
+        return (out, range, offset)
+    }
+
+    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+        let q = a / b
+        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+    }
+}

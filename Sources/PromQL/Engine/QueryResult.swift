@@ -1,0 +1,39 @@
+import TSDB
+
+/// The result of a query, in the shapes of Prometheus' API.
+public enum QueryResult: Sendable {
+    /// At the evaluation time (milliseconds).
+    case scalar(t: Int64, v: Double)
+    case string(t: Int64, s: String)
+    /// One sample per series, all at the evaluation time.
+    case vector([VectorSample])
+    /// Several samples per series (range queries, or an instant range-vector query).
+    case matrix([RangeSeries])
+}
+
+/// A series' sample in an instant vector.
+public struct VectorSample: Sendable {
+    public var labels: Labels
+    public var t: Int64
+    public var v: Double
+}
+
+/// A series with samples at several times.
+public struct RangeSeries: Sendable {
+    public var labels: Labels
+    public var points: [Sample]
+}
+
+/// Engine limits and defaults (Prometheus' flag values).
+public struct QueryOptions: Sendable {
+    /// How far back an instant selector looks for a sample (`--query.lookback-delta`).
+    public var lookbackDelta: Int64 = 5 * 60 * 1000
+    /// Maximum samples a query may load at once (`--query.max-samples`).
+    public var maxSamples = 50_000_000
+    /// Maximum points per series of a range query (Prometheus' fixed cap).
+    public var maxPointsPerSeries = 11_000
+    /// Subquery step when none is given (the global evaluation interval).
+    public var defaultSubqueryStep: Int64 = 60 * 1000
+
+    public init() {}
+}

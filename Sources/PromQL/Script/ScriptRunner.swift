@@ -1,0 +1,172 @@
+import Foundation
+import TSDB
+
+/// Runs a promqltest script against a fresh database and the engine, and
+/// reports every eval's outcome. Values are compared as Prometheus' runner
+/// does (`almost.Equal` with ε = 1e-6, NaN equal to NaN).
+public struct ScriptRunner {
+    public enum Status: Sendable, Equatable {
+        case passed
+        /// Everything matched, but the eval also expects warn/info annotations,
+        /// which the engine does not produce yet.
+        case passedAnnotationsUnchecked
+        case failed(String)
+        case skipped(String)
+    }
+
+    public struct Outcome: Sendable {
+        public var line: Int
+        public var query: String
+        public var status: Status
+    }
+
+    public var engine: Engine
+
+    public init(engine: Engine = Engine()) { self.engine = engine }
+
+    public func run(_ script: TestScript) throws -> [Outcome] {
+        var outcomes: [Outcome] = []
+        var dir = NSTemporaryDirectory() + "/promqltest-\(UUID().uuidString)"
+        var db = try Self.openDB(dir)
+        var histogramMetrics = Set<String>()
+        var unsupportedData = false
+        defer {
+            try? db.close()
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+        for command in script.commands {
+            switch command {
+            case .clear:
+                try db.close()
+                try? FileManager.default.removeItem(atPath: dir)
+                dir = NSTemporaryDirectory() + "/promqltest-\(UUID().uuidString)"
+                db = try Self.openDB(dir)
+                histogramMetrics = []
+                unsupportedData = false
+            case .unsupported:
+                unsupportedData = true
+            case .load(let interval, let series, _):
+                // A series listed twice in one load: the later line wins (as upstream expects).
+                var points: [Labels: [Int64: Double]] = [:]
+                var order: [Labels] = []
+                for s in series {
+                    if points[s.labels] == nil { order.append(s.labels) }
+                    for (i, p) in s.points.enumerated() {
+                        let t = Int64(i) * interval
+                        switch p {
+                        case .value(let v): points[s.labels, default: [:]][t] = v
+                        case .stale: points[s.labels, default: [:]][t] = StaleNaN.value
+                        case .missing: continue
+                        case .histogram: histogramMetrics.insert(s.labels.metricName)
+                        }
+                    }
+                }
+                let app = db.appender()
+                for labels in order {
+                    for (t, v) in (points[labels] ?? [:]).sorted(by: { $0.key < $1.key }) { try app.append(labels, t, v) }
+                }
+                try app.commit()
+            case .eval(let e):
+                outcomes.append(Outcome(line: e.line, query: e.query,
+                                        status: evaluate(e, db: db, histograms: histogramMetrics, unsupportedData: unsupportedData)))
+            }
+        }
+        return outcomes
+    }
+
+    static func openDB(_ dir: String) throws -> DB {
+        var o = DBOptions()
+        o.blockDuration = 1 << 50  // everything stays in the head: loads may span any time range
+        o.compactionInterval = nil
+        o.walSyncPolicy = .onSegmentClose
+        return try DB.open(dir, options: o)
+    }
+
+    func evaluate(_ e: TestScript.Eval, db: DB, histograms: Set<String>, unsupportedData: Bool) -> Status {
+        let expectsHistogram = e.expected.contains { $0.points.contains { if case .histogram = $0 { true } else { false } } }
+        if expectsHistogram || histograms.contains(where: { !$0.isEmpty && e.query.contains($0) }) {
+            return .skipped("native histograms")
+        }
+        if e.query.contains("</") || e.query.contains(">/") { return .skipped("native histograms") }
+        let result: QueryResult
+        do {
+            switch e.time {
+            case .instant(let t): result = try engine.instantQuery(e.query, at: t, db: db)
+            case .range(let s, let en, let st): result = try engine.rangeQuery(e.query, start: s, end: en, step: st, db: db)
+            }
+        } catch {
+            guard e.mustFail else {
+                return .failed(unsupportedData ? "unsupported data loaded; error: \(error)" : "error: \(error)")
+            }
+            if let expected = e.expectations.first(where: { $0.kind == .fail }), let message = expected.message {
+                let ok = expected.isRegex ? (try? Regex(message).firstMatch(in: error.description)) != nil
+                    : error.message == message || error.description == message
+                return ok ? .passed : .failed("error message \"\(error.message)\" does not match \"\(message)\"")
+            }
+            return .passed
+        }
+        if e.mustFail { return .failed("expected an error, got a result") }
+        if let problem = compare(result, e) { return .failed(problem) }
+        return e.expectations.contains { $0.kind == .warn || $0.kind == .info } ? .passedAnnotationsUnchecked : .passed
+    }
+
+    /// Prometheus' `almost.Equal` with ε = 1e-6.
+    public static func almostEqual(_ a: Double, _ b: Double) -> Bool {
+        if a.isNaN && b.isNaN { return true }
+        if a == b { return true }
+        let minNormal = Double(bitPattern: 0x0010_0000_0000_0000)
+        let absSum = abs(a) + abs(b)
+        let diff = abs(a - b)
+        if a == 0 || b == 0 || absSum < minNormal { return diff < 1e-6 * minNormal }
+        return diff / Swift.min(absSum, .greatestFiniteMagnitude) < 1e-6
+    }
+
+    func compare(_ result: QueryResult, _ e: TestScript.Eval) -> String? {
+        if let s = e.expectedString {
+            guard case .string(_, let got) = result else { return "expected string \"\(s)\", got \(result)" }
+            return got == s ? nil : "expected string \"\(s)\", got \"\(got)\""
+        }
+        switch result {
+        case .scalar(_, let v):
+            guard e.expected.count == 1, e.expected[0].labels.isEmpty, case .value(let want)? = e.expected[0].points.first else {
+                return "got scalar \(v), expected \(e.expected.count) series"
+            }
+            return Self.almostEqual(v, want) ? nil : "expected scalar \(want), got \(v)"
+        case .string(_, let s):
+            return "got string \"\(s)\", expected series"
+        case .vector(let samples):
+            if e.expectsScalar { return "expected a scalar, got a vector of \(samples.count)" }
+            guard samples.count == e.expected.count else {
+                return "expected \(e.expected.count) series, got \(samples.count): \(samples.map { "\($0.labels) \($0.v)" }.prefix(5))"
+            }
+            for (k, want) in e.expected.enumerated() {
+                guard case .value(let wv)? = want.points.first, want.points.count == 1 else { return "expected series \(want.labels) has \(want.points.count) points" }
+                let got = e.ordered ? (samples[k].labels == want.labels ? samples[k] : nil) : samples.first { $0.labels == want.labels }
+                guard let g = got else { return "series \(want.labels) missing or out of order" }
+                if !Self.almostEqual(g.v, wv) { return "series \(want.labels): expected \(wv), got \(g.v)" }
+            }
+            return nil
+        case .matrix(let series):
+            guard series.count == e.expected.count else {
+                return "expected \(e.expected.count) series, got \(series.count): \(series.map(\.labels).prefix(5))"
+            }
+            let times: [Int64]
+            switch e.expectedRangeVector ?? e.time {
+            case .range(let s, let en, let st): times = Array(stride(from: s, through: en, by: Int(st)))
+            case .instant: return "got a range vector, expected \(e.expected.count) instant series"
+            }
+            for want in e.expected {
+                guard let got = series.first(where: { $0.labels == want.labels }) else { return "series \(want.labels) missing" }
+                var expected: [Sample] = []
+                for (i, p) in want.points.enumerated() where i < times.count {
+                    if case .value(let v) = p { expected.append(Sample(times[i], v)) }
+                }
+                guard got.points.count == expected.count,
+                      zip(got.points, expected).allSatisfy({ $0.t == $1.t && Self.almostEqual($0.v, $1.v) }) else {
+                    return "series \(want.labels): expected \(expected.map { "\($0.v)@\($0.t)" }), got \(got.points.map { "\($0.v)@\($0.t)" })"
+                }
+            }
+            return nil
+        }
+    }
+}
