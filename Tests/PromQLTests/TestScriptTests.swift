@@ -98,7 +98,7 @@ struct TestScriptTests {
                 case .load(_, let series, _):
                     loads += 1
                     histogramPoints += series.reduce(0) { $0 + $1.points.filter { if case .histogram = $0 { true } else { false } }.count }
-                case .unsupported: unsupported += 1
+                case .unsupported, .loadWithNHCB: unsupported += 1
                 case .clear: break
                 }
             }

@@ -14,13 +14,47 @@ public struct Engine: Sendable {
 
     public func instantQuery(_ expr: Expr, at t: Int64, db: DB) throws(PromQLError) -> QueryResult {
         var ev = Evaluator(db: db, start: t, end: t, step: 1, options: options)
-        switch try ev.eval(expr) {
+        let value = try ev.eval(expr)
+        switch value {
         case .scalar(let vs): return .scalar(t: t, v: vs[0])
         case .string(let s): return .string(t: t, s: s)
         case .vector(let series):
-            return .vector(series.compactMap { s in s.present[0] ? VectorSample(labels: s.labels, t: t, v: s.values[0]) : nil })
+            let samples = series.compactMap { s in s.present[0] ? VectorSample(labels: s.labels, t: t, v: s.values[0]) : nil }
+            return .vector(try Self.ordered(samples, by: expr, evaluator: &ev))
         case .matrix(let series):
             return .matrix(series.sorted { $0.labels < $1.labels })
+        }
+    }
+
+    /// Instant results are ordered by `sort`, `sort_desc`, `sort_by_label[_desc]`
+    /// and top-level `topk`/`bottomk`, as in Prometheus; otherwise left as produced.
+    static func ordered(_ samples: [VectorSample], by expr: Expr, evaluator ev: inout Evaluator) throws(PromQLError) -> [VectorSample] {
+        func valueOrder(_ a: Double, _ b: Double, descending: Bool) -> Bool {
+            if a.isNaN { return false }
+            if b.isNaN { return true }
+            return descending ? a > b : a < b
+        }
+        switch expr {
+        case .paren(let inner):
+            return try ordered(samples, by: inner, evaluator: &ev)
+        case .call(let c) where c.function.name == "sort" || c.function.name == "sort_desc":
+            let desc = c.function.name == "sort_desc"
+            return samples.sorted { valueOrder($0.v, $1.v, descending: desc) }
+        case .call(let c) where c.function.name == "sort_by_label" || c.function.name == "sort_by_label_desc":
+            var names: [String] = []
+            for a in c.args.dropFirst() { names.append(try ev.stringArg(a)) }
+            let desc = c.function.name == "sort_by_label_desc"
+            return samples.sorted { a, b in
+                for n in names {
+                    let x = a.labels[n], y = b.labels[n]
+                    if x != y { return desc ? NaturalOrder.less(y, x) : NaturalOrder.less(x, y) }
+                }
+                return desc ? b.labels < a.labels : a.labels < b.labels
+            }
+        case .aggregate(let a) where a.op == .topk || a.op == .bottomk:
+            return samples.sorted { valueOrder($0.v, $1.v, descending: a.op == .topk) }
+        default:
+            return samples
         }
     }
 
@@ -49,5 +83,27 @@ public struct Engine: Sendable {
         case .string, .matrix:
             throw PromQLError("invalid expression type \"\(expr.type.rawValue)\" for range query, must be Scalar or instant Vector")
         }
+    }
+}
+
+/// Natural ("human") order of strings: digit runs compare as numbers (`a2 < a10`).
+enum NaturalOrder {
+    static func less(_ a: String, _ b: String) -> Bool {
+        var i = a.unicodeScalars.makeIterator(), j = b.unicodeScalars.makeIterator()
+        var x = i.next(), y = j.next()
+        while let cx = x, let cy = y {
+            if cx.properties.numericType != nil && cy.properties.numericType != nil,
+               let dx = Int(String(cx)), let dy = Int(String(cy)) {
+                var nx = dx, ny = dy
+                x = i.next(); y = j.next()
+                while let c = x, let d = Int(String(c)) { nx = nx &* 10 &+ d; x = i.next() }
+                while let c = y, let d = Int(String(c)) { ny = ny &* 10 &+ d; y = j.next() }
+                if nx != ny { return nx < ny }
+                continue
+            }
+            if cx != cy { return cx.value < cy.value }
+            x = i.next(); y = j.next()
+        }
+        return x == nil && y != nil
     }
 }

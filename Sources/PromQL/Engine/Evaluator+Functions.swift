@@ -14,6 +14,29 @@ extension Evaluator {
             return .vector(try rangeFunction(c, dropName: name != "last_over_time" && name != "first_over_time", f))
         }
         switch name {
+        case "histogram_quantile", "histogram_fraction":
+            return .vector(try evalHistogramFunction(c))
+        case "label_replace":
+            return .vector(try labelReplace(c))
+        case "label_join":
+            return .vector(try labelJoin(c))
+        case "absent_over_time":
+            let present = try rangeFunction(c, dropName: true) { _, _, _, _, _ in 1 }
+            let absent = (0..<steps).map { i in !present.contains { $0.present[i] } }
+            guard absent.contains(true) else { return .vector([]) }
+            return .vector([StepSeries(labels: Self.absentLabels(c.args[0]), values: [Double](repeating: 1, count: steps), present: absent)])
+        case "step": return .scalar([Double](repeating: Double(step) / 1000, count: steps))
+        case "range": return .scalar([Double](repeating: Double(end - start) / 1000, count: steps))
+        case "start": return .scalar([Double](repeating: Double(start) / 1000, count: steps))
+        case "end": return .scalar([Double](repeating: Double(end) / 1000, count: steps))
+        case "min_of", "max_of":
+            let a = try scalarArg(c.args[0]), b = try scalarArg(c.args[1])
+            return .scalar(zip(a, b).map { x, y in
+                if x.isNaN || y.isNaN { return .nan }
+                return name == "min_of" ? Swift.min(x, y) : Swift.max(x, y)
+            })
+        case "sort_by_label", "sort_by_label_desc":
+            return try eval(c.args[0])  // ordering is applied to instant results by the engine
         case "time": return .scalar((0..<steps).map { Double(time($0)) / 1000 })
         case "pi": return .scalar([Double](repeating: .pi, count: steps))
         case "vector":

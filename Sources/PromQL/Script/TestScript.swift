@@ -12,6 +12,9 @@ public struct TestScript: Sendable {
         case load(interval: Int64, series: [SeriesLine], line: Int)
         case clear(line: Int)
         case eval(Eval)
+        /// `load_with_nhcb`: the float series, which Prometheus also converts to
+        /// native histograms with custom buckets (not supported yet).
+        case loadWithNHCB(interval: Int64, series: [SeriesLine], line: Int)
         /// A command we recognise but do not support yet (counted as skipped).
         case unsupported(String, line: Int)
     }
@@ -96,7 +99,7 @@ public struct TestScript: Sendable {
                     series.append(try seriesLine(body, line: i, file: file))
                 }
                 if words[0] == "load_with_nhcb" {
-                    commands.append(.unsupported("load_with_nhcb (native histograms with custom buckets)", line: lineNo))
+                    commands.append(.loadWithNHCB(interval: interval, series: series, line: lineNo))
                 } else if startTimestamps {
                     commands.append(.unsupported("load with start timestamps (@st)", line: lineNo))
                 } else {
