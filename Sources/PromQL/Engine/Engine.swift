@@ -13,12 +13,13 @@ public struct Engine: Sendable {
     }
 
     public func instantQuery(_ expr: Expr, at t: Int64, db: DB) throws(PromQLError) -> QueryResult {
-        var ev = Evaluator(db: db, start: t, end: t, step: 1, options: options)
+        var ev = Evaluator(db: db, start: t, end: t, step: 0, options: options)
         let value = try ev.eval(expr)
         switch value {
         case .scalar(let vs): return .scalar(t: t, v: vs[0])
         case .string(let s): return .string(t: t, s: s)
-        case .vector(let series):
+        case .vector(let raw):
+            let series = try ev.finalize(raw)
             let samples = series.compactMap { s in s.present[0] ? VectorSample(labels: s.labels, t: t, v: s.values[0]) : nil }
             return .vector(try Self.ordered(samples, by: expr, evaluator: &ev))
         case .matrix(let series):
@@ -72,7 +73,8 @@ public struct Engine: Sendable {
         switch try ev.eval(expr) {
         case .scalar(let vs):
             return .matrix([RangeSeries(labels: .empty, points: vs.enumerated().map { Sample(ev.time($0.offset), $0.element) })])
-        case .vector(let series):
+        case .vector(let raw):
+            let series = try ev.finalize(raw)
             var out: [RangeSeries] = []
             for s in series {
                 var points: [Sample] = []

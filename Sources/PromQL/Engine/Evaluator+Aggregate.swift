@@ -25,7 +25,9 @@ struct KahanSum {
 /// Aggregation operators. Groups are computed once per query from the
 /// series' labels; values are then accumulated step by step.
 extension Evaluator {
-    static func groupLabels(_ labels: Labels, _ a: Aggregate) -> Labels {
+    /// The group of a series; a name pending removal does not count.
+    static func groupLabels(_ s: StepSeries, _ a: Aggregate) -> Labels {
+        let labels = s.dropName ? s.labels.removing([Labels.metricName]) : s.labels
         if a.without {
             var drop = Set(a.grouping)
             drop.insert(Labels.metricName)
@@ -57,7 +59,7 @@ extension Evaluator {
         var groups: [[Int]] = []
         var groupKeys: [Labels] = []
         for (k, s) in input.enumerated() {
-            let key = Self.groupLabels(s.labels, a)
+            let key = Self.groupLabels(s, a)
             if let g = groupIndex[key] { groups[g].append(k) } else {
                 groupIndex[key] = groups.count
                 groups.append([k])
@@ -142,13 +144,13 @@ extension Evaluator {
     /// topk / bottomk: the k largest (smallest) samples per group and step; NaN is always last.
     func kSelect(_ a: Aggregate, _ input: [StepSeries], _ ks: [Double]) throws(PromQLError) -> [StepSeries] {
         var out = input.map { s in
-            StepSeries(labels: s.labels, values: s.values, present: [Bool](repeating: false, count: steps))
+            StepSeries(labels: s.labels, values: s.values, present: [Bool](repeating: false, count: steps), dropName: s.dropName)
         }
         var groups: [Labels: [Int]] = [:]
-        for (k, s) in input.enumerated() { groups[Self.groupLabels(s.labels, a), default: []].append(k) }
+        for (k, s) in input.enumerated() { groups[Self.groupLabels(s, a), default: []].append(k) }
         for i in 0..<steps {
             let kf = ks[i]
-            guard !kf.isNaN else { throw PromQLError("Parameter value is NaN for \(a.op.rawValue)") }
+            guard !kf.isNaN else { throw PromQLError("Parameter value is NaN") }
             guard kf >= 1 else { continue }
             let k = kf >= Double(Int.max) ? Int.max : Int(kf)
             for (_, members) in groups {
@@ -170,7 +172,7 @@ extension Evaluator {
         var index: [Labels: Int] = [:]
         var out: [StepSeries] = []
         for s in input {
-            let base = Self.groupLabels(s.labels, a)
+            let base = Self.groupLabels(s, a)
             for i in 0..<steps where s.present[i] {
                 let labels = base.setting(label, to: GoFormat.formatFloat(s.values[i]))
                 let idx: Int

@@ -61,11 +61,11 @@ extension Evaluator {
                 if keep { s.values[i] = v; any = true } else { s.present[i] = false }
             }
             if any {
-                if dropName { s.labels = s.labels.removing([Labels.metricName]) }
+                if dropName { s.dropName = true }
                 out.append(s)
             }
         }
-        return dropName ? try checkUniqueLabels(out) : out
+        return out
     }
 
     /// The labels a series is matched on.
@@ -150,7 +150,7 @@ extension Evaluator {
                 var (v, keep) = Self.apply(b.op, l, r)
                 if b.returnBool { v = keep ? 1 : 0; keep = true }
                 guard keep else { continue }
-                let labels = resultLabels(ms.labels, one[j].labels, b, m, dropName: dropName)
+                let labels = resultLabels(ms.labels, one[j].labels, b, m)
                 let idx: Int
                 if let existing = outIndex[labels] {
                     idx = existing
@@ -161,7 +161,7 @@ extension Evaluator {
                     idx = out.count
                     outIndex[labels] = idx
                     out.append(StepSeries(labels: labels, values: [Double](repeating: 0, count: steps),
-                                          present: [Bool](repeating: false, count: steps)))
+                                          present: [Bool](repeating: false, count: steps), dropName: dropName || ms.dropName))
                 }
                 out[idx].values[i] = v
                 out[idx].present[i] = true
@@ -170,11 +170,13 @@ extension Evaluator {
         return out
     }
 
-    func resultLabels(_ many: Labels, _ one: Labels, _ b: Binary, _ m: VectorMatching, dropName: Bool) -> Labels {
+    /// The result's labels (the name, if to be dropped, is removed when the query finishes).
+    func resultLabels(_ many: Labels, _ one: Labels, _ b: Binary, _ m: VectorMatching) -> Labels {
         var result = many
-        if dropName { result = result.removing([Labels.metricName]) }
         if m.cardinality == .oneToOne {
+            let keepName = result[Labels.metricName]
             result = m.on ? Labels(result.pairs.filter { m.labels.contains($0.name) }) : result.removing(Set(m.labels))
+            if !keepName.isEmpty && result[Labels.metricName].isEmpty { result = result.setting(Labels.metricName, to: keepName) }
         }
         for name in m.include {
             result = result.setting(name, to: one[name])

@@ -16,12 +16,25 @@ extension Evaluator {
         switch name {
         case "histogram_quantile", "histogram_fraction":
             return .vector(try evalHistogramFunction(c))
+        case "histogram_quantiles":
+            // One series per requested quantile, labelled with it.
+            let label = try stringArg(c.args[1])
+            var out: [StepSeries] = []
+            for qExpr in c.args.dropFirst(2) {
+                let qs = try scalarArg(qExpr)
+                let single = Call(function: Function.all["histogram_quantile"]!, args: [qExpr, c.args[0]])
+                for var s in try evalHistogramFunction(single) {
+                    s.labels = s.labels.setting(label, to: GoFormat.formatFloat(qs[0]))
+                    out.append(s)
+                }
+            }
+            return .vector(out)
         case "label_replace":
             return .vector(try labelReplace(c))
         case "label_join":
             return .vector(try labelJoin(c))
         case "absent_over_time":
-            let present = try rangeFunction(c, dropName: true) { _, _, _, _, _ in 1 }
+            let present = try rangeFunction(c, dropName: true) { _, _, _, _, _, _ in 1 }
             let absent = (0..<steps).map { i in !present.contains { $0.present[i] } }
             guard absent.contains(true) else { return .vector([]) }
             return .vector([StepSeries(labels: Self.absentLabels(c.args[0]), values: [Double](repeating: 1, count: steps), present: absent)])
@@ -68,7 +81,7 @@ extension Evaluator {
         case "timestamp":
             if case .vectorSelector(let vs) = c.args[0] {
                 var series = try selectInstant(vs, sampleTimes: true)
-                for k in series.indices { series[k].labels = series[k].labels.removing([Labels.metricName]) }
+                for k in series.indices { series[k].dropName = true }
                 return .vector(series)
             }
             let (t0, dt) = (start, step)
@@ -97,14 +110,14 @@ extension Evaluator {
         return vs
     }
 
-    /// Applies `f` to every present value; drops the metric name.
+    /// Applies `f` to every present value; the metric name is dropped.
     mutating func mapVector(_ arg: Expr, _ f: (Double, Int) -> Double) throws(PromQLError) -> [StepSeries] {
         guard case .vector(var series) = try eval(arg) else { throw PromQLError("expected an instant vector argument") }
         for k in series.indices {
-            series[k].labels = series[k].labels.removing([Labels.metricName])
+            series[k].dropName = true
             for i in 0..<steps where series[k].present[i] { series[k].values[i] = f(series[k].values[i], i) }
         }
-        return try checkUniqueLabels(series)
+        return series
     }
 
     static let mathFunctions: [String: @Sendable (Double) -> Double] = [
@@ -145,21 +158,19 @@ extension Evaluator {
         case .matrixSelector(let ms): matchers = ms.selector.matchers
         default: return .empty
         }
-        var pairs: [Label] = []
-        var seen = Set<String>()
-        var duplicated = Set<String>()
-        for m in matchers where m.name != Labels.metricName && m.type == .equal {
-            if !seen.insert(m.name).inserted { duplicated.insert(m.name) }
-            pairs.append(Label(m.name, m.value))
-        }
-        return Labels(pairs.filter { !duplicated.contains($0.name) })
+        // Labels named by more than one matcher (of any type) are ambiguous and left out.
+        var uses: [String: Int] = [:]
+        for m in matchers { uses[m.name, default: 0] += 1 }
+        let pairs = matchers.filter { $0.name != Labels.metricName && $0.type == .equal && uses[$0.name] == 1 }
+            .map { Label($0.name, $0.value) }
+        return Labels(pairs)
     }
 
     // MARK: range-vector functions
 
     /// A function of the samples in one window: nil means "no result at this step".
     typealias WindowFunction = @Sendable (_ window: ArraySlice<Sample>, _ rangeStart: Int64, _ rangeEnd: Int64,
-                                          _ range: Int64, _ param: Double) -> Double?
+                                          _ range: Int64, _ param: Double, _ stepTime: Int64) -> Double?
 
     /// Evaluates a range-vector function at every step.
     mutating func rangeFunction(_ c: Call, dropName: Bool, _ f: WindowFunction) throws(PromQLError) -> [StepSeries] {
@@ -179,14 +190,14 @@ extension Evaluator {
                 if i > 0 && t < selectorTime(i - 1, at: at, offset: offset) { lo = 0; hi = 0 }
                 while hi < samples.count && samples[hi].t <= t { hi += 1 }
                 while lo < hi && samples[lo].t <= t - range { lo += 1 }
-                guard lo < hi, let v = f(samples[lo..<hi], t - range, t, range, params[i]) else { continue }
+                guard lo < hi, let v = f(samples[lo..<hi], t - range, t, range, params[i], time(i)) else { continue }
                 values[i] = v
                 present[i] = true
                 any = true
             }
-            if any { out.append(StepSeries(labels: dropName ? labels.removing([Labels.metricName]) : labels, values: values, present: present)) }
+            if any { out.append(StepSeries(labels: labels, values: values, present: present, dropName: dropName)) }
         }
-        return try checkUniqueLabels(out)
+        return out
     }
 
     /// The samples a range-vector argument provides: a range selector's raw

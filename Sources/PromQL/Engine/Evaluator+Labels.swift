@@ -21,8 +21,9 @@ extension Evaluator {
             guard let m = try? regex.wholeMatch(in: value) else { continue }
             let expanded = Self.expandTemplate(replacement, m)
             series[k].labels = series[k].labels.setting(dst, to: expanded)
+            if dst == Labels.metricName { series[k].dropName = false }
         }
-        return try checkUniqueLabels(series)
+        return series
     }
 
     /// Go's regexp template expansion: `$1`, `${1}`, `$name`, `${name}`, `$$`.
@@ -68,7 +69,8 @@ extension Evaluator {
         for k in series.indices {
             let joined = sources.map { series[k].labels[$0] }.joined(separator: separator)
             series[k].labels = series[k].labels.setting(dst, to: joined)
+            if dst == Labels.metricName { series[k].dropName = false }
         }
-        return try checkUniqueLabels(series)
+        return series
     }
 }

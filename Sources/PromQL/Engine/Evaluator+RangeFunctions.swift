@@ -5,27 +5,36 @@ import TSDB
 /// samples in its window (rangeStart, rangeEnd].
 extension Evaluator {
     static let rangeFunctions: [String: WindowFunction] = [
-        "rate": { w, s, e, r, _ in extrapolatedRate(w, s, e, r, counter: true, rate: true) },
-        "increase": { w, s, e, r, _ in extrapolatedRate(w, s, e, r, counter: true, rate: false) },
-        "delta": { w, s, e, r, _ in extrapolatedRate(w, s, e, r, counter: false, rate: false) },
-        "irate": { w, _, _, _, _ in instantDelta(w, rate: true) },
-        "idelta": { w, _, _, _, _ in instantDelta(w, rate: false) },
-        "sum_over_time": { w, _, _, _, _ in
+        "rate": { w, s, e, r, _, _ in extrapolatedRate(w, s, e, r, counter: true, rate: true) },
+        "increase": { w, s, e, r, _, _ in extrapolatedRate(w, s, e, r, counter: true, rate: false) },
+        "delta": { w, s, e, r, _, _ in extrapolatedRate(w, s, e, r, counter: false, rate: false) },
+        "irate": { w, _, _, _, _, _ in instantDelta(w, rate: true) },
+        "idelta": { w, _, _, _, _, _ in instantDelta(w, rate: false) },
+        "sum_over_time": { w, _, _, _, _, _ in
             var k = KahanSum()
             for x in w { k.add(x.v) }
             return k.value
         },
-        "avg_over_time": { w, _, _, _, _ in aggregate(.avg, w.map(\.v), param: 0) },
-        "count_over_time": { w, _, _, _, _ in Double(w.count) },
-        "min_over_time": { w, _, _, _, _ in aggregate(.min, w.map(\.v), param: 0) },
-        "max_over_time": { w, _, _, _, _ in aggregate(.max, w.map(\.v), param: 0) },
-        "stddev_over_time": { w, _, _, _, _ in aggregate(.stddev, w.map(\.v), param: 0) },
-        "stdvar_over_time": { w, _, _, _, _ in aggregate(.stdvar, w.map(\.v), param: 0) },
-        "last_over_time": { w, _, _, _, _ in w.last!.v },
-        "first_over_time": { w, _, _, _, _ in w.first!.v },
-        "present_over_time": { _, _, _, _, _ in 1 },
-        "quantile_over_time": { w, _, _, _, q in quantile(q, w.map(\.v)) },
-        "changes": { w, _, _, _, _ in
+        "avg_over_time": { w, _, _, _, _, _ in aggregate(.avg, w.map(\.v), param: 0) },
+        "count_over_time": { w, _, _, _, _, _ in Double(w.count) },
+        "min_over_time": { w, _, _, _, _, _ in aggregate(.min, w.map(\.v), param: 0) },
+        "max_over_time": { w, _, _, _, _, _ in aggregate(.max, w.map(\.v), param: 0) },
+        "stddev_over_time": { w, _, _, _, _, _ in aggregate(.stddev, w.map(\.v), param: 0) },
+        "stdvar_over_time": { w, _, _, _, _, _ in aggregate(.stdvar, w.map(\.v), param: 0) },
+        "last_over_time": { w, _, _, _, _, _ in w.last!.v },
+        "first_over_time": { w, _, _, _, _, _ in w.first!.v },
+        "present_over_time": { _, _, _, _, _, _ in 1 },
+        "quantile_over_time": { w, _, _, _, q, _ in quantile(q, w.map(\.v)) },
+        "mad_over_time": { w, _, _, _, _, _ in
+            let values = w.map(\.v)
+            let median = quantile(0.5, values)
+            return quantile(0.5, values.map { abs($0 - median) })
+        },
+        "ts_of_first_over_time": { w, _, _, _, _, _ in Double(w.first!.t) / 1000 },
+        "ts_of_last_over_time": { w, _, _, _, _, _ in Double(w.last!.t) / 1000 },
+        "ts_of_min_over_time": { w, _, _, _, _, _ in extremeTime(w, max: false) },
+        "ts_of_max_over_time": { w, _, _, _, _, _ in extremeTime(w, max: true) },
+        "changes": { w, _, _, _, _, _ in
             var n = 0.0
             var prev = w.first!.v
             for x in w.dropFirst() {
@@ -34,7 +43,7 @@ extension Evaluator {
             }
             return n
         },
-        "resets": { w, _, _, _, _ in
+        "resets": { w, _, _, _, _, _ in
             var n = 0.0
             var prev = w.first!.v
             for x in w.dropFirst() {
@@ -43,16 +52,26 @@ extension Evaluator {
             }
             return n
         },
-        "deriv": { w, _, _, _, _ in
+        "deriv": { w, _, _, _, _, _ in
             guard w.count >= 2 else { return nil }
             return linearRegression(w, interceptTime: w.first!.t).slope
         },
-        "predict_linear": { w, _, e, _, duration in
+        "predict_linear": { w, _, _, _, duration, stepTime in
             guard w.count >= 2 else { return nil }
-            let (slope, intercept) = linearRegression(w, interceptTime: e)
+            // The intercept is at the evaluation step's time, even with @ (as Prometheus does).
+            let (slope, intercept) = linearRegression(w, interceptTime: stepTime)
             return slope * duration + intercept
         },
     ]
+
+    /// Time (seconds) of the last sample holding the minimum (maximum) value; NaN values lose.
+    static func extremeTime(_ w: ArraySlice<Sample>, max: Bool) -> Double {
+        var best = w.first!
+        for s in w.dropFirst() {
+            if best.v.isNaN || (max ? s.v >= best.v : s.v <= best.v) { best = s }
+        }
+        return Double(best.t) / 1000
+    }
 
     /// Prometheus' extrapolated rate/increase/delta: counter resets corrected,
     /// extrapolated to the window edges unless the series starts or ends

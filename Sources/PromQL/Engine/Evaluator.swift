@@ -4,10 +4,22 @@ import TSDB
 /// series, one column per step. Evaluating a node for every step at once
 /// (instead of step by step) lets selectors decode each series once and
 /// lets grouping and matching be computed once per query.
+///
+/// `dropName`: the metric name is to be removed when the query finishes
+/// (Prometheus 3 removes it lazily, so `label_replace(rate(x[5m]), …,
+/// "__name__", …)` still sees it).
 struct StepSeries {
     var labels: Labels
     var values: [Double]
     var present: [Bool]
+    var dropName = false
+
+    init(labels: Labels, values: [Double], present: [Bool], dropName: Bool = false) {
+        self.labels = labels
+        self.values = values
+        self.present = present
+        self.dropName = dropName
+    }
 }
 
 /// What evaluating a node yields.
@@ -37,7 +49,7 @@ struct Evaluator {
         self.end = end
         self.step = step
         self.options = options
-        steps = Int((end - start) / step) + 1
+        steps = step == 0 ? 1 : Int((end - start) / step) + 1  // instant queries have step 0
     }
 
     /// Timestamp of step `i`.
@@ -59,10 +71,10 @@ struct Evaluator {
             case .scalar(let xs): return .scalar(xs.map { -$0 })
             case .vector(var series):
                 for i in series.indices {
-                    series[i].labels = series[i].labels.removing([Labels.metricName])
+                    series[i].dropName = true
                     for j in 0..<steps { series[i].values[j] = -series[i].values[j] }
                 }
-                return .vector(try checkUniqueLabels(series))
+                return .vector(series)
             default: throw PromQLError("unary minus on \(expr.type.rawValue)")
             }
         case .vectorSelector(let vs):
@@ -80,13 +92,30 @@ struct Evaluator {
         }
     }
 
-    /// Prometheus' error when an operation leaves two series with the same labels.
-    func checkUniqueLabels(_ series: [StepSeries]) throws(PromQLError) -> [StepSeries] {
-        var seen = Set<Labels>()
-        for s in series where !seen.insert(s.labels).inserted {
-            throw PromQLError("vector cannot contain metrics with the same labelset")
+    /// Removes the metric names marked for removal, then merges series that
+    /// now have the same labels if they never have a value at the same step;
+    /// if they do, that is Prometheus' "same labelset" error.
+    func finalize(_ series: [StepSeries]) throws(PromQLError) -> [StepSeries] {
+        var index: [Labels: Int] = [:]
+        var out: [StepSeries] = []
+        out.reserveCapacity(series.count)
+        for var s in series {
+            if s.dropName {
+                s.labels = s.labels.removing([Labels.metricName])
+                s.dropName = false
+            }
+            guard let k = index[s.labels] else {
+                index[s.labels] = out.count
+                out.append(s)
+                continue
+            }
+            for i in 0..<steps where s.present[i] {
+                if out[k].present[i] { throw PromQLError("vector cannot contain metrics with the same labelset") }
+                out[k].present[i] = true
+                out[k].values[i] = s.values[i]
+            }
         }
-        return series
+        return out
     }
 
     // MARK: selectors
