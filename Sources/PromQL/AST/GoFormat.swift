@@ -51,6 +51,18 @@ public enum GoFormat {
         return sign + ds[..<i] + "." + ds[i...]
     }
 
+    /// Float text as Prometheus 3 writes `le`/`quantile` label values: the
+    /// fixed form with `.0` added to integers (`1.0`, `0.25`, `+Inf`).
+    public static func floatLabelValue(_ v: Double) -> String {
+        let s = formatFloat(v)
+        return s.contains(where: { $0 == "." || $0 == "e" || $0 == "I" || $0 == "N" }) ? s : s + ".0"
+    }
+
+    /// A label set as Prometheus' `labels.String()` prints it: `{__name__="x", a="b"}`.
+    public static func labelSet(_ labels: [(String, String)]) -> String {
+        "{" + labels.map { "\($0.0)=\(quote($0.1))" }.joined(separator: ", ") + "}"
+    }
+
     /// `strconv.Quote(s)`: double quotes, Go escapes, printable Unicode kept.
     public static func quote(_ s: String) -> String {
         var out = "\""

@@ -25,9 +25,10 @@ struct KahanSum {
 /// Aggregation operators. Groups are computed once per query from the
 /// series' labels; values are then accumulated step by step.
 extension Evaluator {
-    /// The group of a series; a name pending removal does not count.
+    /// The group of a series. A name pending removal still counts for
+    /// `by (__name__)` (as in Prometheus 3); `without` always drops the name.
     static func groupLabels(_ s: StepSeries, _ a: Aggregate) -> Labels {
-        let labels = s.dropName ? s.labels.removing([Labels.metricName]) : s.labels
+        let labels = s.labels
         if a.without {
             var drop = Set(a.grouping)
             drop.insert(Labels.metricName)
@@ -58,12 +59,17 @@ extension Evaluator {
         var groupIndex: [Labels: Int] = [:]
         var groups: [[Int]] = []
         var groupKeys: [Labels] = []
+        var groupDropName: [Bool] = []
         for (k, s) in input.enumerated() {
             let key = Self.groupLabels(s, a)
-            if let g = groupIndex[key] { groups[g].append(k) } else {
+            if let g = groupIndex[key] {
+                groups[g].append(k)
+                groupDropName[g] = groupDropName[g] || s.dropName
+            } else {
                 groupIndex[key] = groups.count
                 groups.append([k])
                 groupKeys.append(key)
+                groupDropName.append(s.dropName)
             }
         }
         var out: [StepSeries] = []
@@ -78,7 +84,11 @@ extension Evaluator {
                 present[i] = true
                 values[i] = Self.aggregate(a.op, buffer, param: param.isEmpty ? 0 : param[i])
             }
-            if present.contains(true) { out.append(StepSeries(labels: groupKeys[g], values: values, present: present)) }
+            if present.contains(true) {
+                // The name, when grouped by, is still removed if any input was to lose it.
+                let dropName = groupDropName[g] && !groupKeys[g][Labels.metricName].isEmpty
+                out.append(StepSeries(labels: groupKeys[g], values: values, present: present, dropName: dropName))
+            }
         }
         return .vector(out)
     }

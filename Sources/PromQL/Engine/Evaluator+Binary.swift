@@ -68,6 +68,8 @@ extension Evaluator {
         return out
     }
 
+    static func promLabels(_ l: Labels) -> String { GoFormat.labelSet(l.pairs.map { ($0.name, $0.value) }) }
+
     /// The labels a series is matched on.
     static func signature(_ labels: Labels, _ m: VectorMatching) -> Labels {
         if m.on { return Labels(labels.pairs.filter { m.labels.contains($0.name) }) }
@@ -136,7 +138,8 @@ extension Evaluator {
                 var match: Int?
                 for j in candidates where one[j].present[i] {
                     if match != nil {
-                        throw PromQLError("found duplicate series for the match group \(manySig[k]) on the \(swapped ? "left" : "right") hand-side of the operation: [\(one[match!].labels), \(one[j].labels)];many-to-many matching not allowed: matching labels must be unique on one side")
+                        let pair = [one[match!].labels, one[j].labels].sorted(by: <).map(Self.promLabels)
+                        throw PromQLError("found duplicate series for the match group \(Self.promLabels(manySig[k])) on the \(swapped ? "left" : "right") hand-side of the operation: [\(pair.joined(separator: ", "))];many-to-many matching not allowed: matching labels must be unique on one side")
                     }
                     match = j
                 }

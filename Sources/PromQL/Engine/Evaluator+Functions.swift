@@ -16,6 +16,17 @@ extension Evaluator {
         switch name {
         case "histogram_quantile", "histogram_fraction":
             return .vector(try evalHistogramFunction(c))
+        case "double_exponential_smoothing":
+            let sf = try scalarArg(c.args[1]), tf = try scalarArg(c.args[2])
+            for i in 0..<steps {
+                guard sf[i] > 0 && sf[i] < 1 else {
+                    throw PromQLError("invalid smoothing factor. Expected: 0 < sf < 1, got: \(GoFormat.formatFloat(sf[i]))")
+                }
+                guard tf[i] > 0 && tf[i] < 1 else {
+                    throw PromQLError("invalid trend factor. Expected: 0 < tf < 1, got: \(GoFormat.formatFloat(tf[i]))")
+                }
+            }
+            return .vector(try smoothing(c.args[0], sf, tf))
         case "histogram_quantiles":
             // One series per requested quantile, labelled with it.
             let label = try stringArg(c.args[1])
@@ -24,7 +35,7 @@ extension Evaluator {
                 let qs = try scalarArg(qExpr)
                 let single = Call(function: Function.all["histogram_quantile"]!, args: [qExpr, c.args[0]])
                 for var s in try evalHistogramFunction(single) {
-                    s.labels = s.labels.setting(label, to: GoFormat.formatFloat(qs[0]))
+                    s.labels = s.labels.setting(label, to: GoFormat.floatLabelValue(qs[0]))
                     out.append(s)
                 }
             }
@@ -103,6 +114,36 @@ extension Evaluator {
         default:
             throw PromQLError("function \"\(name)\" is not supported yet")
         }
+    }
+
+    /// Holt's double exponential smoothing of each window (Prometheus' algorithm).
+    mutating func smoothing(_ arg: Expr, _ sf: [Double], _ tf: [Double]) throws(PromQLError) -> [StepSeries] {
+        let (series, range, offset, at) = try windowSource(arg)
+        var out: [StepSeries] = []
+        for (labels, samples) in series {
+            var values = [Double](repeating: 0, count: steps), present = [Bool](repeating: false, count: steps)
+            var lo = 0, hi = 0
+            for i in 0..<steps {
+                let t = selectorTime(i, at: at, offset: offset)
+                if i > 0 && t < selectorTime(i - 1, at: at, offset: offset) { lo = 0; hi = 0 }
+                while hi < samples.count && samples[hi].t <= t { hi += 1 }
+                while lo < hi && samples[lo].t <= t - range { lo += 1 }
+                guard hi - lo >= 2 else { continue }
+                let w = samples[lo..<hi]
+                var s0 = 0.0, s1 = w[w.startIndex].v
+                var b = w[w.startIndex + 1].v - w[w.startIndex].v
+                for k in 1..<w.count {
+                    let x = sf[i] * w[w.startIndex + k].v
+                    if k > 1 { b = tf[i] * (s1 - s0) + (1 - tf[i]) * b }
+                    let y = (1 - sf[i]) * (s1 + b)
+                    (s0, s1) = (s1, x + y)
+                }
+                values[i] = s1
+                present[i] = true
+            }
+            if present.contains(true) { out.append(StepSeries(labels: labels, values: values, present: present, dropName: true)) }
+        }
+        return out
     }
 
     mutating func scalarArg(_ e: Expr) throws(PromQLError) -> [Double] {

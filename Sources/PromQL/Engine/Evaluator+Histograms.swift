@@ -115,12 +115,18 @@ extension Evaluator {
             var lowerBound = -Double.infinity
             if i > 0 { lowerBound = buckets[i - 1].upperBound } else if b.upperBound > 0 { lowerBound = 0 }
             let upperBound = b.upperBound
-            func interpolate(_ v: Double) -> Double { rank + (b.count - rank) * (v - lowerBound) / (upperBound - lowerBound) }
+            // Buckets of infinite width are not interpolated: observations in
+            // (-Inf, ub] count as below, those in (lb, +Inf] as above, any finite value.
+            func interpolate(_ v: Double, isLower: Bool) -> Double {
+                if lowerBound == -.infinity { return b.count }
+                if upperBound == .infinity { return rank }
+                return rank + (b.count - rank) * (v - lowerBound) / (upperBound - lowerBound)
+            }
             if !lowerSet && lowerBound >= lower { lowerRank = rank; lowerSet = true }
             if !upperSet && lowerBound >= upper { upperRank = rank; upperSet = true }
             if lowerSet && upperSet { break }
-            if !lowerSet && lowerBound < lower && upperBound > lower { lowerRank = interpolate(lower); lowerSet = true }
-            if !upperSet && lowerBound < upper && upperBound > upper { upperRank = interpolate(upper); upperSet = true }
+            if !lowerSet && lowerBound < lower && upperBound > lower { lowerRank = interpolate(lower, isLower: true); lowerSet = true }
+            if !upperSet && lowerBound < upper && upperBound > upper { upperRank = interpolate(upper, isLower: false); upperSet = true }
             if lowerSet && upperSet { break }
             rank = b.count
         }

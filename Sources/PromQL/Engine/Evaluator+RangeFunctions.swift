@@ -27,6 +27,7 @@ extension Evaluator {
         "quantile_over_time": { w, _, _, _, q, _ in quantile(q, w.map(\.v)) },
         "mad_over_time": { w, _, _, _, _, _ in
             let values = w.map(\.v)
+            if values.contains(where: \.isNaN) { return .nan }
             let median = quantile(0.5, values)
             return quantile(0.5, values.map { abs($0 - median) })
         },

@@ -234,8 +234,8 @@ struct Evaluator {
         samplesLoaded = inner.samplesLoaded
         var out: [RangeSeries] = []
         switch value {
-        case .vector(let series):
-            for s in series {
+        case .vector(let raw):
+            for s in try inner.finalize(raw) {  // pending name removal applies at the subquery's end
                 var points: [Sample] = []
                 for i in 0..<inner.steps where s.present[i] { points.append(Sample(inner.time(i), s.values[i])) }
                 if !points.isEmpty { out.append(RangeSeries(labels: s.labels, points: points)) }

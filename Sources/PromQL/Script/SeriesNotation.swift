@@ -64,7 +64,9 @@ public enum SeriesNotation {
         return out
     }
 
+    /// A plain decimal number (no hex: in this notation `0x59` means "0, 59 more times").
     static func number(_ s: Substring) -> Double? {
+        if s.contains(where: { $0 == "x" || $0 == "X" }) { return nil }
         switch s.lowercased() {
         case "inf", "+inf": return .infinity
         case "-inf": return -.infinity
