@@ -53,7 +53,10 @@ extension Evaluator {
         switch a.op {
         case .topk, .bottomk: return .vector(try kSelect(a, input, param))
         case .countValues: return .vector(try countValues(a, input, label))
-        case .limitk, .limitRatio: throw PromQLError("\(a.op.rawValue) is not supported yet")
+        case .limitk: return .vector(try limitK(a, input, param))
+        case .limitRatio:
+            if param.contains(where: \.isNaN) { throw PromQLError("Ratio value is NaN") }
+            throw PromQLError("limit_ratio is not supported yet")
         default: break
         }
         var groupIndex: [Labels: Int] = [:]
@@ -172,6 +175,33 @@ extension Evaluator {
                     return a.op == .topk ? a1 > b1 : a1 < b1
                 }
                 for idx in sorted.prefix(k) { out[idx].present[i] = true }
+            }
+        }
+        return out.filter { $0.present.contains(true) }
+    }
+
+    /// limitk: per group and step, the first k series in input order (label order).
+    func limitK(_ a: Aggregate, _ input: [StepSeries], _ ks: [Double]) throws(PromQLError) -> [StepSeries] {
+        var out = input.map { s in
+            StepSeries(labels: s.labels, values: s.values, present: [Bool](repeating: false, count: steps), dropName: s.dropName)
+        }
+        var groups: [Labels: [Int]] = [:]
+        var order: [Labels] = []
+        for (k, s) in input.enumerated() {
+            let key = Self.groupLabels(s, a)
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(k)
+        }
+        for i in 0..<steps {
+            guard !ks[i].isNaN else { throw PromQLError("Parameter value is NaN") }
+            guard ks[i] >= 1 else { continue }
+            let k = ks[i] >= Double(Int.max) ? Int.max : Int(ks[i])
+            for key in order {
+                var taken = 0
+                for idx in groups[key]! where input[idx].present[i] && taken < k {
+                    out[idx].present[i] = true
+                    taken += 1
+                }
             }
         }
         return out.filter { $0.present.contains(true) }

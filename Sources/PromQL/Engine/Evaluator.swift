@@ -42,14 +42,22 @@ struct Evaluator {
     /// Number of evaluation steps.
     let steps: Int
     var samplesLoaded = 0
+    /// When the query must have finished (`options.timeout` after it started).
+    let deadline: ContinuousClock.Instant
 
-    init(db: DB, start: Int64, end: Int64, step: Int64, options: QueryOptions) {
+    init(db: DB, start: Int64, end: Int64, step: Int64, options: QueryOptions, deadline: ContinuousClock.Instant? = nil) {
         self.db = db
         self.start = start
         self.end = end
         self.step = step
         self.options = options
         steps = step == 0 ? 1 : Int((end - start) / step) + 1  // instant queries have step 0
+        self.deadline = deadline ?? .now + .milliseconds(Int64(options.timeout * 1000))
+    }
+
+    /// Throws Prometheus' timeout error once the deadline has passed.
+    func checkDeadline() throws(PromQLError) {
+        if ContinuousClock.now > deadline { throw PromQLError("query timed out in query execution") }
     }
 
     /// Timestamp of step `i`.
@@ -57,6 +65,7 @@ struct Evaluator {
     func time(_ i: Int) -> Int64 { start + Int64(i) * step }
 
     mutating func eval(_ expr: Expr) throws(PromQLError) -> EvalValue {
+        try checkDeadline()
         switch expr {
         case .number(let v, _):
             return .scalar([Double](repeating: v, count: steps))
@@ -146,6 +155,7 @@ struct Evaluator {
         var out: [(Labels, [Sample])] = []
         out.reserveCapacity(series.count)
         for s in series {
+            try checkDeadline()
             do {
                 let samples = try s.samples()
                 samplesLoaded += samples.count
@@ -228,7 +238,7 @@ struct Evaluator {
         if first <= lo { first += subStep }  // windows are left-open
         guard first <= hi else { return ([], range, offset) }
         let last = Self.floorDiv(hi, subStep) * subStep
-        var inner = Evaluator(db: db, start: first, end: last, step: subStep, options: options)
+        var inner = Evaluator(db: db, start: first, end: last, step: subStep, options: options, deadline: deadline)
         inner.samplesLoaded = samplesLoaded
         let value = try inner.eval(sq.expr)
         samplesLoaded = inner.samplesLoaded

@@ -34,6 +34,8 @@ public struct QueryOptions: Sendable {
     public var maxPointsPerSeries = 11_000
     /// Subquery step when none is given (the global evaluation interval).
     public var defaultSubqueryStep: Int64 = 60 * 1000
+    /// Maximum time a query may run (`--query.timeout`), in seconds.
+    public var timeout: Double = 120
 
     public init() {}
 }
