@@ -34,6 +34,7 @@ let package = Package(
         .target(name: "TSDBTestSupport", dependencies: ["TSDB"], path: "Tests/TSDBTestSupport"),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB", "TSDBTestSupport"]),
         .testTarget(name: "PromQLTests", dependencies: ["PromQL", "TSDB"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "TSDB"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,157 @@
+import TSDB
+
+/// A remote-write 1.0 request (`prometheus.WriteRequest`): series with labels
+/// and samples. Decoded by hand from the protobuf wire format because it is
+/// the hot path of ingestion; malformed input is an error naming the byte offset.
+public struct WriteRequest: Sendable {
+    public struct TimeSeries: Sendable {
+        public var labels: Labels
+        public var samples: [Sample]
+    }
+
+    public var timeseries: [TimeSeries]
+
+    public struct DecodeError: Error, CustomStringConvertible, Equatable {
+        public var message: String
+        public var offset: Int
+        public var description: String { "invalid remote-write request at byte \(offset): \(message)" }
+    }
+
+    /// Decodes the (already decompressed) protobuf bytes.
+    public static func decode(_ bytes: [UInt8]) throws(DecodeError) -> WriteRequest {
+        let result: Result<WriteRequest, DecodeError> = bytes.withUnsafeBytes { raw in
+            do throws(DecodeError) {
+                var r = ProtoReader(raw)
+                var series: [TimeSeries] = []
+                while !r.isAtEnd {
+                    let (field, wire) = try r.key()
+                    if field == 1 && wire == 2 {
+                        var sub = try r.message()
+                        series.append(try decodeSeries(&sub))
+                    } else {
+                        try r.skip(wire)  // metadata (3) and unknown fields
+                    }
+                }
+                return .success(WriteRequest(timeseries: series))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    static func decodeSeries(_ r: inout ProtoReader) throws(DecodeError) -> TimeSeries {
+        var raw: [(name: [UInt8], value: [UInt8])] = []
+        var samples: [Sample] = []
+        while !r.isAtEnd {
+            let (field, wire) = try r.key()
+            switch (field, wire) {
+            case (1, 2):
+                var l = try r.message()
+                var name: [UInt8] = [], value: [UInt8] = []
+                while !l.isAtEnd {
+                    let (f, w) = try l.key()
+                    switch (f, w) {
+                    case (1, 2): name = try l.byteString()
+                    case (2, 2): value = try l.byteString()
+                    default: try l.skip(w)
+                    }
+                }
+                raw.append((name, value))
+            case (2, 2):
+                var s = try r.message()
+                var v = 0.0, t: Int64 = 0
+                while !s.isAtEnd {
+                    let (f, w) = try s.key()
+                    switch (f, w) {
+                    case (1, 1): v = Double(bitPattern: try s.fixed64())
+                    case (2, 0): t = Int64(bitPattern: try s.varint())
+                    default: try s.skip(w)
+                    }
+                }
+                samples.append(Sample(t, v))
+            default:
+                try r.skip(wire)  // exemplars, histograms (not supported yet)
+            }
+        }
+        do {
+            return TimeSeries(labels: try Labels(validating: raw), samples: samples)
+        } catch {
+            throw DecodeError(message: "\(error)", offset: r.absoluteOffset)
+        }
+    }
+}
+
+/// A bounds-checked reader of protobuf wire format.
+struct ProtoReader {
+    let bytes: UnsafeRawBufferPointer
+    var offset = 0
+    let base: Int
+
+    init(_ bytes: UnsafeRawBufferPointer, base: Int = 0) {
+        self.bytes = bytes
+        self.base = base
+    }
+
+    var isAtEnd: Bool { offset >= bytes.count }
+    var absoluteOffset: Int { base + offset }
+
+    func fail(_ m: String) -> WriteRequest.DecodeError { WriteRequest.DecodeError(message: m, offset: base + offset) }
+
+    mutating func varint() throws(WriteRequest.DecodeError) -> UInt64 {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            guard offset < bytes.count else { throw fail("truncated varint") }
+            let b = bytes[offset]
+            offset += 1
+            if shift >= 64 { throw fail("varint too long") }
+            result |= UInt64(b & 0x7f) << shift
+            if b < 0x80 { return result }
+            shift += 7
+        }
+    }
+
+    mutating func key() throws(WriteRequest.DecodeError) -> (Int, Int) {
+        let k = try varint()
+        return (Int(k >> 3), Int(k & 7))
+    }
+
+    mutating func fixed64() throws(WriteRequest.DecodeError) -> UInt64 {
+        guard bytes.count - offset >= 8 else { throw fail("truncated fixed64") }
+        defer { offset += 8 }
+        return UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    }
+
+    mutating func length() throws(WriteRequest.DecodeError) -> Int {
+        let n = try varint()
+        guard n <= UInt64(bytes.count - offset) else { throw fail("length \(n) runs past the end") }
+        return Int(n)
+    }
+
+    mutating func byteString() throws(WriteRequest.DecodeError) -> [UInt8] {
+        let n = try length()
+        defer { offset += n }
+        return Array(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n)]))
+    }
+
+    mutating func message() throws(WriteRequest.DecodeError) -> ProtoReader {
+        let n = try length()
+        defer { offset += n }
+        return ProtoReader(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n)]), base: base + offset)
+    }
+
+    mutating func skip(_ wire: Int) throws(WriteRequest.DecodeError) {
+        switch wire {
+        case 0: _ = try varint()
+        case 1:
+            guard bytes.count - offset >= 8 else { throw fail("truncated fixed64") }
+            offset += 8
+        case 2: offset += try length()
+        case 5:
+            guard bytes.count - offset >= 4 else { throw fail("truncated fixed32") }
+            offset += 4
+        default: throw fail("unsupported wire type \(wire)")
+        }
+    }
+}

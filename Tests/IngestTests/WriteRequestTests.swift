@@ -1,0 +1,80 @@
+import Testing
+@testable import Ingest
+import TSDB
+
+/// Encodes a WriteRequest in protobuf wire format (for tests only).
+enum ProtoEncoder {
+    static func varint(_ v: UInt64, _ out: inout [UInt8]) {
+        var v = v
+        while v >= 0x80 { out.append(UInt8(v & 0x7f) | 0x80); v >>= 7 }
+        out.append(UInt8(v))
+    }
+
+    static func field(_ n: Int, _ payload: [UInt8], _ out: inout [UInt8]) {
+        varint(UInt64(n << 3 | 2), &out)
+        varint(UInt64(payload.count), &out)
+        out += payload
+    }
+
+    static func request(_ series: [(Labels, [Sample])]) -> [UInt8] {
+        var out: [UInt8] = []
+        for (labels, samples) in series {
+            var ts: [UInt8] = []
+            for l in labels.pairs {
+                var lb: [UInt8] = []
+                field(1, Array(l.name.utf8), &lb)
+                field(2, Array(l.value.utf8), &lb)
+                field(1, lb, &ts)
+            }
+            for s in samples {
+                var sb: [UInt8] = [0x09]
+                withUnsafeBytes(of: s.v.bitPattern.littleEndian) { sb += $0 }
+                varint(2 << 3, &sb)
+                varint(UInt64(bitPattern: s.t), &sb)
+                field(2, sb, &ts)
+            }
+            field(1, ts, &out)
+        }
+        return out
+    }
+}
+
+@Suite("Remote write decoding")
+struct WriteRequestTests {
+    @Test func roundTripThroughSnappy() throws {
+        let series: [(Labels, [Sample])] = [
+            (Labels(["__name__": "up", "job": "api"]), [Sample(1000, 1), Sample(2000, 0), Sample(-5, .nan)]),
+            (Labels(["__name__": "x", "a.b": "ü"]), [Sample(0, StaleNaN.value)]),
+        ]
+        let compressed = Snappy.compress(ProtoEncoder.request(series))
+        let req = try WriteRequest.decode(try Snappy.decompress(compressed))
+        #expect(req.timeseries.count == 2)
+        for (got, want) in zip(req.timeseries, series) {
+            #expect(got.labels == want.0)
+            #expect(got.samples == want.1)
+        }
+        #expect(StaleNaN.isStale(req.timeseries[1].samples[0].v))
+    }
+
+    @Test func malformedInputIsAnErrorWithOffset() {
+        #expect(throws: Snappy.Failure.self) { try Snappy.decompress([0xff, 0xff, 0xff, 0xff, 0xff, 0x01]) }
+        let good = ProtoEncoder.request([(Labels(["__name__": "up"]), [Sample(1, 1)])])
+        for cut in 1..<good.count {
+            do {
+                _ = try WriteRequest.decode(Array(good.prefix(cut)))
+            } catch {
+                #expect(error.offset <= cut)
+                #expect(error.description.contains("at byte"))
+            }
+        }
+        // Invalid UTF-8 in a label value is rejected, naming the label.
+        var bad: [UInt8] = []
+        var ts: [UInt8] = []
+        var lb: [UInt8] = []
+        ProtoEncoder.field(1, Array("job".utf8), &lb)
+        ProtoEncoder.field(2, [0xff, 0xfe], &lb)
+        ProtoEncoder.field(1, lb, &ts)
+        ProtoEncoder.field(1, ts, &bad)
+        #expect(throws: WriteRequest.DecodeError.self) { try WriteRequest.decode(bad) }
+    }
+}
