@@ -10,6 +10,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
         // Thin system-library targets: the only places C types appear.
@@ -23,10 +24,18 @@ let package = Package(
         .target(name: "PromQL", dependencies: ["TSDB"]),
         // Exposition parsers, remote-write decoding, scraper, bulk import (issue 5).
         .target(name: "Ingest", dependencies: ["TSDB", "CSnappy"]),
+        // The Prometheus-compatible HTTP API (issue 4).
+        .target(
+            name: "Server",
+            dependencies: [
+                "TSDB", "PromQL", "Ingest",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         .executableTarget(
             name: "tsql",
             dependencies: [
-                "TSDB", "PromQL", "Ingest", "CReadline",
+                "TSDB", "PromQL", "Ingest", "Server", "CReadline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -35,6 +44,13 @@ let package = Package(
         .testTarget(name: "TSDBTests", dependencies: ["TSDB", "TSDBTestSupport"]),
         .testTarget(name: "PromQLTests", dependencies: ["PromQL", "TSDB"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "TSDB"]),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "Server", "TSDB", "Ingest",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

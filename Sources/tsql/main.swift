@@ -1,16 +1,58 @@
 import ArgumentParser
 import Foundation
+import PromQL
+import Server
 import TSDB
 
 /// `tsql`: the command-line face of the database. Until the shell and server
 /// land (issues 4 and 6) it opens a data directory and reports what it holds.
 @main
-struct TSQL: ParsableCommand {
+struct TSQL: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tsql",
         abstract: "Prometheus-compatible time-series database and shell.",
-        subcommands: [Info.self, DebugAppend.self],
+        subcommands: [Info.self, Serve.self, DebugAppend.self],
         defaultSubcommand: Info.self)
+}
+
+/// `tsql serve`: the HTTP API (so far: query, query_range, remote write,
+/// health and readiness) on a data directory. Flag names follow Prometheus.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the Prometheus-compatible HTTP API.")
+
+    @Option(name: [.customLong("storage.tsdb.path"), .customLong("data")], help: "Data directory.")
+    var data = "./data"
+    @Option(name: .customLong("web.listen-address"), help: "Address to listen on.")
+    var listen = "127.0.0.1:9090"
+    @Option(name: .customLong("query.lookback-delta"), help: "Lookback of instant selectors.")
+    var lookbackDelta = "5m"
+    @Option(name: .customLong("query.timeout"), help: "Maximum time a query may take.")
+    var queryTimeout = "2m"
+    @Option(name: .customLong("query.max-samples"), help: "Maximum samples a query may load.")
+    var maxSamples = 50_000_000
+
+    func run() async throws {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
+            throw ValidationError("--web.listen-address must be host:port, got \(listen)")
+        }
+        let host = listen[..<colon].isEmpty ? "127.0.0.1" : String(listen[..<colon])
+        guard let lookback = DurationFormat.parse(lookbackDelta), let timeout = DurationFormat.parse(queryTimeout) else {
+            throw ValidationError("invalid --query.lookback-delta or --query.timeout")
+        }
+        var options = QueryOptions()
+        options.lookbackDelta = lookback
+        options.timeout = Double(timeout) / 1000
+        options.maxSamples = maxSamples
+        let db = try DB.open(data)
+        FileHandle.standardError.write(Data("tsql: \(db.replayReport)\ntsql: serving \(data) on http://\(host):\(port)\n".utf8))
+        do {
+            try await APIServer(db: db, engine: Engine(options: options)).run(host: host, port: port)
+        } catch {
+            try? db.close()
+            throw error
+        }
+        try db.close()
+    }
 }
 
 struct Info: ParsableCommand {

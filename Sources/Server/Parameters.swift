@@ -1,0 +1,82 @@
+import Foundation
+import PromQL
+
+/// Request parameters from the query string and, for POST, an
+/// `application/x-www-form-urlencoded` body, as Prometheus' handlers read them.
+struct Parameters {
+    private var values: [String: [String]] = [:]
+
+    init(query: String?, body: String?) {
+        for source in [query, body] {
+            guard let source, !source.isEmpty else { continue }
+            for pair in source.split(separator: "&") {
+                let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+                let key = Self.decode(parts[0])
+                values[key, default: []].append(parts.count > 1 ? Self.decode(parts[1]) : "")
+            }
+        }
+    }
+
+    static func decode(_ s: String) -> String {
+        s.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? s
+    }
+
+    subscript(_ key: String) -> String? { values[key]?.first }
+    func all(_ key: String) -> [String] { values[key] ?? [] }
+
+    /// A time: float Unix seconds or RFC 3339; nil if absent.
+    func time(_ key: String) throws(APIError) -> Int64? {
+        guard let s = self[key], !s.isEmpty else { return nil }
+        if let secs = Double(s), secs.isFinite {
+            return Int64((secs * 1000).rounded())
+        }
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let d = f.date(from: s) ?? ISO8601DateFormatter().date(from: s) {
+            return Int64((d.timeIntervalSince1970 * 1000).rounded())
+        }
+        throw APIError.badData("invalid parameter \"\(key)\": cannot parse \"\(s)\" to a valid timestamp")
+    }
+
+    /// A duration: float seconds or a Prometheus duration (`5m`); nil if absent.
+    func duration(_ key: String) throws(APIError) -> Int64? {
+        guard let s = self[key], !s.isEmpty else { return nil }
+        if let secs = Double(s), secs.isFinite {
+            return Int64((secs * 1000).rounded())
+        }
+        if let ms = DurationFormat.parse(s) { return ms }
+        throw APIError.badData("invalid parameter \"\(key)\": cannot parse \"\(s)\" to a valid duration")
+    }
+}
+
+/// An API error with Prometheus' error type and status code.
+enum APIError: Error {
+    case badData(String)
+    case execution(String)
+    case timeout(String)
+    case internalError(String)
+
+    var type: String {
+        switch self {
+        case .badData: "bad_data"
+        case .execution: "execution"
+        case .timeout: "timeout"
+        case .internalError: "internal"
+        }
+    }
+
+    var status: Int {
+        switch self {
+        case .badData: 400
+        case .execution: 422
+        case .timeout: 503
+        case .internalError: 500
+        }
+    }
+
+    var message: String {
+        switch self {
+        case .badData(let m), .execution(let m), .timeout(let m), .internalError(let m): m
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Ingest
+import Server
+import Testing
+import TSDB
+
+@Suite("HTTP API")
+struct APIServerTests {
+    func withServer(_ body: @escaping @Sendable (any TestClientProtocol, DB) async throws -> Void) async throws {
+        let dir = NSTemporaryDirectory() + "/api-test-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var o = DBOptions()
+        o.compactionInterval = nil
+        let db = try DB.open(dir, options: o)
+        defer { try? db.close() }
+        let app = Application(router: APIServer(db: db).router())
+        try await app.test(.router) { client in try await body(client, db) }
+    }
+
+    /// A remote-write body (snappy + protobuf), encoded here for the test.
+    static func writeBody(_ series: [(Labels, [Sample])]) -> ByteBuffer {
+        var out: [UInt8] = []
+        func varint(_ v: UInt64, _ o: inout [UInt8]) {
+            var v = v
+            while v >= 0x80 { o.append(UInt8(v & 0x7f) | 0x80); v >>= 7 }
+            o.append(UInt8(v))
+        }
+        func field(_ n: Int, _ p: [UInt8], _ o: inout [UInt8]) { varint(UInt64(n << 3 | 2), &o); varint(UInt64(p.count), &o); o += p }
+        for (labels, samples) in series {
+            var ts: [UInt8] = []
+            for l in labels.pairs {
+                var lb: [UInt8] = []
+                field(1, Array(l.name.utf8), &lb)
+                field(2, Array(l.value.utf8), &lb)
+                field(1, lb, &ts)
+            }
+            for s in samples {
+                var sb: [UInt8] = [0x09]
+                withUnsafeBytes(of: s.v.bitPattern.littleEndian) { sb += $0 }
+                varint(2 << 3, &sb)
+                varint(UInt64(bitPattern: s.t), &sb)
+                field(2, sb, &ts)
+            }
+            field(1, ts, &out)
+        }
+        return ByteBuffer(bytes: Snappy.compress(out))
+    }
+
+    @Test func remoteWriteThenQueryWithPrometheusFormatting() async throws {
+        try await withServer { client, _ in
+            let body = Self.writeBody([
+                (Labels(["__name__": "up", "job": "api"]), [Sample(1000, 1), Sample(61_500, 0.5)]),
+                (Labels(["__name__": "up", "job": "db"]), [Sample(1000, 1e-7), Sample(61_500, .infinity)]),
+            ])
+            try await client.execute(uri: "/api/v1/write", method: .post, body: body) { r in
+                #expect(r.status == .noContent)
+            }
+            try await client.execute(uri: "/api/v1/query?query=up&time=61.5", method: .get) { r in
+                #expect(r.status == .ok)
+                #expect(String(buffer: r.body) == #"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"__name__":"up","job":"api"},"value":[61.500,"0.5"]},{"metric":{"__name__":"up","job":"db"},"value":[61.500,"+Inf"]}]}}"#)
+            }
+            try await client.execute(uri: "/api/v1/query?query=up%7Bjob%3D%22db%22%7D&time=1", method: .get) { r in
+                #expect(String(buffer: r.body).contains(#""value":[1,"1e-07"]"#))
+            }
+            // Form POST, range query.
+            try await client.execute(uri: "/api/v1/query_range", method: .post,
+                                     headers: [.contentType: "application/x-www-form-urlencoded"],
+                                     body: ByteBuffer(string: "query=sum(up)&start=1&end=61&step=30")) { r in
+                #expect(String(buffer: r.body) == #"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"1.0000001"],[31,"1.0000001"],[61,"1.0000001"]]}]}}"#)
+            }
+            try await client.execute(uri: "/api/v1/query?query=1%2B1&time=4", method: .get) { r in
+                #expect(String(buffer: r.body) == #"{"status":"success","data":{"resultType":"scalar","result":[4,"2"]}}"#)
+            }
+        }
+    }
+
+    @Test func errorsUsePrometheusTypesAndCodes() async throws {
+        try await withServer { client, _ in
+            try await client.execute(uri: "/api/v1/query?query=sum(", method: .get) { r in
+                #expect(r.status == .badRequest)
+                let s = String(buffer: r.body)
+                #expect(s.hasPrefix(#"{"status":"error","errorType":"bad_data","error":"invalid parameter \"query\": "#))
+            }
+            try await client.execute(uri: "/api/v1/query_range?query=up&start=10&end=0&step=1", method: .get) { r in
+                #expect(r.status == .badRequest)
+            }
+            try await client.execute(uri: "/api/v1/query?query=up&time=abc", method: .get) { r in
+                #expect(r.status == .badRequest)
+                #expect(String(buffer: r.body).contains("cannot parse"))
+            }
+            try await client.execute(uri: "/api/v1/write", method: .post, body: ByteBuffer(bytes: [0xff, 0xff, 0xff])) { r in
+                #expect(r.status == .badRequest)
+            }
+            try await client.execute(uri: "/-/ready", method: .get) { r in #expect(r.status == .ok) }
+        }
+    }
+
+    @Test func outOfOrderRemoteWriteIsRejectedButValidSamplesStay() async throws {
+        try await withServer { client, db in
+            let l = Labels(["__name__": "x"])
+            try await client.execute(uri: "/api/v1/write", method: .post, body: Self.writeBody([(l, [Sample(2000, 2)])])) { _ in }
+            try await client.execute(uri: "/api/v1/write", method: .post,
+                                     body: Self.writeBody([(l, [Sample(1000, 1), Sample(3000, 3)])])) { r in
+                #expect(r.status == .badRequest)
+                #expect(String(buffer: r.body).contains("out of order"))
+            }
+            let got = try db.querier(mint: .min, maxt: .max).select([.equal("__name__", "x")])[0].samples()
+            #expect(got == [Sample(2000, 2), Sample(3000, 3)])
+        }
+    }
+}
