@@ -2,41 +2,9 @@ import Testing
 @testable import Ingest
 import TSDB
 
-/// Encodes a WriteRequest in protobuf wire format (for tests only).
 enum ProtoEncoder {
-    static func varint(_ v: UInt64, _ out: inout [UInt8]) {
-        var v = v
-        while v >= 0x80 { out.append(UInt8(v & 0x7f) | 0x80); v >>= 7 }
-        out.append(UInt8(v))
-    }
-
-    static func field(_ n: Int, _ payload: [UInt8], _ out: inout [UInt8]) {
-        varint(UInt64(n << 3 | 2), &out)
-        varint(UInt64(payload.count), &out)
-        out += payload
-    }
-
-    static func request(_ series: [(Labels, [Sample])]) -> [UInt8] {
-        var out: [UInt8] = []
-        for (labels, samples) in series {
-            var ts: [UInt8] = []
-            for l in labels.pairs {
-                var lb: [UInt8] = []
-                field(1, Array(l.name.utf8), &lb)
-                field(2, Array(l.value.utf8), &lb)
-                field(1, lb, &ts)
-            }
-            for s in samples {
-                var sb: [UInt8] = [0x09]
-                withUnsafeBytes(of: s.v.bitPattern.littleEndian) { sb += $0 }
-                varint(2 << 3, &sb)
-                varint(UInt64(bitPattern: s.t), &sb)
-                field(2, sb, &ts)
-            }
-            field(1, ts, &out)
-        }
-        return out
-    }
+    static func field(_ n: Int, _ payload: [UInt8], _ out: inout [UInt8]) { WriteRequest.field(n, payload, &out) }
+    static func request(_ series: [(Labels, [Sample])]) -> [UInt8] { WriteRequest(series).encode() }
 }
 
 @Suite("Remote write decoding")

@@ -21,31 +21,7 @@ struct APIServerTests {
 
     /// A remote-write body (snappy + protobuf), encoded here for the test.
     static func writeBody(_ series: [(Labels, [Sample])]) -> ByteBuffer {
-        var out: [UInt8] = []
-        func varint(_ v: UInt64, _ o: inout [UInt8]) {
-            var v = v
-            while v >= 0x80 { o.append(UInt8(v & 0x7f) | 0x80); v >>= 7 }
-            o.append(UInt8(v))
-        }
-        func field(_ n: Int, _ p: [UInt8], _ o: inout [UInt8]) { varint(UInt64(n << 3 | 2), &o); varint(UInt64(p.count), &o); o += p }
-        for (labels, samples) in series {
-            var ts: [UInt8] = []
-            for l in labels.pairs {
-                var lb: [UInt8] = []
-                field(1, Array(l.name.utf8), &lb)
-                field(2, Array(l.value.utf8), &lb)
-                field(1, lb, &ts)
-            }
-            for s in samples {
-                var sb: [UInt8] = [0x09]
-                withUnsafeBytes(of: s.v.bitPattern.littleEndian) { sb += $0 }
-                varint(2 << 3, &sb)
-                varint(UInt64(bitPattern: s.t), &sb)
-                field(2, sb, &ts)
-            }
-            field(1, ts, &out)
-        }
-        return ByteBuffer(bytes: Snappy.compress(out))
+        ByteBuffer(bytes: Snappy.compress(WriteRequest(series).encode()))
     }
 
     @Test func remoteWriteThenQueryWithPrometheusFormatting() async throws {

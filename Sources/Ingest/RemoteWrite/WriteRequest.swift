@@ -155,3 +155,48 @@ struct ProtoReader {
         }
     }
 }
+
+extension WriteRequest {
+    /// Protobuf wire format of the request (the decoder's counterpart; used
+    /// to send remote write and by tests).
+    public func encode() -> [UInt8] {
+        var out: [UInt8] = []
+        for series in timeseries {
+            var ts: [UInt8] = []
+            for l in series.labels.pairs {
+                var lb: [UInt8] = []
+                Self.field(1, Array(l.name.utf8), &lb)
+                Self.field(2, Array(l.value.utf8), &lb)
+                Self.field(1, lb, &ts)
+            }
+            for s in series.samples {
+                var sb: [UInt8] = [0x09]  // field 1, fixed64
+                withUnsafeBytes(of: s.v.bitPattern.littleEndian) { sb += $0 }
+                Self.varint(2 << 3, &sb)  // field 2, varint
+                Self.varint(UInt64(bitPattern: s.t), &sb)
+                Self.field(2, sb, &ts)
+            }
+            Self.field(1, ts, &out)
+        }
+        return out
+    }
+
+    public init(_ series: [(Labels, [Sample])]) {
+        timeseries = series.map { TimeSeries(labels: $0.0, samples: $0.1) }
+    }
+
+    static func varint(_ v: UInt64, _ out: inout [UInt8]) {
+        var v = v
+        while v >= 0x80 {
+            out.append(UInt8(v & 0x7f) | 0x80)
+            v >>= 7
+        }
+        out.append(UInt8(v))
+    }
+
+    static func field(_ n: Int, _ payload: [UInt8], _ out: inout [UInt8]) {
+        varint(UInt64(n << 3 | 2), &out)
+        varint(UInt64(payload.count), &out)
+        out += payload
+    }
+}
