@@ -11,8 +11,8 @@ extension DB {
             var written: [BlockMeta] = []
             var truncated = false
             while true {
-                let (minT, maxT) = head.lock.withLock { (head.minT, head.maxT) }
-                guard minT != .max, maxT &- minT > options.blockDuration / 2 * 3 else { break }
+                let (compactable, minT) = head.lock.withLock { (head.isCompactableLocked, head.minT) }
+                guard compactable else { break }
                 let start = Head.rangeStart(minT, options.blockDuration)
                 if let m = try persistHeadRange(start, start + options.blockDuration) { written.append(m) }
                 truncated = true

@@ -38,6 +38,8 @@ public final class DB: @unchecked Sendable {
     private var closed = false
     private var lockFD: Int32 = -1
     private var compactionThread: Thread?
+    /// Wakes the compaction thread before its interval ends.
+    private let compactionWakeup = DispatchSemaphore(value: 0)
     /// What the WAL replay at open found.
     public let replayReport: WALReplayReport
 
@@ -149,6 +151,7 @@ public final class DB: @unchecked Sendable {
             return closed
         }
         if already { return }
+        compactionWakeup.signal()  // let the compaction thread see that we are closed
         compactionLock.withLock {}  // wait for a running compaction
         try wal.close()
         if lockFD >= 0 {
@@ -163,9 +166,11 @@ public final class DB: @unchecked Sendable {
     var isClosed: Bool { lock.withLock { closed } }
 
     private func startCompactionThread(every seconds: Double) {
+        let wakeup = compactionWakeup
+        head.onCompactable = { wakeup.signal() }
         let t = Thread { [weak self] in
             while true {
-                Thread.sleep(forTimeInterval: seconds)
+                _ = wakeup.wait(timeout: .now() + seconds)
                 guard let self, !self.isClosed else { return }
                 do { try self.compactHead() } catch let e as TSDBError where e.code == .closed {
                     return

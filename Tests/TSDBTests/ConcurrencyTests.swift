@@ -63,6 +63,26 @@ struct ConcurrencyTests {
     }
 }
 
+@Suite("Background compaction")
+struct BackgroundCompactionTests {
+    @Test("a commit that makes the head compactable wakes the compaction job at once")
+    func blockIsCutPromptly() throws {
+        let tmp = TempDir()
+        var o = testOptions()
+        o.compactionInterval = 3600  // the timer alone would not fire during the test
+        let db = try DB.open(tmp.path, options: o)
+        _ = try BlockTests.fill(db, series: 5, hours: 4)
+        var waited = 0.0
+        while db.blockList.isEmpty && waited < 30 {
+            Thread.sleep(forTimeInterval: 0.05)
+            waited += 0.05
+        }
+        #expect(db.blockList.count == 1, "no block after \(waited) s")
+        #expect(db.head.stats.minTime! >= 2 * 3600 * 1000)
+        try db.close()
+    }
+}
+
 @Suite("Querier details")
 struct QuerierTests {
     @Test("series iterator seeks across chunks and through merged overlaps")

@@ -132,6 +132,7 @@ public final class Appender {
             return seq
         }
         if let seq { try head.wal?.waitDurable(seq) }
+        if let hint = head.onCompactable, head.lock.withLock({ head.isCompactableLocked }) { hint() }
         return CommitResult(appended: appended, dropped: dropped)
     }
 

@@ -31,6 +31,9 @@ public final class Head: @unchecked Sendable {
     var minValidTime: Int64 = .min
     var truncationEpoch = 0
     var samplesAppended: UInt64 = 0
+    /// Called (outside the locks) after a commit leaves the head spanning more
+    /// than 1.5 block durations, so that the owner can cut a block promptly.
+    var onCompactable: (@Sendable () -> Void)?
 
     init(blockDuration: Int64, wal: WAL?) {
         self.blockDuration = blockDuration
@@ -80,6 +83,9 @@ public final class Head: @unchecked Sendable {
 
     /// Every live series (lock held).
     var allSeriesLocked: [MemSeries] { series.compactMap { $0?.takeUnretainedValue() } }
+
+    /// Whether the head spans enough time for a block to be cut (lock held).
+    var isCompactableLocked: Bool { minT != .max && maxT &- minT > blockDuration / 2 * 3 }
 
     /// Lowest timestamp an appender may write now.
     var appendableMinValidTimeLocked: Int64 {
