@@ -24,6 +24,30 @@ struct WriteRequestTests {
         #expect(StaleNaN.isStale(req.timeseries[1].samples[0].v))
     }
 
+    @Test func streamingDecodeMatchesFullDecode() throws {
+        var series: [(Labels, [Sample])] = []
+        for i in 0..<50 {
+            let labels = Labels(["__name__": "m\(i % 5)", "i": String(i)])
+            var samples: [Sample] = []
+            for k in 0..<4 { samples.append(Sample(Int64(k) * 1000, Double(i * k))) }
+            series.append((labels, samples))
+        }
+        let bytes = WriteRequest(series).encode()
+        let full = try WriteRequest.decode(bytes)
+        var streamed: [WriteRequest.RawSeries] = []
+        try WriteRequest.forEachSeries(bytes) { streamed.append($0) }
+        #expect(streamed.count == full.timeseries.count)
+        for (a, b) in zip(streamed, full.timeseries) {
+            #expect(try a.labels() == b.labels)
+            #expect(a.samples == b.samples)
+        }
+        // Equal label sets give equal hashes and bytes; different ones differ.
+        #expect(streamed[0].labelHash != streamed[1].labelHash)
+        var again: [WriteRequest.RawSeries] = []
+        try WriteRequest.forEachSeries(bytes) { again.append($0) }
+        #expect(again[7].labelHash == streamed[7].labelHash && again[7].labelBytes == streamed[7].labelBytes)
+    }
+
     @Test func malformedInputIsAnErrorWithOffset() {
         #expect(throws: Snappy.Failure.self) { try Snappy.decompress([0xff, 0xff, 0xff, 0xff, 0xff, 0x01]) }
         let good = ProtoEncoder.request([(Labels(["__name__": "up"]), [Sample(1, 1)])])

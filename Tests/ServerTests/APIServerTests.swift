@@ -73,6 +73,28 @@ struct APIServerTests {
         }
     }
 
+    @Test("known series are appended through the cache, and re-resolved after the head dropped them")
+    func seriesCacheFallsBackWhenTheHeadDropsASeries() async throws {
+        try await withServer { client, db in
+            let l = Labels(["__name__": "cached", "job": "x"])
+            let hour: Int64 = 3_600_000
+            try await client.execute(uri: "/api/v1/write", method: .post, body: Self.writeBody([(l, [Sample(0, 1)])])) { r in
+                #expect(r.status == .noContent)
+            }
+            try await client.execute(uri: "/api/v1/write", method: .post, body: Self.writeBody([(l, [Sample(1000, 2)])])) { r in
+                #expect(r.status == .noContent)  // by reference, from the cache
+            }
+            _ = try db.flushHead()  // the series leaves the head; its cached reference is now unknown
+            #expect(db.head.stats.numSeries == 0)
+            try await client.execute(uri: "/api/v1/write", method: .post, body: Self.writeBody([(l, [Sample(3 * hour, 3)])])) { r in
+                #expect(r.status == .noContent)
+            }
+            let got = try db.querier(mint: .min, maxt: .max).select([.equal("__name__", "cached")])
+            #expect(got.count == 1)
+            #expect(try got[0].samples() == [Sample(0, 1), Sample(1000, 2), Sample(3 * hour, 3)])
+        }
+    }
+
     @Test func outOfOrderRemoteWriteIsRejectedButValidSamplesStay() async throws {
         try await withServer { client, db in
             let l = Labels(["__name__": "x"])
