@@ -19,66 +19,15 @@ public struct WriteRequest: Sendable {
 
     /// Decodes the (already decompressed) protobuf bytes.
     public static func decode(_ bytes: [UInt8]) throws(DecodeError) -> WriteRequest {
-        let result: Result<WriteRequest, DecodeError> = bytes.withUnsafeBytes { raw in
-            do throws(DecodeError) {
-                var r = ProtoReader(raw)
-                var series: [TimeSeries] = []
-                while !r.isAtEnd {
-                    let (field, wire) = try r.key()
-                    if field == 1 && wire == 2 {
-                        var sub = try r.message()
-                        series.append(try decodeSeries(&sub))
-                    } else {
-                        try r.skip(wire)  // metadata (3) and unknown fields
-                    }
-                }
-                return .success(WriteRequest(timeseries: series))
-            } catch {
-                return .failure(error)
-            }
-        }
-        return try result.get()
-    }
-
-    static func decodeSeries(_ r: inout ProtoReader) throws(DecodeError) -> TimeSeries {
-        var raw: [(name: [UInt8], value: [UInt8])] = []
-        var samples: [Sample] = []
-        while !r.isAtEnd {
-            let (field, wire) = try r.key()
-            switch (field, wire) {
-            case (1, 2):
-                var l = try r.message()
-                var name: [UInt8] = [], value: [UInt8] = []
-                while !l.isAtEnd {
-                    let (f, w) = try l.key()
-                    switch (f, w) {
-                    case (1, 2): name = try l.byteString()
-                    case (2, 2): value = try l.byteString()
-                    default: try l.skip(w)
-                    }
-                }
-                raw.append((name, value))
-            case (2, 2):
-                var s = try r.message()
-                var v = 0.0, t: Int64 = 0
-                while !s.isAtEnd {
-                    let (f, w) = try s.key()
-                    switch (f, w) {
-                    case (1, 1): v = Double(bitPattern: try s.fixed64())
-                    case (2, 0): t = Int64(bitPattern: try s.varint())
-                    default: try s.skip(w)
-                    }
-                }
-                samples.append(Sample(t, v))
-            default:
-                try r.skip(wire)  // exemplars, histograms (not supported yet)
-            }
-        }
+        var series: [TimeSeries] = []
         do {
-            return TimeSeries(labels: try Labels(validating: raw), samples: samples)
+            try forEachSeries(bytes) { raw in series.append(TimeSeries(labels: try raw.labels(), samples: raw.samples)) }
+        } catch let e as DecodeError {
+            throw e
         } catch {
-            throw DecodeError(message: "\(error)", offset: r.absoluteOffset)
+            throw DecodeError(message: "\(error)", offset: 0)
         }
+        return WriteRequest(timeseries: series)
     }
 }
 
