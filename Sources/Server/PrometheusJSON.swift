@@ -3,117 +3,130 @@ import TSDB
 
 /// Writes API responses as Prometheus does, byte for byte where clients
 /// compare (Grafana, promtool): timestamps as seconds with up to three
-/// decimals, sample values as strings in Go's float formatting.
-enum PrometheusJSON {
+/// decimals, sample values as strings in Go's float formatting. Writes
+/// bytes directly: large range results are tens of megabytes.
+struct PrometheusJSON {
+    var out: [UInt8] = []
+
+    mutating func raw(_ s: StaticString) {
+        s.withUTF8Buffer { out.append(contentsOf: $0) }
+    }
+
     /// `1435781451.781`, `1.500`, `2` (Prometheus' jsonutil.MarshalTimestamp).
-    static func timestamp(_ ms: Int64, into out: inout String) {
+    mutating func timestamp(_ ms: Int64) {
         var t = ms
-        if t < 0 { out += "-"; t = -t }
-        out += String(t / 1000)
+        if t < 0 {
+            out.append(UInt8(ascii: "-"))
+            t = -t
+        }
+        GoFormat.appendInt(t / 1000, into: &out)
         let fraction = t % 1000
         if fraction != 0 {
-            out += "."
-            if fraction < 100 { out += "0" }
-            if fraction < 10 { out += "0" }
-            out += String(fraction)
+            out.append(UInt8(ascii: "."))
+            if fraction < 100 { out.append(48) }
+            if fraction < 10 { out.append(48) }
+            GoFormat.appendInt(fraction, into: &out)
         }
     }
 
-    static func value(_ v: Double, into out: inout String) {
-        out += "\""
-        out += GoFormat.formatFloat(v, .api)
-        out += "\""
+    mutating func value(_ v: Double) {
+        out.append(UInt8(ascii: "\""))
+        GoFormat.appendFloat(v, .api, into: &out)
+        out.append(UInt8(ascii: "\""))
     }
 
-    static func string(_ s: String, into out: inout String) {
-        out += "\""
-        for c in s.unicodeScalars {
+    mutating func string(_ s: String) {
+        out.append(UInt8(ascii: "\""))
+        for c in s.utf8 {
             switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if c.value < 0x20 {
-                    out += "\\u00" + String(c.value, radix: 16).leftPad(2)
-                } else {
-                    out.unicodeScalars.append(c)
-                }
+            case UInt8(ascii: "\""): raw("\\\"")
+            case UInt8(ascii: "\\"): raw("\\\\")
+            case UInt8(ascii: "\n"): raw("\\n")
+            case UInt8(ascii: "\r"): raw("\\r")
+            case UInt8(ascii: "\t"): raw("\\t")
+            case 0..<0x20:
+                raw("\\u00")
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                out.append(hex[Int(c >> 4)])
+                out.append(hex[Int(c & 15)])
+            default: out.append(c)
             }
         }
-        out += "\""
+        out.append(UInt8(ascii: "\""))
     }
 
-    static func labels(_ l: Labels, into out: inout String) {
-        out += "{"
+    mutating func labels(_ l: Labels) {
+        out.append(UInt8(ascii: "{"))
         for (i, p) in l.pairs.enumerated() {
-            if i > 0 { out += "," }
-            string(p.name, into: &out)
-            out += ":"
-            string(p.value, into: &out)
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            string(p.name)
+            out.append(UInt8(ascii: ":"))
+            string(p.value)
         }
-        out += "}"
+        out.append(UInt8(ascii: "}"))
     }
 
-    static func point(_ t: Int64, _ v: Double, into out: inout String) {
-        out += "["
-        timestamp(t, into: &out)
-        out += ","
-        value(v, into: &out)
-        out += "]"
+    mutating func point(_ t: Int64, _ v: Double) {
+        out.append(UInt8(ascii: "["))
+        timestamp(t)
+        out.append(UInt8(ascii: ","))
+        value(v)
+        out.append(UInt8(ascii: "]"))
     }
 
     /// `{"status":"success","data":{"resultType":…,"result":…}}`
-    static func success(_ result: QueryResult) -> String {
-        var out = "{\"status\":\"success\",\"data\":{\"resultType\":"
+    static func success(_ result: QueryResult) -> [UInt8] {
+        var w = PrometheusJSON()
+        w.raw("{\"status\":\"success\",\"data\":{\"resultType\":")
         switch result {
         case .scalar(let t, let v):
-            out += "\"scalar\",\"result\":"
-            point(t, v, into: &out)
+            w.raw("\"scalar\",\"result\":")
+            w.point(t, v)
         case .string(let t, let s):
-            out += "\"string\",\"result\":["
-            timestamp(t, into: &out)
-            out += ","
-            string(s, into: &out)
-            out += "]"
+            w.raw("\"string\",\"result\":[")
+            w.timestamp(t)
+            w.raw(",")
+            w.string(s)
+            w.raw("]")
         case .vector(let samples):
-            out += "\"vector\",\"result\":["
+            w.raw("\"vector\",\"result\":[")
             for (i, s) in samples.enumerated() {
-                if i > 0 { out += "," }
-                out += "{\"metric\":"
-                labels(s.labels, into: &out)
-                out += ",\"value\":"
-                point(s.t, s.v, into: &out)
-                out += "}"
+                if i > 0 { w.raw(",") }
+                w.raw("{\"metric\":")
+                w.labels(s.labels)
+                w.raw(",\"value\":")
+                w.point(s.t, s.v)
+                w.raw("}")
             }
-            out += "]"
+            w.raw("]")
         case .matrix(let series):
-            out += "\"matrix\",\"result\":["
+            w.out.reserveCapacity(series.reduce(64) { $0 + 96 + $1.points.count * 24 })
+            w.raw("\"matrix\",\"result\":[")
             for (i, s) in series.enumerated() {
-                if i > 0 { out += "," }
-                out += "{\"metric\":"
-                labels(s.labels, into: &out)
-                out += ",\"values\":["
+                if i > 0 { w.raw(",") }
+                w.raw("{\"metric\":")
+                w.labels(s.labels)
+                w.raw(",\"values\":[")
                 for (k, p) in s.points.enumerated() {
-                    if k > 0 { out += "," }
-                    point(p.t, p.v, into: &out)
+                    if k > 0 { w.raw(",") }
+                    w.point(p.t, p.v)
                 }
-                out += "]}"
+                w.raw("]}")
             }
-            out += "]"
+            w.raw("]")
         }
-        return out + "}}"
+        w.raw("}}")
+        return w.out
     }
 
     /// `{"status":"error","errorType":"bad_data","error":"…"}`
-    static func error(type: String, _ message: String) -> String {
-        var out = "{\"status\":\"error\",\"errorType\":\"" + type + "\",\"error\":"
-        string(message, into: &out)
-        return out + "}"
+    static func error(type: String, _ message: String) -> [UInt8] {
+        var w = PrometheusJSON()
+        w.raw("{\"status\":\"error\",\"errorType\":\"")
+        w.out += Array(type.utf8)
+        w.raw("\",\"error\":")
+        w.string(message)
+        w.raw("}")
+        return w.out
     }
-}
-
-extension String {
-    func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
 }
