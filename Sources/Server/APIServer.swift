@@ -6,7 +6,8 @@ import TSDB
 
 /// The Prometheus-compatible HTTP API over one database. So far (issue 4 is
 /// in progress): `/-/healthy`, `/-/ready`, remote write `/api/v1/write`,
-/// `/api/v1/query` and `/api/v1/query_range` (GET and form POST).
+/// `/api/v1/query` and `/api/v1/query_range` (GET and form POST), labels,
+/// label values, series and build info.
 public struct APIServer: Sendable {
     public let db: DB
     public let engine: Engine
@@ -27,6 +28,7 @@ public struct APIServer: Sendable {
             router.on("/api/v1/query", method: method) { request, _ in try await self.query(request, range: false) }
             router.on("/api/v1/query_range", method: method) { request, _ in try await self.query(request, range: true) }
         }
+        registerMetadata(router)
         return router
     }
 

@@ -119,6 +119,58 @@ struct PrometheusJSON {
         return w.out
     }
 
+    mutating func warnings(_ warnings: [String]) {
+        guard !warnings.isEmpty else { return }
+        raw(",\"warnings\":[")
+        for (i, w) in warnings.enumerated() {
+            if i > 0 { raw(",") }
+            string(w)
+        }
+        raw("]")
+    }
+
+    /// `{"status":"success","data":["a","b"]}` (label names or values).
+    static func strings(_ xs: [String], warnings: [String] = []) -> [UInt8] {
+        var w = PrometheusJSON()
+        w.raw("{\"status\":\"success\",\"data\":[")
+        for (i, x) in xs.enumerated() {
+            if i > 0 { w.raw(",") }
+            w.string(x)
+        }
+        w.raw("]")
+        w.warnings(warnings)
+        w.raw("}")
+        return w.out
+    }
+
+    /// `{"status":"success","data":[{…},{…}]}` (series).
+    static func labelSets(_ xs: [Labels], warnings: [String] = []) -> [UInt8] {
+        var w = PrometheusJSON()
+        w.raw("{\"status\":\"success\",\"data\":[")
+        for (i, x) in xs.enumerated() {
+            if i > 0 { w.raw(",") }
+            w.labels(x)
+        }
+        w.raw("]")
+        w.warnings(warnings)
+        w.raw("}")
+        return w.out
+    }
+
+    /// `{"status":"success","data":{"k":"v",…}}` with string values.
+    static func object(_ fields: [(String, String)]) -> [UInt8] {
+        var w = PrometheusJSON()
+        w.raw("{\"status\":\"success\",\"data\":{")
+        for (i, (k, v)) in fields.enumerated() {
+            if i > 0 { w.raw(",") }
+            w.string(k)
+            w.raw(":")
+            w.string(v)
+        }
+        w.raw("}}")
+        return w.out
+    }
+
     /// `{"status":"error","errorType":"bad_data","error":"…"}`
     static func error(type: String, _ message: String) -> [UInt8] {
         var w = PrometheusJSON()

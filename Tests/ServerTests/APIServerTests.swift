@@ -52,6 +52,54 @@ struct APIServerTests {
         }
     }
 
+    @Test("labels, label values, series and buildinfo as Grafana calls them")
+    func metadataEndpoints() async throws {
+        try await withServer { client, _ in
+            let body = Self.writeBody([
+                (Labels(["__name__": "up", "job": "api", "instance": "a"]), [Sample(1000, 1)]),
+                (Labels(["__name__": "up", "job": "db", "instance": "b"]), [Sample(1000, 1)]),
+                (Labels(["__name__": "http_requests_total", "job": "api", "http.status": "200"]), [Sample(500_000, 5)]),
+            ])
+            try await client.execute(uri: "/api/v1/write", method: .post, body: body) { _ in }
+            try await client.execute(uri: "/api/v1/labels", method: .get) { r in
+                #expect(String(buffer: r.body) == #"{"status":"success","data":["__name__","http.status","instance","job"]}"#)
+            }
+            try await client.execute(uri: "/api/v1/labels?match[]=up", method: .get) { r in
+                #expect(String(buffer: r.body) == #"{"status":"success","data":["__name__","instance","job"]}"#)
+            }
+            try await client.execute(uri: "/api/v1/label/job/values?limit=1", method: .get) { r in
+                #expect(String(buffer: r.body) == #"{"status":"success","data":["api"],"warnings":["results truncated due to limit"]}"#)
+            }
+            try await client.execute(uri: "/api/v1/label/U__http_2e_status/values", method: .get) { r in
+                #expect(String(buffer: r.body) == #"{"status":"success","data":["200"]}"#)
+            }
+            try await client.execute(uri: "/api/v1/label/job/values?match[]=http_requests_total", method: .get) { r in
+                #expect(String(buffer: r.body) == #"{"status":"success","data":["api"]}"#)
+            }
+            try await client.execute(uri: "/api/v1/label/nosuch/values", method: .get) { r in
+                #expect(String(buffer: r.body) == #"{"status":"success","data":[]}"#)
+            }
+            try await client.execute(uri: "/api/v1/series", method: .post,
+                                     headers: [.contentType: "application/x-www-form-urlencoded"],
+                                     body: ByteBuffer(string: "match[]=up%7Bjob%3D%22db%22%7D&match[]=http_requests_total&start=0&end=10")) { r in
+                // Only series with samples in [0 s, 10 s]: http_requests_total's sample is at 500 s.
+                #expect(String(buffer: r.body) == #"{"status":"success","data":[{"__name__":"up","instance":"b","job":"db"}]}"#)
+            }
+            try await client.execute(uri: "/api/v1/series", method: .get) { r in
+                #expect(r.status == .badRequest)
+                #expect(String(buffer: r.body).contains("no match[] parameter provided"))
+            }
+            try await client.execute(uri: "/api/v1/series?match[]=%7Bjob%3D~%22.*%22%7D", method: .get) { r in
+                #expect(String(buffer: r.body) == #"{"status":"error","errorType":"bad_data","error":"match[] must contain at least one non-empty matcher"}"#)
+            }
+            try await client.execute(uri: "/api/v1/status/buildinfo", method: .get) { r in
+                let s = String(buffer: r.body)
+                #expect(s.hasPrefix(#"{"status":"success","data":{"version":"3.14.0","#))
+                #expect(!s.contains("features"))  // a features map would make Grafana treat us as Mimir
+            }
+        }
+    }
+
     @Test func errorsUsePrometheusTypesAndCodes() async throws {
         try await withServer { client, _ in
             try await client.execute(uri: "/api/v1/query?query=sum(", method: .get) { r in
