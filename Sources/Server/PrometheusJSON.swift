@@ -129,13 +129,13 @@ struct PrometheusJSON {
         raw("]")
     }
 
-    /// `{"status":"success","data":["a","b"]}` (label names or values).
-    static func strings(_ xs: [String], warnings: [String] = []) -> [UInt8] {
+    /// `{"status":"success","data":[…]}` with each element written by `element`.
+    static func array<T>(_ xs: [T], warnings: [String], _ element: (inout PrometheusJSON, T) -> Void) -> [UInt8] {
         var w = PrometheusJSON()
         w.raw("{\"status\":\"success\",\"data\":[")
         for (i, x) in xs.enumerated() {
             if i > 0 { w.raw(",") }
-            w.string(x)
+            element(&w, x)
         }
         w.raw("]")
         w.warnings(warnings)
@@ -143,18 +143,14 @@ struct PrometheusJSON {
         return w.out
     }
 
-    /// `{"status":"success","data":[{…},{…}]}` (series).
+    /// Label names or values.
+    static func strings(_ xs: [String], warnings: [String] = []) -> [UInt8] {
+        array(xs, warnings: warnings) { $0.string($1) }
+    }
+
+    /// Series label sets.
     static func labelSets(_ xs: [Labels], warnings: [String] = []) -> [UInt8] {
-        var w = PrometheusJSON()
-        w.raw("{\"status\":\"success\",\"data\":[")
-        for (i, x) in xs.enumerated() {
-            if i > 0 { w.raw(",") }
-            w.labels(x)
-        }
-        w.raw("]")
-        w.warnings(warnings)
-        w.raw("}")
-        return w.out
+        array(xs, warnings: warnings) { $0.labels($1) }
     }
 
     /// `{"status":"success","data":{"k":"v",…}}` with string values.
