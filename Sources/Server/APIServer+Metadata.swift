@@ -3,7 +3,8 @@ import PromQL
 import TSDB
 
 /// `/api/v1/labels`, `/api/v1/label/<name>/values`, `/api/v1/series`,
-/// `/api/v1/status/buildinfo`.
+/// `/api/v1/status/buildinfo`, and the (still empty) metadata, targets,
+/// rules and alerts lists.
 extension APIServer {
     /// The Prometheus API level this server implements (Grafana reads it to pick features).
     static let apiVersion = "3.14.0"
@@ -15,6 +16,21 @@ extension APIServer {
         }
         router.get("/api/v1/label/:name/values") { request, context in
             try await self.labelValues(request, name: context.parameters.get("name") ?? "")
+        }
+        // No scraper, rules or alerting yet (issues 5, 8): these answer with
+        // Prometheus' shapes, empty, so that Grafana and clients work.
+        let empty: [(String, StaticString)] = [
+            ("/api/v1/metadata", "{\"status\":\"success\",\"data\":{}}"),
+            ("/api/v1/targets", "{\"status\":\"success\",\"data\":{\"activeTargets\":[],\"droppedTargets\":[],\"droppedTargetCounts\":{}}}"),
+            ("/api/v1/rules", "{\"status\":\"success\",\"data\":{\"groups\":[]}}"),
+            ("/api/v1/alerts", "{\"status\":\"success\",\"data\":{\"alerts\":[]}}"),
+        ]
+        for (path, body) in empty {
+            router.get(RouterPath(path)) { _, _ in
+                var w = PrometheusJSON()
+                w.raw(body)
+                return Self.json(w.out)
+            }
         }
         router.get("/api/v1/status/buildinfo") { _, _ in
             Self.json(PrometheusJSON.object([

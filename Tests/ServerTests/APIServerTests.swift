@@ -92,6 +92,17 @@ struct APIServerTests {
             try await client.execute(uri: "/api/v1/series?match[]=%7Bjob%3D~%22.*%22%7D", method: .get) { r in
                 #expect(String(buffer: r.body) == #"{"status":"error","errorType":"bad_data","error":"match[] must contain at least one non-empty matcher"}"#)
             }
+            for (path, body) in [
+                ("/api/v1/metadata", #"{"status":"success","data":{}}"#),
+                ("/api/v1/targets", #"{"status":"success","data":{"activeTargets":[],"droppedTargets":[],"droppedTargetCounts":{}}}"#),
+                ("/api/v1/rules", #"{"status":"success","data":{"groups":[]}}"#),
+                ("/api/v1/alerts", #"{"status":"success","data":{"alerts":[]}}"#),
+            ] {
+                try await client.execute(uri: path, method: .get) { r in
+                    #expect(r.status == .ok)
+                    #expect(String(buffer: r.body) == body)
+                }
+            }
             try await client.execute(uri: "/api/v1/status/buildinfo", method: .get) { r in
                 let s = String(buffer: r.body)
                 #expect(s.hasPrefix(#"{"status":"success","data":{"version":"3.14.0","#))
