@@ -50,16 +50,6 @@ public indirect enum DurationExpr: Sendable, Equatable {
             return Int64((r * 1000).rounded())
         }
     }
-
-    /// Whether it needs the query's step or range (else it can be folded at parse time).
-    public var isConstant: Bool {
-        switch self {
-        case .literal, .seconds: true
-        case .step, .range: false
-        case .unary(_, let d), .paren(let d): d.isConstant
-        case .binary(_, let a, let b), .minOf(let a, let b), .maxOf(let a, let b): a.isConstant && b.isConstant
-        }
-    }
 }
 
 import Foundation

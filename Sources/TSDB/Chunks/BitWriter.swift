@@ -21,7 +21,6 @@ public struct BitWriter: ~Copyable {
 
     deinit { words.deallocate() }
 
-    public var bitCount: Int { count * 64 + pending }
     public var byteCount: Int { count * 8 + (pending + 7) / 8 }
 
     /// The stream so far, zero-padded to whole bytes.
@@ -68,8 +67,6 @@ public struct BitWriter: ~Copyable {
         words = bigger
         capacity *= 2
     }
-
-    public mutating func writeByte(_ b: UInt8) { writeBits(UInt64(b), count: 8) }
 }
 
 /// Reads a bit stream written by `BitWriter` from borrowed bytes, through a

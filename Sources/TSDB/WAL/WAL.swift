@@ -138,13 +138,6 @@ public final class WAL: @unchecked Sendable {
         syncThread = t
     }
 
-    /// Deletes segments numbered ≤ `n` (their content is in a checkpoint or a block).
-    public func removeSegments(through n: Int) throws {
-        for s in WAL.segmentNumbers(in: directory) where s <= n {
-            try FileIO.removeAll(WAL.segmentPath(directory, s))
-        }
-    }
-
     /// Total size in bytes of the WAL directory (segments and checkpoints).
     public var diskSize: Int64 {
         var total: Int64 = 0
