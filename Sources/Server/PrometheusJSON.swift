@@ -7,6 +7,7 @@ import TSDB
 /// bytes directly: large range results are tens of megabytes.
 struct PrometheusJSON {
     var out: [UInt8] = []
+    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     mutating func raw(_ s: StaticString) {
         s.withUTF8Buffer { out.append(contentsOf: $0) }
@@ -46,9 +47,8 @@ struct PrometheusJSON {
             case UInt8(ascii: "\t"): raw("\\t")
             case 0..<0x20:
                 raw("\\u00")
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                out.append(hex[Int(c >> 4)])
-                out.append(hex[Int(c & 15)])
+                out.append(Self.hexDigits[Int(c >> 4)])
+                out.append(Self.hexDigits[Int(c & 15)])
             default: out.append(c)
             }
         }

@@ -171,11 +171,17 @@ extension Evaluator {
         "sin": { sin($0) }, "sinh": { sinh($0) }, "tan": { tan($0) }, "tanh": { tanh($0) },
     ]
 
+    /// The Gregorian calendar in UTC, built once (not per value).
+    static let utcCalendar: Calendar = {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = TimeZone(identifier: "UTC")!
+        return cal
+    }()
+
     static func dateFunction(_ name: String) -> @Sendable (Double) -> Double {
         { seconds in
             guard seconds.isFinite else { return .nan }
-            var cal = Calendar(identifier: .gregorian)
-            cal.timeZone = TimeZone(identifier: "UTC")!
+            let cal = utcCalendar
             let d = Date(timeIntervalSince1970: seconds.rounded(.down))
             let c = cal.dateComponents([.year, .month, .day, .hour, .minute, .weekday], from: d)
             switch name {
