@@ -47,17 +47,15 @@ struct ProtoReader {
 
     func fail(_ m: String) -> WriteRequest.DecodeError { WriteRequest.DecodeError(message: m, offset: base + offset) }
 
+    /// LEB128, via the storage engine's bounds-checked reader.
     mutating func varint() throws(WriteRequest.DecodeError) -> UInt64 {
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            guard offset < bytes.count else { throw fail("truncated varint") }
-            let b = bytes[offset]
-            offset += 1
-            if shift >= 64 { throw fail("varint too long") }
-            result |= UInt64(b & 0x7f) << shift
-            if b < 0x80 { return result }
-            shift += 7
+        var r = ByteReader(bytes, offset: offset)
+        do {
+            let v = try r.uvarint()
+            offset = r.offset
+            return v
+        } catch {
+            throw fail((error as? TSDBError)?.message ?? "invalid varint")
         }
     }
 

@@ -193,34 +193,40 @@ public struct Parser {
         return .matrixSelector(MatrixSelector(selector: vs, range: range))
     }
 
-    private func withOffset(_ e: Expr, _ d: DurationExpr, at position: Position) throws(PromQLError) -> Expr {
-        func set(_ existing: inout DurationExpr?) throws(PromQLError) {
-            guard existing == nil else { throw PromQLError("offset may not be set multiple times", at: position) }
-            existing = d
-        }
+    /// Applies `set` to the offset and `@` of the selector or subquery `e`;
+    /// nil if `e` cannot carry modifiers.
+    private func modifying(_ e: Expr, _ set: (inout DurationExpr?, inout AtModifier?) throws(PromQLError) -> Void)
+        throws(PromQLError) -> Expr? {
         switch e {
-        case .vectorSelector(var vs): try set(&vs.offset); return .vectorSelector(vs)
-        case .matrixSelector(var ms): try set(&ms.selector.offset); return .matrixSelector(ms)
-        case .subquery(var sq): try set(&sq.offset); return .subquery(sq)
-        default:
-            throw PromQLError("offset modifier must be preceded by an instant vector selector or range vector selector or a subquery",
-                              at: position)
+        case .vectorSelector(var vs): try set(&vs.offset, &vs.at); return .vectorSelector(vs)
+        case .matrixSelector(var ms): try set(&ms.selector.offset, &ms.selector.at); return .matrixSelector(ms)
+        case .subquery(var sq): try set(&sq.offset, &sq.at); return .subquery(sq)
+        default: return nil
         }
     }
 
-    private func withAt(_ e: Expr, _ a: AtModifier, at position: Position) throws(PromQLError) -> Expr {
-        func set(_ existing: inout AtModifier?) throws(PromQLError) {
-            guard existing == nil else { throw PromQLError("@ <timestamp> may not be set multiple times", at: position) }
-            existing = a
+    private func withOffset(_ e: Expr, _ d: DurationExpr, at position: Position) throws(PromQLError) -> Expr {
+        let result = try modifying(e) { (offset, _) throws(PromQLError) in
+            guard offset == nil else { throw PromQLError("offset may not be set multiple times", at: position) }
+            offset = d
         }
-        switch e {
-        case .vectorSelector(var vs): try set(&vs.at); return .vectorSelector(vs)
-        case .matrixSelector(var ms): try set(&ms.selector.at); return .matrixSelector(ms)
-        case .subquery(var sq): try set(&sq.at); return .subquery(sq)
-        default:
+        guard let result else {
+            throw PromQLError("offset modifier must be preceded by an instant vector selector or range vector selector or a subquery",
+                              at: position)
+        }
+        return result
+    }
+
+    private func withAt(_ e: Expr, _ a: AtModifier, at position: Position) throws(PromQLError) -> Expr {
+        let result = try modifying(e) { (_, at) throws(PromQLError) in
+            guard at == nil else { throw PromQLError("@ <timestamp> may not be set multiple times", at: position) }
+            at = a
+        }
+        guard let result else {
             throw PromQLError("@ modifier must be preceded by an instant vector selector or range vector selector or a subquery",
                               at: position)
         }
+        return result
     }
 
     private mutating func parseAtModifier() throws(PromQLError) -> AtModifier {
