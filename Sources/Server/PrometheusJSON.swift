@@ -15,19 +15,34 @@ struct PrometheusJSON {
 
     /// `1435781451.781`, `1.500`, `2` (Prometheus' jsonutil.MarshalTimestamp).
     mutating func timestamp(_ ms: Int64) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.maxTimestampLength) { buf in
+            let n = Self.writeTimestamp(ms, to: buf.baseAddress!)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[..<n]))
+        }
+    }
+
+    static let maxTimestampLength = 1 + GoFormat.maxIntLength + 4
+
+    /// Writes a timestamp at `p` (room for `maxTimestampLength` bytes); returns how many.
+    @inline(__always)
+    static func writeTimestamp(_ ms: Int64, to p: UnsafeMutablePointer<UInt8>) -> Int {
         var t = ms
+        var n = 0
         if t < 0 {
-            out.append(UInt8(ascii: "-"))
-            t = -t
+            p[0] = UInt8(ascii: "-")
+            n = 1
+            t = 0 &- t
         }
-        GoFormat.appendInt(t / 1000, into: &out)
-        let fraction = t % 1000
+        n += GoFormat.writeInt(t / 1000, to: p + n)
+        let fraction = Int(t % 1000)
         if fraction != 0 {
-            out.append(UInt8(ascii: "."))
-            if fraction < 100 { out.append(48) }
-            if fraction < 10 { out.append(48) }
-            GoFormat.appendInt(fraction, into: &out)
+            p[n] = UInt8(ascii: ".")
+            p[n + 1] = UInt8(48 + fraction / 100)
+            p[n + 2] = UInt8(48 + fraction / 10 % 10)
+            p[n + 3] = UInt8(48 + fraction % 10)
+            n += 4
         }
+        return n
     }
 
     mutating func value(_ v: Double) {
@@ -66,12 +81,28 @@ struct PrometheusJSON {
         out.append(UInt8(ascii: "}"))
     }
 
+    /// `[<seconds>,"<value>"]`, formatted on the stack and appended at once.
     mutating func point(_ t: Int64, _ v: Double) {
-        out.append(UInt8(ascii: "["))
-        timestamp(t)
-        out.append(UInt8(ascii: ","))
-        value(v)
-        out.append(UInt8(ascii: "]"))
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.maxTimestampLength + GoFormat.maxAPIFloatLength + 8) { buf in
+            let p = buf.baseAddress!
+            p[0] = UInt8(ascii: "[")
+            var n = 1 + Self.writeTimestamp(t, to: p + 1)
+            p[n] = UInt8(ascii: ",")
+            p[n + 1] = UInt8(ascii: "\"")
+            n += 2
+            if v.isNaN {
+                (p[n], p[n + 1], p[n + 2]) = (78, 97, 78)
+                n += 3
+            } else if v.isInfinite {
+                (p[n], p[n + 1], p[n + 2], p[n + 3]) = (v < 0 ? 45 : 43, 73, 110, 102)  // -Inf / +Inf
+                n += 4
+            } else {
+                n += GoFormat.writeAPIFloat(v, to: p + n)
+            }
+            p[n] = UInt8(ascii: "\"")
+            p[n + 1] = UInt8(ascii: "]")
+            out.append(contentsOf: UnsafeBufferPointer(start: p, count: n + 2))
+        }
     }
 
     /// `{"status":"success","data":{"resultType":…,"result":…}}`

@@ -11,7 +11,7 @@ struct TSQL: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tsql",
         abstract: "Prometheus-compatible time-series database and shell.",
-        subcommands: [Info.self, Serve.self, DebugAppend.self],
+        subcommands: [Info.self, Serve.self, DebugAppend.self, DebugQuery.self],
         defaultSubcommand: Info.self)
 }
 
@@ -135,6 +135,37 @@ struct DebugAppend: ParsableCommand {
         case 1: Double(t) / 7.0
         case 2: t % 13 == 0 ? Double.nan : Double(i) * 0.1
         default: Double(bitPattern: UInt64(bitPattern: t) &* 0x9E37_79B9_7F4A_7C15 | 1)
+        }
+    }
+}
+
+/// Profiling helper: runs one range query repeatedly in-process and prints
+/// the time of each run (for `perf record` on the engine alone).
+struct DebugQuery: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "debug-query", abstract: "Run a range query repeatedly and time it (for profiling).",
+        shouldDisplay: false)
+
+    @Option var data = "./data"
+    @Option(help: "Range start, unix milliseconds.") var start: Int64
+    @Option(help: "Range end, unix milliseconds.") var end: Int64
+    @Option(help: "Step, milliseconds.") var step: Int64 = 60_000
+    @Option var repeats = 5
+    @Argument var query: String
+
+    func run() throws {
+        var o = DBOptions()
+        o.compactionInterval = nil
+        let db = try DB.open(data, options: o)
+        defer { try? db.close() }
+        let engine = Engine()
+        for _ in 0..<repeats {
+            let clock = ContinuousClock.now
+            let result = try engine.rangeQuery(query, start: start, end: end, step: step, db: db)
+            let took = ContinuousClock.now - clock
+            var series = 0, points = 0
+            if case .matrix(let m) = result { series = m.count; points = m.reduce(0) { $0 + $1.points.count } }
+            print("\(took)  \(series) series, \(points) points")
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import PromQL
 
@@ -30,6 +31,9 @@ struct GoFormatTests {
         for _ in 0..<500 {
             values.append(Double(bitPattern: next()))
             values.append(Double(Int64(bitPattern: next()) >> Int64(next() % 60)) / Double(1 << (next() % 20)))
+            // Short decimals (the common case in metrics) at every scale, and their neighbours.
+            let decimal = Double(Int64(bitPattern: next()) >> Int64(8 + next() % 56)) / pow(10, Double(next() % 23))
+            values += [decimal, decimal.nextUp, decimal.nextDown]
         }
         for v in values {
             for style in [GoFormat.FloatStyle.fixed, .api] {
@@ -37,6 +41,10 @@ struct GoFormatTests {
                 GoFormat.appendFloat(v, style, into: &bytes)
                 #expect(String(decoding: bytes, as: UTF8.self) == GoFormat.formatFloat(v, style), "\(v.bitPattern)")
             }
+            let direct = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: GoFormat.maxAPIFloatLength) { buf in
+                String(decoding: UnsafeBufferPointer(rebasing: buf[..<GoFormat.writeAPIFloat(v, to: buf.baseAddress!)]), as: UTF8.self)
+            }
+            #expect(direct == GoFormat.formatFloat(v, .api), "\(v.bitPattern)")
         }
     }
 }

@@ -1,88 +1,211 @@
 /// Byte-level versions of `GoFormat`, for writing large API responses
 /// without building Swift strings (same output as `formatFloat`).
 extension GoFormat {
+    /// "00" "01" … "99": two digits per table lookup.
+    static let digitPairs: [UInt8] = (0..<100).flatMap { (i: Int) -> [UInt8] in
+        [UInt8(48 + i / 10), UInt8(48 + i % 10)]
+    }
+
     /// Appends the decimal digits of `n`.
     @inline(__always)
     public static func appendInt(_ n: Int64, into out: inout [UInt8]) {
-        if n < 0 { out.append(UInt8(ascii: "-")) }
-        var m = n.magnitude
-        if m < 10 {
-            out.append(48 + UInt8(m))
-            return
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxIntLength) { buf in
+            let count = writeInt(n, to: buf.baseAddress!)
+            out.append(contentsOf: UnsafeBufferPointer(start: buf.baseAddress!, count: count))
         }
-        var tmp: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                  UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        withUnsafeMutableBytes(of: &tmp) { buf in
-            while m > 0 {
-                buf[count] = 48 + UInt8(m % 10)
-                m /= 10
-                count += 1
+    }
+
+    /// Bytes `writeInt` may write.
+    public static let maxIntLength = 20
+
+    /// Writes the decimal digits of `n` at `p` (room for `maxIntLength`
+    /// bytes); returns how many.
+    @inline(__always)
+    public static func writeInt(_ n: Int64, to p: UnsafeMutablePointer<UInt8>) -> Int {
+        var m = n.magnitude
+        var len = 0
+        if n < 0 {
+            p[0] = UInt8(ascii: "-")
+            len = 1
+        }
+        var digits = 1
+        var x = m
+        while x >= 10 { x /= 10; digits += 1 }
+        var i = len + digits
+        len = i
+        digitPairs.withUnsafeBufferPointer { pairs in
+            while m >= 100 {
+                let r = Int(m % 100)
+                m /= 100
+                i -= 2
+                p[i] = pairs[2 * r]
+                p[i + 1] = pairs[2 * r + 1]
             }
-            for i in stride(from: count - 1, through: 0, by: -1) { out.append(buf[i]) }
+            if m >= 10 {
+                i -= 2
+                p[i] = pairs[2 * Int(m)]
+                p[i + 1] = pairs[2 * Int(m) + 1]
+            } else {
+                p[i - 1] = 48 + UInt8(m)
+            }
+        }
+        return len
+    }
+
+    /// Bytes `writeAPIFloat` may write.
+    public static let maxAPIFloatLength = 32
+
+    /// Writes `formatFloat(v, .api)` at `p` (room for `maxAPIFloatLength`
+    /// bytes); returns how many. Integers and values with a short exact
+    /// decimal form take a fast path.
+    public static func writeAPIFloat(_ v: Double, to p: UnsafeMutablePointer<UInt8>) -> Int {
+        if v.isNaN { (p[0], p[1], p[2]) = (78, 97, 78); return 3 }
+        if v.isInfinite { (p[0], p[1], p[2], p[3]) = (v < 0 ? 45 : 43, 73, 110, 102); return 4 }  // ±Inf
+        if v == 0 {
+            if v.sign == .minus { p[0] = UInt8(ascii: "-"); p[1] = UInt8(ascii: "0"); return 2 }
+            p[0] = UInt8(ascii: "0")
+            return 1
+        }
+        let a = v.magnitude
+        var len = 0
+        if v < 0 { p[0] = UInt8(ascii: "-"); len = 1 }
+        if a < 9_007_199_254_740_992 {
+            if a == a.rounded(.towardZero) { return len + writeInt(Int64(a), to: p + len) }
+            if a >= 1e-6, let (n, k) = shortDecimal(a) {
+                let digits = writeInt(n, to: p + len)
+                if digits > k {
+                    // Insert the point k digits from the right.
+                    let intDigits = digits - k
+                    for i in stride(from: len + digits - 1, through: len + intDigits, by: -1) { p[i + 1] = p[i] }
+                    p[len + intDigits] = UInt8(ascii: ".")
+                    return len + digits + 1
+                }
+                // 0.000ddd: move the digits right behind "0." and the zeros.
+                let zeros = k - digits
+                for i in stride(from: len + digits - 1, through: len, by: -1) { p[i + 2 + zeros] = p[i] }
+                p[len] = UInt8(ascii: "0")
+                p[len + 1] = UInt8(ascii: ".")
+                for z in 0..<zeros { p[len + 2 + z] = UInt8(ascii: "0") }
+                return len + 2 + zeros + digits
+            }
+        }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buf in
+            let digits = buf.baseAddress!
+            let (count, point) = shortestDigits(a, into: digits)
+            let x = point - 1
+            var n = len
+            if x < -6 || x >= 21 {
+                // d.ddde±XX
+                p[n] = 48 + digits[0]
+                n += 1
+                if count > 1 {
+                    p[n] = UInt8(ascii: ".")
+                    n += 1
+                    for i in 1..<count { p[n] = 48 + digits[i]; n += 1 }
+                }
+                p[n] = UInt8(ascii: "e")
+                p[n + 1] = x < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+")
+                n += 2
+                if abs(x) < 10 { p[n] = 48; n += 1 }
+                return n + writeInt(Int64(abs(x)), to: p + n)
+            }
+            if point <= 0 {
+                p[n] = 48
+                p[n + 1] = UInt8(ascii: ".")
+                n += 2
+                for _ in 0..<(-point) { p[n] = 48; n += 1 }
+                for i in 0..<count { p[n] = 48 + digits[i]; n += 1 }
+            } else if point >= count {
+                for i in 0..<count { p[n] = 48 + digits[i]; n += 1 }
+                for _ in 0..<(point - count) { p[n] = 48; n += 1 }
+            } else {
+                for i in 0..<point { p[n] = 48 + digits[i]; n += 1 }
+                p[n] = UInt8(ascii: ".")
+                n += 1
+                for i in point..<count { p[n] = 48 + digits[i]; n += 1 }
+            }
+            return n
+        }
+    }
+
+    /// The shortest k-decimal form of a positive non-integer `a`: `n` with
+    /// `a == n / 10^k` exactly after rounding (so "n·10^-k" parses back to
+    /// `a`), for the smallest k ≤ 4, or nil. With n < 2^50 at most one
+    /// integer lies in `a`'s rounding interval at that scale and the
+    /// product `a * 10^k` is within 0.25 of it, so rounding finds it: the
+    /// result is exactly the shortest round-trip digits Go prints.
+    @inline(__always)
+    static func shortDecimal(_ a: Double) -> (Int64, Int)? {
+        var scale = 1.0
+        for k in 1...4 {
+            scale *= 10  // exact: powers of ten up to 10^22 are doubles
+            let scaled = a * scale
+            if scaled >= 1_125_899_906_842_624 { return nil }  // 2^50
+            let n = scaled.rounded()
+            if n / scale == a { return (Int64(n), k) }
+        }
+        return nil
+    }
+
+    /// The shortest decimal digits that read back as the positive finite `a`
+    /// (as Go's strconv and Swift's `description` choose them), written as
+    /// values 0…9 at `digits` (room for 24): `a = 0.d₁d₂… × 10^point`.
+    static func shortestDigits(_ a: Double, into digits: UnsafeMutablePointer<UInt8>) -> (count: Int, point: Int) {
+        var text = a.description  // Swift's shortest round-trip form: "0.0012", "1.5e-07", "12.0"
+        return text.withUTF8 { text in
+            var count = 0, intDigits = 0, pointSeen = false, inExponent = false, expSign = 1, expValue = 0
+            for c in text {
+                if inExponent {
+                    if c == UInt8(ascii: "-") { expSign = -1 } else if c != UInt8(ascii: "+") { expValue = expValue * 10 + Int(c - 48) }
+                } else if c == UInt8(ascii: "e") || c == UInt8(ascii: "E") {
+                    inExponent = true
+                } else if c == UInt8(ascii: ".") {
+                    pointSeen = true
+                } else {
+                    digits[count] = c - 48
+                    count += 1
+                    if !pointSeen { intDigits += 1 }
+                }
+            }
+            var point = intDigits + expSign * expValue
+            // "0.0012" has leading zeros, "12.0" a trailing one.
+            var first = 0
+            while first < count - 1 && digits[first] == 0 { first += 1; point -= 1 }
+            if first > 0 {
+                for i in first..<count { digits[i - first] = digits[i] }
+                count -= first
+            }
+            while count > 1 && digits[count - 1] == 0 { count -= 1 }
+            return (count, point)
         }
     }
 
     /// Appends `formatFloat(v, style)`.
     public static func appendFloat(_ v: Double, _ style: FloatStyle, into out: inout [UInt8]) {
-        if v.isNaN { out += [78, 97, 78]; return }  // NaN
-        if v.isInfinite { out += v < 0 ? Array("-Inf".utf8) : Array("+Inf".utf8); return }
-        // Integers below 2^53 print as their digits in both styles.
-        if v.magnitude < 9_007_199_254_740_992, v == v.rounded(.towardZero) {
-            if v == 0 {
-                if v.sign == .minus { out.append(UInt8(ascii: "-")) }
-                out.append(UInt8(ascii: "0"))
-                return
+        if style == .api || !v.isFinite || v == 0 || v.magnitude < 9_007_199_254_740_992 && v == v.rounded(.towardZero) {
+            // The fixed style differs from the API's only for very large or small magnitudes.
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxAPIFloatLength) { buf in
+                let n = writeAPIFloat(v, to: buf.baseAddress!)
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[..<n]))
             }
-            appendInt(Int64(v), into: &out)
             return
         }
-        // General case: shortest digits from Swift's description, laid out as Go does.
-        var digits: [UInt8] = []
-        digits.reserveCapacity(20)
-        var exp = 0, pointSeen = false, intDigits = 0, inExponent = false, expSign = 1, expValue = 0
-        for c in "\(v.magnitude)".utf8 {
-            if inExponent {
-                if c == UInt8(ascii: "-") { expSign = -1 } else if c != UInt8(ascii: "+") { expValue = expValue * 10 + Int(c - 48) }
-            } else if c == UInt8(ascii: "e") || c == UInt8(ascii: "E") {
-                inExponent = true
-            } else if c == UInt8(ascii: ".") {
-                pointSeen = true
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buf in
+            let digits = buf.baseAddress!
+            let (count, point) = shortestDigits(v.magnitude, into: digits)
+            if v < 0 { out.append(UInt8(ascii: "-")) }
+            if point <= 0 {
+                out += [48, UInt8(ascii: ".")]
+                for _ in 0..<(-point) { out.append(48) }
+                for i in 0..<count { out.append(48 + digits[i]) }
+            } else if point >= count {
+                for i in 0..<count { out.append(48 + digits[i]) }
+                for _ in 0..<(point - count) { out.append(48) }
             } else {
-                digits.append(c - 48)
-                if !pointSeen { intDigits += 1 }
-            }
-        }
-        exp = expSign * expValue
-        var point = intDigits + exp
-        while digits.first == 0 && digits.count > 1 { digits.removeFirst(); point -= 1 }
-        while digits.last == 0 && digits.count > 1 { digits.removeLast() }
-        if v < 0 { out.append(UInt8(ascii: "-")) }
-        let x = point - 1
-        if style == .api && (x < -6 || x >= 21) {
-            out.append(48 + digits[0])
-            if digits.count > 1 {
+                for i in 0..<point { out.append(48 + digits[i]) }
                 out.append(UInt8(ascii: "."))
-                for d in digits.dropFirst() { out.append(48 + d) }
+                for i in point..<count { out.append(48 + digits[i]) }
             }
-            out.append(UInt8(ascii: "e"))
-            out.append(x < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
-            if abs(x) < 10 { out.append(48) }
-            appendInt(Int64(abs(x)), into: &out)
-            return
-        }
-        if point <= 0 {
-            out += [48, UInt8(ascii: ".")]
-            for _ in 0..<(-point) { out.append(48) }
-            for d in digits { out.append(48 + d) }
-        } else if point >= digits.count {
-            for d in digits { out.append(48 + d) }
-            for _ in 0..<(point - digits.count) { out.append(48) }
-        } else {
-            for d in digits[..<point] { out.append(48 + d) }
-            out.append(UInt8(ascii: "."))
-            for d in digits[point...] { out.append(48 + d) }
         }
     }
 }

@@ -61,42 +61,57 @@ extension Evaluator {
         }
         var groupIndex: [Labels: Int] = [:]
         var groups: [[Int]] = []
+        var groupOf: [Int] = []
         var groupKeys: [Labels] = []
         var groupDropName: [Bool] = []
+        groupOf.reserveCapacity(input.count)
         for (k, s) in input.enumerated() {
             let key = Self.groupLabels(s, a)
             if let g = groupIndex[key] {
                 groups[g].append(k)
+                groupOf.append(g)
                 groupDropName[g] = groupDropName[g] || s.dropName
             } else {
                 groupIndex[key] = groups.count
+                groupOf.append(groups.count)
                 groups.append([k])
                 groupKeys.append(key)
                 groupDropName.append(s.dropName)
             }
         }
+        var values: [[Double]], present: [[Bool]]
+        if Self.isAccumulable(a.op) {
+            (values, present) = accumulate(a.op, input, groupOf: groupOf, groupCount: groups.count)
+        } else {
+            values = []
+            present = []
+            var buffer: [Double] = []
+            for members in groups {
+                var v = [Double](repeating: 0, count: steps)
+                var p = [Bool](repeating: false, count: steps)
+                for i in 0..<steps {
+                    buffer.removeAll(keepingCapacity: true)
+                    for k in members where input[k].present[i] { buffer.append(input[k].values[i]) }
+                    guard !buffer.isEmpty else { continue }
+                    p[i] = true
+                    v[i] = Self.aggregate(a.op, buffer, param: param.isEmpty ? 0 : param[i])
+                }
+                values.append(v)
+                present.append(p)
+            }
+        }
         var out: [StepSeries] = []
-        var buffer: [Double] = []
-        for (g, members) in groups.enumerated() {
-            var values = [Double](repeating: 0, count: steps)
-            var present = [Bool](repeating: false, count: steps)
-            for i in 0..<steps {
-                buffer.removeAll(keepingCapacity: true)
-                for k in members where input[k].present[i] { buffer.append(input[k].values[i]) }
-                guard !buffer.isEmpty else { continue }
-                present[i] = true
-                values[i] = Self.aggregate(a.op, buffer, param: param.isEmpty ? 0 : param[i])
-            }
-            if present.contains(true) {
-                // The name, when grouped by, is still removed if any input was to lose it.
-                let dropName = groupDropName[g] && !groupKeys[g][Labels.metricName].isEmpty
-                out.append(StepSeries(labels: groupKeys[g], values: values, present: present, dropName: dropName))
-            }
+        for g in groups.indices where present[g].contains(true) {
+            // The name, when grouped by, is still removed if any input was to lose it.
+            let dropName = groupDropName[g] && !groupKeys[g][Labels.metricName].isEmpty
+            out.append(StepSeries(labels: groupKeys[g], values: values[g], present: present[g], dropName: dropName))
         }
         return .vector(out)
     }
 
-    static func aggregate(_ op: AggregateOp, _ xs: [Double], param: Double) -> Double {
+    /// One aggregation over the values of a group (or of a window, for the
+    /// `*_over_time` functions), in input order.
+    static func aggregate<C: Collection>(_ op: AggregateOp, _ xs: C, param: Double) -> Double where C.Element == Double {
         switch op {
         case .sum:
             var k = KahanSum()
@@ -115,11 +130,11 @@ extension Evaluator {
         case .count: return Double(xs.count)
         case .group: return 1
         case .min:
-            var m = xs[0]
+            var m = xs.first!
             for x in xs.dropFirst() where m > x || m.isNaN { m = x }
             return m
         case .max:
-            var m = xs[0]
+            var m = xs.first!
             for x in xs.dropFirst() where m < x || m.isNaN { m = x }
             return m
         case .stddev, .stdvar:
@@ -133,7 +148,7 @@ extension Evaluator {
             let variance = m2 / count
             return op == .stddev ? variance.squareRoot() : variance
         case .quantile:
-            return quantile(param, xs)
+            return quantile(param, Array(xs))
         default:
             return .nan
         }

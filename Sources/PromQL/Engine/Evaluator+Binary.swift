@@ -134,6 +134,8 @@ extension Evaluator {
         }
         for (k, ms) in many.enumerated() {
             guard let candidates = oneBySig[manySig[k]] else { continue }
+            // The output series of the pair (k, j), kept while j stays the same.
+            var pairOne = -1, pairOut = -1
             for i in 0..<steps where ms.present[i] {
                 var match: Int?
                 for j in candidates where one[j].present[i] {
@@ -153,18 +155,21 @@ extension Evaluator {
                 var (v, keep) = Self.apply(b.op, l, r)
                 if b.returnBool { v = keep ? 1 : 0; keep = true }
                 guard keep else { continue }
-                let labels = resultLabels(ms.labels, one[j].labels, b, m)
-                let idx: Int
-                if let existing = outIndex[labels] {
-                    idx = existing
-                    if out[idx].present[i] {
-                        throw PromQLError("multiple matches for labels: grouping labels must ensure unique matches")
+                if j != pairOne {
+                    let labels = resultLabels(ms.labels, one[j].labels, b, m)
+                    if let existing = outIndex[labels] {
+                        pairOut = existing
+                    } else {
+                        pairOut = out.count
+                        outIndex[labels] = pairOut
+                        out.append(StepSeries(labels: labels, values: [Double](repeating: 0, count: steps),
+                                              present: [Bool](repeating: false, count: steps), dropName: dropName || ms.dropName))
                     }
-                } else {
-                    idx = out.count
-                    outIndex[labels] = idx
-                    out.append(StepSeries(labels: labels, values: [Double](repeating: 0, count: steps),
-                                          present: [Bool](repeating: false, count: steps), dropName: dropName || ms.dropName))
+                    pairOne = j
+                }
+                let idx = pairOut
+                if out[idx].present[i] {
+                    throw PromQLError("multiple matches for labels: grouping labels must ensure unique matches")
                 }
                 out[idx].values[i] = v
                 out[idx].present[i] = true

@@ -45,7 +45,7 @@ extension Evaluator {
         case "label_join":
             return .vector(try labelJoin(c))
         case "absent_over_time":
-            let present = try rangeFunction(c, dropName: true) { _, _, _, _, _, _ in 1 }
+            let present = try rangeFunction(c, dropName: true) { _ in 1 }
             let absent = (0..<steps).map { i in !present.contains { $0.present[i] } }
             guard absent.contains(true) else { return .vector([]) }
             return .vector([StepSeries(labels: Self.absentLabels(c.args[0]), values: [Double](repeating: 1, count: steps), present: absent)])
@@ -118,32 +118,18 @@ extension Evaluator {
 
     /// Holt's double exponential smoothing of each window (Prometheus' algorithm).
     mutating func smoothing(_ arg: Expr, _ sf: [Double], _ tf: [Double]) throws(PromQLError) -> [StepSeries] {
-        let (series, range, offset, at) = try windowSource(arg)
-        var out: [StepSeries] = []
-        for (labels, samples) in series {
-            var values = [Double](repeating: 0, count: steps), present = [Bool](repeating: false, count: steps)
-            var lo = 0, hi = 0
-            for i in 0..<steps {
-                let t = selectorTime(i, at: at, offset: offset)
-                if i > 0 && t < selectorTime(i - 1, at: at, offset: offset) { lo = 0; hi = 0 }
-                while hi < samples.count && samples[hi].t <= t { hi += 1 }
-                while lo < hi && samples[lo].t <= t - range { lo += 1 }
-                guard hi - lo >= 2 else { continue }
-                let w = samples[lo..<hi]
-                var s0 = 0.0, s1 = w[w.startIndex].v
-                var b = w[w.startIndex + 1].v - w[w.startIndex].v
-                for k in 1..<w.count {
-                    let x = sf[i] * w[w.startIndex + k].v
-                    if k > 1 { b = tf[i] * (s1 - s0) + (1 - tf[i]) * b }
-                    let y = (1 - sf[i]) * (s1 + b)
-                    (s0, s1) = (s1, x + y)
-                }
-                values[i] = s1
-                present[i] = true
+        try forEachWindow(of: arg, dropName: true) { w, i in
+            guard w.count >= 2 else { return nil }
+            var s0 = 0.0, s1 = w[0].v
+            var b = w[1].v - w[0].v
+            for k in 1..<w.count {
+                let x = sf[i] * w[k].v
+                if k > 1 { b = tf[i] * (s1 - s0) + (1 - tf[i]) * b }
+                let y = (1 - sf[i]) * (s1 + b)
+                (s0, s1) = (s1, x + y)
             }
-            if present.contains(true) { out.append(StepSeries(labels: labels, values: values, present: present, dropName: true)) }
+            return s1
         }
-        return out
     }
 
     mutating func scalarArg(_ e: Expr) throws(PromQLError) -> [Double] {
@@ -211,59 +197,5 @@ extension Evaluator {
         let pairs = matchers.filter { $0.name != Labels.metricName && $0.type == .equal && uses[$0.name] == 1 }
             .map { Label($0.name, $0.value) }
         return Labels(pairs)
-    }
-
-    // MARK: range-vector functions
-
-    /// A function of the samples in one window: nil means "no result at this step".
-    typealias WindowFunction = @Sendable (_ window: ArraySlice<Sample>, _ rangeStart: Int64, _ rangeEnd: Int64,
-                                          _ range: Int64, _ param: Double, _ stepTime: Int64) -> Double?
-
-    /// Evaluates a range-vector function at every step.
-    mutating func rangeFunction(_ c: Call, dropName: Bool, _ f: WindowFunction) throws(PromQLError) -> [StepSeries] {
-        var params = [Double](repeating: 0, count: steps)
-        var matrixArg = c.args[0]
-        for (i, a) in c.args.enumerated() where a.type == .matrix { matrixArg = c.args[i] }
-        for a in c.args where a.type == .scalar { params = try scalarArg(a) }
-        let (series, range, offset, at) = try windowSource(matrixArg)
-        var out: [StepSeries] = []
-        for (labels, samples) in series {
-            var values = [Double](repeating: 0, count: steps)
-            var present = [Bool](repeating: false, count: steps)
-            var lo = 0, hi = 0
-            var any = false
-            for i in 0..<steps {
-                let t = selectorTime(i, at: at, offset: offset)
-                if i > 0 && t < selectorTime(i - 1, at: at, offset: offset) { lo = 0; hi = 0 }
-                while hi < samples.count && samples[hi].t <= t { hi += 1 }
-                while lo < hi && samples[lo].t <= t - range { lo += 1 }
-                guard lo < hi, let v = f(samples[lo..<hi], t - range, t, range, params[i], time(i)) else { continue }
-                values[i] = v
-                present[i] = true
-                any = true
-            }
-            if any { out.append(StepSeries(labels: labels, values: values, present: present, dropName: dropName)) }
-        }
-        return out
-    }
-
-    /// The samples a range-vector argument provides: a range selector's raw
-    /// samples (stale markers dropped) or a subquery's points.
-    mutating func windowSource(_ e: Expr) throws(PromQLError) -> ([(Labels, [Sample])], Int64, Int64, AtModifier?) {
-        switch e {
-        case .matrixSelector(let ms):
-            let offset = try offsetMillis(ms.selector.offset)
-            let range = try ms.range.evaluate(step: step, range: end - start)
-            let times = (0..<steps).map { selectorTime($0, at: ms.selector.at, offset: offset) }
-            let raw = try fetch(ms.selector.matchers, mint: times.min()! - range + 1, maxt: times.max()!)
-            return (raw.map { ($0.0, $0.1.filter { !StaleNaN.isStale($0.v) }) }, range, offset, ms.selector.at)
-        case .subquery(let sq):
-            let (series, range, offset) = try subqueryPoints(sq)
-            return (series.map { ($0.labels, $0.points) }, range, offset, sq.at)
-        case .paren(let inner):
-            return try windowSource(inner)
-        default:
-            throw PromQLError("expected a range vector argument")
-        }
     }
 }

@@ -57,8 +57,10 @@ struct Evaluator {
 
     /// Throws Prometheus' timeout error once the deadline has passed.
     func checkDeadline() throws(PromQLError) {
-        if ContinuousClock.now > deadline { throw PromQLError("query timed out in query execution") }
+        if ContinuousClock.now > deadline { throw Self.timedOut }
     }
+
+    static let timedOut = PromQLError("query timed out in query execution")
 
     /// Timestamp of step `i`.
     @inline(__always)
@@ -144,62 +146,129 @@ struct Evaluator {
         try d?.evaluate(step: step, range: end - start) ?? 0
     }
 
-    /// Raw samples of the series matching `matchers` within [mint, maxt].
-    mutating func fetch(_ matchers: [LabelMatcher], mint: Int64, maxt: Int64) throws(PromQLError) -> [(Labels, [Sample])] {
-        let series: [Series]
+    /// The stored series matching `matchers` within [mint, maxt], not yet decoded.
+    func selectSeries(_ matchers: [LabelMatcher], mint: Int64, maxt: Int64) throws(PromQLError) -> [Series] {
         do {
-            series = try db.querier(mint: mint, maxt: maxt).select(matchers)
+            return try db.querier(mint: mint, maxt: maxt).select(matchers)
         } catch {
             throw PromQLError("error reading series: \(error)")
         }
-        var out: [(Labels, [Sample])] = []
-        out.reserveCapacity(series.count)
-        for s in series {
-            try checkDeadline()
-            do {
-                let samples = try s.samples()
-                samplesLoaded += samples.count
-                if samplesLoaded > options.maxSamples {
-                    throw PromQLError("query processing would load too many samples into memory in query execution")
+    }
+
+    /// Decodes one series into `buffer` (emptied first, capacity kept),
+    /// enforcing the sample limit and the deadline.
+    mutating func load(_ series: Series, into buffer: inout [Sample], dropStale: Bool) throws(PromQLError) {
+        try checkDeadline()
+        try Self.decode(series, into: &buffer, dropStale: dropStale)
+        samplesLoaded += buffer.count
+        if samplesLoaded > options.maxSamples { throw Self.tooManySamples }
+    }
+
+    /// Decodes series 0..<count (`decode(k, &buffer)`) in parallel tasks,
+    /// each with its own buffer, and turns each into a row (nil: no values);
+    /// enforces the deadline and the sample limit.
+    mutating func decodeRows(
+        count: Int,
+        decode: @Sendable (Int, inout [Sample]) throws(PromQLError) -> Void,
+        row: @Sendable (Int, UnsafeBufferPointer<Sample>) -> StepRow?
+    ) throws(PromQLError) -> [StepRow?] {
+        try checkDeadline()
+        let rows = SharedSlots<StepRow?>(repeating: nil, count: count)
+        let errors = SharedSlots<PromQLError?>(repeating: nil, count: Parallel.cores)
+        let loaded = SharedSlots<Int>(repeating: 0, count: Parallel.cores)
+        let (alreadyLoaded, maxSamples, deadline) = (samplesLoaded, options.maxSamples, deadline)
+        let tasks = Parallel.forEachRange(count: count, minimumPerTask: 16) { range, task in
+            var buffer: [Sample] = []
+            for k in range {
+                do throws(PromQLError) {
+                    if ContinuousClock.now > deadline { throw Self.timedOut }
+                    try decode(k, &buffer)
+                } catch {
+                    errors[task] = error
+                    return
                 }
-                out.append((s.labels, samples))
-            } catch let e as PromQLError {
-                throw e
-            } catch {
-                throw PromQLError("error reading series \(s.labels): \(error)")
+                loaded[task] += buffer.count
+                if alreadyLoaded + loaded[task] > maxSamples {
+                    errors[task] = Self.tooManySamples
+                    return
+                }
+                if !buffer.isEmpty { rows[k] = buffer.withUnsafeBufferPointer { row(k, $0) } }
             }
         }
-        return out
+        for task in 0..<tasks {
+            if let e = errors[task] { throw e }
+            samplesLoaded += loaded[task]
+        }
+        if samplesLoaded > maxSamples { throw Self.tooManySamples }
+        return rows.toArray()
+    }
+
+    /// One series' values at every step.
+    struct StepRow {
+        var values: [Double]
+        var present: [Bool]
+    }
+
+    static let tooManySamples = PromQLError("query processing would load too many samples into memory in query execution")
+
+    /// Decodes one series into `buffer` (emptied first, capacity kept).
+    static func decode(_ series: Series, into buffer: inout [Sample], dropStale: Bool) throws(PromQLError) {
+        buffer.removeAll(keepingCapacity: true)
+        do {
+            try series.appendSamples(to: &buffer, dropStale: dropStale)
+        } catch {
+            throw PromQLError("error reading series \(series.labels): \(error)")
+        }
+    }
+
+    /// The evaluation times of all steps for a node with `@` and `offset`.
+    func selectorTimes(at: AtModifier?, offset: Int64) -> [Int64] {
+        (0..<steps).map { selectorTime($0, at: at, offset: offset) }
     }
 
     /// An instant selector at every step: the newest sample in (t - lookback, t],
     /// unless it is a staleness marker. With `sampleTimes`, the value is the
     /// sample's timestamp in seconds (for `timestamp()`).
     mutating func selectInstant(_ vs: VectorSelector, sampleTimes: Bool = false) throws(PromQLError) -> [StepSeries] {
+        try checkDeadline()
         let offset = try offsetMillis(vs.offset)
-        let times = (0..<steps).map { selectorTime($0, at: vs.at, offset: offset) }
-        let lo = times.min()! - options.lookbackDelta + 1, hi = times.max()!
+        let times = selectorTimes(at: vs.at, offset: offset)
+        let (lookback, steps) = (options.lookbackDelta, steps)
+        let series = try selectSeries(vs.matchers, mint: times.min()! - lookback + 1, maxt: times.max()!)
+        let rows = try decodeRows(count: series.count) { k, buffer throws(PromQLError) in
+            try Self.decode(series[k], into: &buffer, dropStale: false)
+        } row: { _, samples in
+            Self.instantRow(samples, times: times, lookback: lookback, steps: steps, sampleTimes: sampleTimes)
+        }
         var out: [StepSeries] = []
-        for (labels, samples) in try fetch(vs.matchers, mint: lo, maxt: hi) {
-            var values = [Double](repeating: 0, count: steps)
-            var present = [Bool](repeating: false, count: steps)
-            var any = false
-            var cursor = 0  // first sample with t > current time (times are non-decreasing unless @)
-            for i in 0..<steps {
-                let t = times[i]
-                if i > 0 && t < times[i - 1] { cursor = 0 }
-                while cursor < samples.count && samples[cursor].t <= t { cursor += 1 }
-                guard cursor > 0 else { continue }
-                let s = samples[cursor - 1]
-                if s.t > t - options.lookbackDelta && !StaleNaN.isStale(s.v) {
-                    values[i] = sampleTimes ? Double(s.t) / 1000 : s.v
-                    present[i] = true
-                    any = true
-                }
-            }
-            if any { out.append(StepSeries(labels: labels, values: values, present: present)) }
+        for k in series.indices {
+            guard let row = rows[k] else { continue }
+            out.append(StepSeries(labels: series[k].labels, values: row.values, present: row.present))
         }
         return out
+    }
+
+    /// The newest sample in (t - lookback, t] at every step unless it is a
+    /// staleness marker; nil if there is none at any step.
+    static func instantRow(_ samples: UnsafeBufferPointer<Sample>, times: [Int64], lookback: Int64, steps: Int,
+                           sampleTimes: Bool) -> StepRow? {
+        var values = [Double](repeating: 0, count: steps)
+        var present = [Bool](repeating: false, count: steps)
+        var any = false
+        var cursor = 0  // first sample with t > current time (times are non-decreasing unless @)
+        for i in 0..<steps {
+            let t = times[i]
+            if i > 0 && t < times[i - 1] { cursor = 0 }
+            while cursor < samples.count && samples[cursor].t <= t { cursor += 1 }
+            guard cursor > 0 else { continue }
+            let s = samples[cursor - 1]
+            if s.t > t - lookback && !StaleNaN.isStale(s.v) {
+                values[i] = sampleTimes ? Double(s.t) / 1000 : s.v
+                present[i] = true
+                any = true
+            }
+        }
+        return any ? StepRow(values: values, present: present) : nil
     }
 
     /// A range selector at one time (instant queries): samples in (t - range, t], stale markers dropped.
@@ -208,9 +277,10 @@ struct Evaluator {
         let range = try ms.range.evaluate(step: step, range: end - start)
         let t = selectorTime(0, at: ms.selector.at, offset: offset)
         var out: [RangeSeries] = []
-        for (labels, samples) in try fetch(ms.selector.matchers, mint: t - range + 1, maxt: t) {
-            let points = samples.filter { $0.t > t - range && $0.t <= t && !StaleNaN.isStale($0.v) }
-            if !points.isEmpty { out.append(RangeSeries(labels: labels, points: points)) }
+        var buffer: [Sample] = []
+        for series in try selectSeries(ms.selector.matchers, mint: t - range + 1, maxt: t) {
+            try load(series, into: &buffer, dropStale: true)
+            if !buffer.isEmpty { out.append(RangeSeries(labels: series.labels, points: buffer)) }
         }
         return out
     }

@@ -120,10 +120,36 @@ public struct Series: Sendable {
 
     /// All samples in the query range (convenience for tests and small reads).
     public func samples() throws -> [Sample] {
-        var it = iterator()
         var out: [Sample] = []
-        while it.next() { out.append(Sample(it.t, it.v)) }
-        if let e = it.error { throw e }
+        try appendSamples(to: &out)
         return out
+    }
+
+    /// Appends the samples in the query range to `out` (a buffer the caller
+    /// reuses across series), staleness markers left out when `dropStale`.
+    /// Chunks that follow each other in time are bulk-decoded; overlapping
+    /// chunks and deletions go through the merging iterator.
+    public func appendSamples(to out: inout [Sample], dropStale: Bool = false) throws {
+        if deleted.isEmpty && isSequential {
+            for c in chunks where c.maxt >= mint {
+                if c.mint > maxt { break }
+                var it = c.iterator()
+                let more = it.decodeAll(into: &out, mint: mint, maxt: maxt, dropStale: dropStale)
+                if let e = it.error { throw e }
+                if !more { break }
+            }
+            return
+        }
+        var it = iterator()
+        while it.next() {
+            if !(dropStale && StaleNaN.isStale(it.v)) { out.append(Sample(it.t, it.v)) }
+        }
+        if let e = it.error { throw e }
+    }
+
+    /// Whether the chunks are in time order without overlaps.
+    private var isSequential: Bool {
+        for i in chunks.indices.dropFirst() where chunks[i].mint <= chunks[i - 1].maxt { return false }
+        return true
     }
 }

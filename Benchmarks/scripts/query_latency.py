@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Query latency of the bench harness' query set against running servers.
+
+A quicker loop than ../shared/bench/run.py for engine work: the servers are
+already running on data the harness ingested (e.g. copies of its
+prometheus-data and tsdb-data directories), and only the query phase runs.
+
+    python3 Benchmarks/scripts/query_latency.py --end-ms 1793519999835 --hours 8 \
+        prometheus=http://127.0.0.1:9091 tsdb=http://127.0.0.1:9092
+
+Prints, per query and mode, the median and p90 milliseconds of each server
+(same modes as the harness: range_1h, range_all, instant).
+"""
+import argparse
+import os
+import statistics
+import sys
+import time
+import urllib.parse
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "bench"))
+import queries as queries_mod  # noqa: E402
+
+
+def fmt_ts(ms):
+    return f"{ms / 1000:.3f}"
+
+
+def run(url, promql, mode, end, span):
+    if mode == "instant":
+        params = {"query": promql, "time": fmt_ts(end)}
+        path = "/api/v1/query"
+    else:
+        start = end - (3600_000 if mode == "range_1h" else span)
+        step = 15 if mode == "range_1h" else 60
+        params = {"query": promql, "start": fmt_ts(start), "end": fmt_ts(end), "step": str(step)}
+        path = "/api/v1/query_range"
+    body = urllib.parse.urlencode(params).encode()
+    t0 = time.perf_counter()
+    with urllib.request.urlopen(url + path, data=body, timeout=600) as r:
+        data = r.read()
+    return time.perf_counter() - t0, len(data)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--end-ms", type=int, required=True)
+    ap.add_argument("--hours", type=float, default=8)
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--only", default="", help="comma-separated query names")
+    ap.add_argument("--modes", default=",".join(queries_mod.MODES))
+    ap.add_argument("servers", nargs="+", help="name=url")
+    a = ap.parse_args()
+    servers = [s.split("=", 1) for s in a.servers]
+    span = int(a.hours * 3600_000)
+    only = set(a.only.split(",")) if a.only else None
+    print(f"{'query/mode':40s} " + " ".join(f"{n:>18s}" for n, _ in servers) + "   (median / p90 ms)")
+    for name, promql, _ in queries_mod.QUERIES:
+        if only and name not in only:
+            continue
+        for mode in a.modes.split(","):
+            cells = []
+            for _, url in servers:
+                run(url, promql, mode, a.end_ms, span)  # warm-up
+                ts = sorted(run(url, promql, mode, a.end_ms, span)[0] * 1000 for _ in range(a.reps))
+                p90 = ts[min(len(ts) - 1, int(round(0.9 * (len(ts) - 1))))]
+                cells.append(f"{statistics.median(ts):8.1f} / {p90:7.1f}")
+            print(f"{name + '/' + mode:40s} " + " ".join(f"{c:>18s}" for c in cells), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+import TSDB
+
+/// Range-vector arguments: for every step, the samples of each series in
+/// the step's window (t - range, t], found by sliding two cursors over the
+/// series' samples. Series are decoded one at a time into one reused buffer.
+extension Evaluator {
+    /// A function of the samples in one window: nil means "no result at this step".
+    typealias WindowFunction = @Sendable (Window) -> Double?
+
+    /// The samples of one series in one step's window (never empty), with
+    /// the window's geometry.
+    struct Window: RandomAccessCollection {
+        let samples: UnsafeBufferPointer<Sample>
+        /// The window is (rangeStart, rangeEnd], `range` long.
+        let rangeStart: Int64
+        let rangeEnd: Int64
+        let range: Int64
+        /// The function's scalar argument at this step.
+        let param: Double
+        /// The step's own time (without `@` and offset).
+        let stepTime: Int64
+        /// True when the whole series never decreases, so counter functions
+        /// need not look for resets.
+        let noCounterResets: Bool
+
+        var startIndex: Int { 0 }
+        var endIndex: Int { samples.count }
+        subscript(i: Int) -> Sample { samples[i] }
+    }
+
+    /// The series of a range-vector argument: stored series (a range
+    /// selector, decoded lazily) or points computed by a subquery.
+    enum WindowInput {
+        case stored([Series])
+        case computed([RangeSeries])
+    }
+
+    /// A range-vector argument with its window geometry.
+    struct WindowSource {
+        let input: WindowInput
+        let range: Int64
+        /// The window end of every step (after `@` and offset).
+        let times: [Int64]
+
+        var count: Int {
+            switch input {
+            case .stored(let s): s.count
+            case .computed(let s): s.count
+            }
+        }
+
+        func labels(_ k: Int) -> Labels {
+            switch input {
+            case .stored(let s): s[k].labels
+            case .computed(let s): s[k].labels
+            }
+        }
+    }
+
+    /// Resolves a range-vector argument: a range selector's series (stale
+    /// markers are dropped when decoded) or a subquery's points.
+    mutating func windowSource(_ e: Expr) throws(PromQLError) -> WindowSource {
+        switch e {
+        case .matrixSelector(let ms):
+            let offset = try offsetMillis(ms.selector.offset)
+            let range = try ms.range.evaluate(step: step, range: end - start)
+            let times = selectorTimes(at: ms.selector.at, offset: offset)
+            let series = try selectSeries(ms.selector.matchers, mint: times.min()! - range + 1, maxt: times.max()!)
+            return WindowSource(input: .stored(series), range: range, times: times)
+        case .subquery(let sq):
+            let (series, range, offset) = try subqueryPoints(sq)
+            return WindowSource(input: .computed(series), range: range, times: selectorTimes(at: sq.at, offset: offset))
+        case .paren(let inner):
+            return try windowSource(inner)
+        default:
+            throw PromQLError("expected a range vector argument")
+        }
+    }
+
+    /// Calls `f` with every non-empty window of every series of the range-vector
+    /// `arg`; a series is in the result if `f` gave a value at some step.
+    /// `params` holds the scalar argument per step; `scanResets` computes
+    /// `Window.noCounterResets` (one pass per series). Series are processed
+    /// in parallel, each task decoding into its own buffer.
+    mutating func forEachWindow(
+        of arg: Expr, dropName: Bool, params: [Double]? = nil, scanResets: Bool = false,
+        _ f: @Sendable (Window, Int) -> Double?
+    ) throws(PromQLError) -> [StepSeries] {
+        let source = try windowSource(arg)
+        let times = source.times, windowLength = source.range, steps = steps
+        let (t0, dt) = (start, step)
+        let rows = try decodeRows(count: source.count) { k, buffer throws(PromQLError) in
+            switch source.input {
+            case .stored(let series): try Self.decode(series[k], into: &buffer, dropStale: true)
+            case .computed(let series): buffer = series[k].points
+            }
+        } row: { _, samples in
+            Self.windowRow(samples, times: times, range: windowLength, steps: steps, scanResets: scanResets) { w, i, monotonic in
+                f(Window(samples: w, rangeStart: times[i] - windowLength, rangeEnd: times[i], range: windowLength,
+                         param: params?[i] ?? 0, stepTime: t0 + Int64(i) * dt, noCounterResets: monotonic), i)
+            }
+        }
+        var out: [StepSeries] = []
+        for (k, row) in rows.enumerated() {
+            guard let row else { continue }
+            out.append(StepSeries(labels: source.labels(k), values: row.values, present: row.present, dropName: dropName))
+        }
+        return out
+    }
+
+    /// Slides the window over `samples` and calls `f(window, step, noCounterResets)` at each step.
+    static func windowRow(
+        _ samples: UnsafeBufferPointer<Sample>, times: [Int64], range: Int64, steps: Int, scanResets: Bool,
+        _ f: (UnsafeBufferPointer<Sample>, Int, Bool) -> Double?
+    ) -> StepRow? {
+        let monotonic = scanResets && neverDecreases(samples)
+        var values = [Double](repeating: 0, count: steps)
+        var present = [Bool](repeating: false, count: steps)
+        var any = false
+        var lo = 0, hi = 0
+        for i in 0..<steps {
+            let t = times[i]
+            if i > 0 && t < times[i - 1] { lo = 0; hi = 0 }
+            while hi < samples.count && samples[hi].t <= t { hi += 1 }
+            while lo < hi && samples[lo].t <= t - range { lo += 1 }
+            guard lo < hi, let v = f(UnsafeBufferPointer(rebasing: samples[lo..<hi]), i, monotonic) else { continue }
+            values[i] = v
+            present[i] = true
+            any = true
+        }
+        return any ? StepRow(values: values, present: present) : nil
+    }
+
+    /// Whether no value is smaller than the one before it.
+    static func neverDecreases(_ samples: UnsafeBufferPointer<Sample>) -> Bool {
+        var decreases = false
+        for i in samples.indices.dropFirst() { decreases = decreases || samples[i].v < samples[i - 1].v }
+        return !decreases
+    }
+
+    /// Evaluates a range-vector function at every step; its scalar argument
+    /// (if any) is evaluated once for all steps.
+    mutating func rangeFunction(_ c: Call, dropName: Bool, _ f: WindowFunction) throws(PromQLError) -> [StepSeries] {
+        var params: [Double]?
+        var matrixArg = c.args[0]
+        for (i, a) in c.args.enumerated() where a.type == .matrix { matrixArg = c.args[i] }
+        for a in c.args where a.type == .scalar { params = try scalarArg(a) }
+        let counter = ["rate", "increase"].contains(c.function.name)
+        return try forEachWindow(of: matrixArg, dropName: dropName, params: params, scanResets: counter) { w, _ in f(w) }
+    }
+}
