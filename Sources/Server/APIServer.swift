@@ -38,8 +38,8 @@ public struct APIServer: Sendable {
         try await app.runService()
     }
 
-    static func json(_ body: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    static func json(_ body: ByteBuffer, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
     }
 
     static func failure(_ e: APIError) -> Response {

@@ -1,23 +1,24 @@
+import NIOCore
 import PromQL
 import TSDB
 
 /// Writes API responses as Prometheus does, byte for byte where clients
 /// compare (Grafana, promtool): timestamps as seconds with up to three
 /// decimals, sample values as strings in Go's float formatting. Writes
-/// bytes directly: large range results are tens of megabytes.
+/// bytes straight into the response buffer: large range results are tens
+/// of megabytes.
 struct PrometheusJSON {
-    var out: [UInt8] = []
+    var out = ByteBuffer()
     static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     mutating func raw(_ s: StaticString) {
-        s.withUTF8Buffer { out.append(contentsOf: $0) }
+        out.writeStaticString(s)
     }
 
     /// `1435781451.781`, `1.500`, `2` (Prometheus' jsonutil.MarshalTimestamp).
     mutating func timestamp(_ ms: Int64) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.maxTimestampLength) { buf in
-            let n = Self.writeTimestamp(ms, to: buf.baseAddress!)
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[..<n]))
+        out.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.maxTimestampLength) {
+            Self.writeTimestamp(ms, to: $0.baseAddress!.assumingMemoryBound(to: UInt8.self))
         }
     }
 
@@ -46,67 +47,67 @@ struct PrometheusJSON {
     }
 
     mutating func value(_ v: Double) {
-        out.append(UInt8(ascii: "\""))
-        GoFormat.appendFloat(v, .api, into: &out)
-        out.append(UInt8(ascii: "\""))
+        out.writeWithUnsafeMutableBytes(minimumWritableBytes: GoFormat.maxAPIFloatLength + 2) {
+            let p = $0.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            p[0] = UInt8(ascii: "\"")
+            let n = 1 + GoFormat.writeAPIFloat(v, to: p + 1)
+            p[n] = UInt8(ascii: "\"")
+            return n + 1
+        }
     }
 
     mutating func string(_ s: String) {
-        out.append(UInt8(ascii: "\""))
-        for c in s.utf8 {
-            switch c {
-            case UInt8(ascii: "\""): raw("\\\"")
-            case UInt8(ascii: "\\"): raw("\\\\")
-            case UInt8(ascii: "\n"): raw("\\n")
-            case UInt8(ascii: "\r"): raw("\\r")
-            case UInt8(ascii: "\t"): raw("\\t")
-            case 0..<0x20:
-                raw("\\u00")
-                out.append(Self.hexDigits[Int(c >> 4)])
-                out.append(Self.hexDigits[Int(c & 15)])
-            default: out.append(c)
+        out.writeInteger(UInt8(ascii: "\""))
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out.writeString(s)  // the common case: nothing to escape
+        } else {
+            for c in s.utf8 {
+                switch c {
+                case UInt8(ascii: "\""): raw("\\\"")
+                case UInt8(ascii: "\\"): raw("\\\\")
+                case UInt8(ascii: "\n"): raw("\\n")
+                case UInt8(ascii: "\r"): raw("\\r")
+                case UInt8(ascii: "\t"): raw("\\t")
+                case 0..<0x20:
+                    raw("\\u00")
+                    out.writeInteger(Self.hexDigits[Int(c >> 4)])
+                    out.writeInteger(Self.hexDigits[Int(c & 15)])
+                default: out.writeInteger(c)
+                }
             }
         }
-        out.append(UInt8(ascii: "\""))
+        out.writeInteger(UInt8(ascii: "\""))
     }
 
     mutating func labels(_ l: Labels) {
-        out.append(UInt8(ascii: "{"))
+        out.writeInteger(UInt8(ascii: "{"))
         for (i, p) in l.pairs.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
+            if i > 0 { out.writeInteger(UInt8(ascii: ",")) }
             string(p.name)
-            out.append(UInt8(ascii: ":"))
+            out.writeInteger(UInt8(ascii: ":"))
             string(p.value)
         }
-        out.append(UInt8(ascii: "}"))
+        out.writeInteger(UInt8(ascii: "}"))
     }
 
-    /// `[<seconds>,"<value>"]`, formatted on the stack and appended at once.
+    /// `[<seconds>,"<value>"]`, formatted in place.
     mutating func point(_ t: Int64, _ v: Double) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.maxTimestampLength + GoFormat.maxAPIFloatLength + 8) { buf in
-            let p = buf.baseAddress!
+        out.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.maxTimestampLength + GoFormat.maxAPIFloatLength + 8) {
+            let p = $0.baseAddress!.assumingMemoryBound(to: UInt8.self)
             p[0] = UInt8(ascii: "[")
             var n = 1 + Self.writeTimestamp(t, to: p + 1)
             p[n] = UInt8(ascii: ",")
             p[n + 1] = UInt8(ascii: "\"")
             n += 2
-            if v.isNaN {
-                (p[n], p[n + 1], p[n + 2]) = (78, 97, 78)
-                n += 3
-            } else if v.isInfinite {
-                (p[n], p[n + 1], p[n + 2], p[n + 3]) = (v < 0 ? 45 : 43, 73, 110, 102)  // -Inf / +Inf
-                n += 4
-            } else {
-                n += GoFormat.writeAPIFloat(v, to: p + n)
-            }
+            n += GoFormat.writeAPIFloat(v, to: p + n)
             p[n] = UInt8(ascii: "\"")
             p[n + 1] = UInt8(ascii: "]")
-            out.append(contentsOf: UnsafeBufferPointer(start: p, count: n + 2))
+            return n + 2
         }
     }
 
     /// `{"status":"success","data":{"resultType":…,"result":…}}`
-    static func success(_ result: QueryResult) -> [UInt8] {
+    static func success(_ result: QueryResult) -> ByteBuffer {
         var w = PrometheusJSON()
         w.raw("{\"status\":\"success\",\"data\":{\"resultType\":")
         switch result {
@@ -131,7 +132,7 @@ struct PrometheusJSON {
             }
             w.raw("]")
         case .matrix(let series):
-            w.out.reserveCapacity(series.reduce(64) { $0 + 96 + $1.points.count * 24 })
+            w.out.reserveCapacity(series.reduce(64) { $0 + 256 + $1.points.count * 40 })
             w.raw("\"matrix\",\"result\":[")
             for (i, s) in series.enumerated() {
                 if i > 0 { w.raw(",") }
@@ -161,7 +162,7 @@ struct PrometheusJSON {
     }
 
     /// `{"status":"success","data":[…]}` with each element written by `element`.
-    static func array<T>(_ xs: [T], warnings: [String], _ element: (inout PrometheusJSON, T) -> Void) -> [UInt8] {
+    static func array<T>(_ xs: [T], warnings: [String], _ element: (inout PrometheusJSON, T) -> Void) -> ByteBuffer {
         var w = PrometheusJSON()
         w.raw("{\"status\":\"success\",\"data\":[")
         for (i, x) in xs.enumerated() {
@@ -175,17 +176,17 @@ struct PrometheusJSON {
     }
 
     /// Label names or values.
-    static func strings(_ xs: [String], warnings: [String] = []) -> [UInt8] {
+    static func strings(_ xs: [String], warnings: [String] = []) -> ByteBuffer {
         array(xs, warnings: warnings) { $0.string($1) }
     }
 
     /// Series label sets.
-    static func labelSets(_ xs: [Labels], warnings: [String] = []) -> [UInt8] {
+    static func labelSets(_ xs: [Labels], warnings: [String] = []) -> ByteBuffer {
         array(xs, warnings: warnings) { $0.labels($1) }
     }
 
     /// `{"status":"success","data":{"k":"v",…}}` with string values.
-    static func object(_ fields: [(String, String)]) -> [UInt8] {
+    static func object(_ fields: [(String, String)]) -> ByteBuffer {
         var w = PrometheusJSON()
         w.raw("{\"status\":\"success\",\"data\":{")
         for (i, (k, v)) in fields.enumerated() {
@@ -199,10 +200,10 @@ struct PrometheusJSON {
     }
 
     /// `{"status":"error","errorType":"bad_data","error":"…"}`
-    static func error(type: String, _ message: String) -> [UInt8] {
+    static func error(type: String, _ message: String) -> ByteBuffer {
         var w = PrometheusJSON()
         w.raw("{\"status\":\"error\",\"errorType\":\"")
-        w.out += Array(type.utf8)
+        w.out.writeString(type)
         w.raw("\",\"error\":")
         w.string(message)
         w.raw("}")

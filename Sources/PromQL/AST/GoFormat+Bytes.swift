@@ -71,7 +71,7 @@ extension GoFormat {
         if v < 0 { p[0] = UInt8(ascii: "-"); len = 1 }
         if a < 9_007_199_254_740_992 {
             if a == a.rounded(.towardZero) { return len + writeInt(Int64(a), to: p + len) }
-            if a >= 1e-6, let (n, k) = shortDecimal(a) {
+            if a >= 1e-6, looksShortDecimal(a), let (n, k) = shortDecimal(a) {
                 let digits = writeInt(n, to: p + len)
                 if digits > k {
                     // Insert the point k digits from the right.
@@ -88,6 +88,17 @@ extension GoFormat {
                 for z in 0..<zeros { p[len + 2 + z] = UInt8(ascii: "0") }
                 return len + 2 + zeros + digits
             }
+        }
+        if a >= 1e-4 && a < 9_007_199_254_740_992 {
+            // Swift writes these in plain decimal notation with the same shortest
+            // digits as Go ("0.0123", "1234.5678"): copy them.
+            var text = a.description
+            let copied = text.withUTF8 { t -> Int in
+                if t.contains(UInt8(ascii: "e")) { return -1 }
+                (p + len).update(from: t.baseAddress!, count: t.count)
+                return t.count
+            }
+            if copied >= 0 { return len + copied }
         }
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buf in
             let digits = buf.baseAddress!
@@ -134,6 +145,13 @@ extension GoFormat {
     /// integer lies in `a`'s rounding interval at that scale and the
     /// product `a * 10^k` is within 0.25 of it, so rounding finds it: the
     /// result is exactly the shortest round-trip digits Go prints.
+    /// A cheap filter before `shortDecimal`: whether `a * 10^4` is close to an integer.
+    @inline(__always)
+    static func looksShortDecimal(_ a: Double) -> Bool {
+        let scaled = a * 10_000
+        return (scaled - scaled.rounded()).magnitude <= scaled * 1e-11
+    }
+
     @inline(__always)
     static func shortDecimal(_ a: Double) -> (Int64, Int)? {
         var scale = 1.0
