@@ -47,3 +47,20 @@ struct LabelsTests {
         #expect(t.count == 1)
     }
 }
+
+/// Reference values from the xxhash C library (Python `xxhash.xxh64`).
+@Suite("xxHash64 and Prometheus' label hash")
+struct XXHash64Tests {
+    @Test func knownVectors() {
+        #expect(XXHash64.hash(Array("".utf8)) == 0xEF46_DB37_51D8_E999)
+        #expect(XXHash64.hash(Array("a".utf8)) == 0xD24E_C4F1_A98C_6E5B)
+        #expect(XXHash64.hash(Array("abc".utf8)) == 0x44BC_2CF5_AD77_0999)
+        #expect(XXHash64.hash(Array("Nobody inspects the spammish repetition".utf8)) == 0xFBCE_A83C_8A37_8BF1)
+        #expect(XXHash64.hash((0..<100).map { UInt8($0) }) == 0x6AC1_E580_3216_6597)
+    }
+
+    @Test func labelHashIsPrometheus() {
+        let labels = Labels(["__name__": "http_requests", "job": "api-server", "instance": "0", "group": "canary"])
+        #expect(labels.prometheusHash == 0x7285_9264_FB76_4A72)
+    }
+}

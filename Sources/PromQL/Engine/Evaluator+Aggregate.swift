@@ -54,9 +54,7 @@ extension Evaluator {
         case .topk, .bottomk: return .vector(try kSelect(a, input, param))
         case .countValues: return .vector(try countValues(a, input, label))
         case .limitk: return .vector(try limitK(a, input, param))
-        case .limitRatio:
-            if param.contains(where: \.isNaN) { throw PromQLError("Ratio value is NaN") }
-            throw PromQLError("limit_ratio is not supported yet")
+        case .limitRatio: return .vector(try limitRatio(input, param))
         default: break
         }
         var groupIndex: [Labels: Int] = [:]
@@ -220,6 +218,24 @@ extension Evaluator {
             }
         }
         return out.filter { $0.present.contains(true) }
+    }
+
+    /// limit_ratio: a deterministic sample of the series, decided per series
+    /// by its label hash as in Prometheus (`hash / 2^64 < r` for r ≥ 0,
+    /// `≥ 1 + r` for r < 0), so `limit_ratio(r, x)` and `limit_ratio(r - 1, x)`
+    /// are complements. Ratios outside [-1, 1] are capped.
+    func limitRatio(_ input: [StepSeries], _ ratios: [Double]) throws(PromQLError) -> [StepSeries] {
+        if ratios.contains(where: \.isNaN) { throw PromQLError("Ratio value is NaN") }
+        var out: [StepSeries] = []
+        for var s in input {
+            let offset = Double(s.labels.prometheusHash) / Double(UInt64.max)
+            for i in 0..<steps where s.present[i] {
+                let r = Swift.max(-1, Swift.min(1, ratios[i]))
+                s.present[i] = r >= 0 ? offset < r : offset >= 1 + r
+            }
+            if s.present.contains(true) { out.append(s) }
+        }
+        return out
     }
 
     func countValues(_ a: Aggregate, _ input: [StepSeries], _ label: String) throws(PromQLError) -> [StepSeries] {
