@@ -6,12 +6,15 @@ already running on data the harness ingested (e.g. copies of its
 prometheus-data and tsdb-data directories), and only the query phase runs.
 
     python3 Benchmarks/scripts/query_latency.py --end-ms 1793519999835 --hours 8 \
-        prometheus=http://127.0.0.1:9091 tsdb=http://127.0.0.1:9092
+        prometheus=http://127.0.0.1:9091 tsdb=http://127.0.0.1:9092 \
+        'victoriametrics=http://127.0.0.1:9093?nocache=1'
 
 Prints, per query and mode, the median and p90 milliseconds of each server
 (same modes as the harness: range_1h, range_all, instant).
 """
 import argparse
+import json
+import math
 import os
 import statistics
 import sys
@@ -28,6 +31,7 @@ def fmt_ts(ms):
 
 
 def run(url, promql, mode, end, span):
+    url, _, extra = url.partition("?")  # extra query parameters, e.g. VictoriaMetrics' nocache=1
     if mode == "instant":
         params = {"query": promql, "time": fmt_ts(end)}
         path = "/api/v1/query"
@@ -36,11 +40,36 @@ def run(url, promql, mode, end, span):
         step = 15 if mode == "range_1h" else 60
         params = {"query": promql, "start": fmt_ts(start), "end": fmt_ts(end), "step": str(step)}
         path = "/api/v1/query_range"
+    params.update(urllib.parse.parse_qsl(extra))
     body = urllib.parse.urlencode(params).encode()
     t0 = time.perf_counter()
     with urllib.request.urlopen(url + path, data=body, timeout=600) as r:
         data = r.read()
-    return time.perf_counter() - t0, len(data)
+    return time.perf_counter() - t0, data
+
+
+def compare(a, b):
+    """Largest relative difference between two responses; raises if series or timestamps differ."""
+    def index(body):
+        res = json.loads(body)["data"]["result"]
+        out = {}
+        for s in res:
+            key = tuple(sorted(s["metric"].items()))
+            out[key] = s.get("values") or [s["value"]]
+        return out
+    ia, ib = index(a), index(b)
+    if ia.keys() != ib.keys():
+        raise ValueError(f"series differ: {len(ia)} vs {len(ib)}")
+    worst = 0.0
+    for k, pa in ia.items():
+        pb = ib[k]
+        if [p[0] for p in pa] != [p[0] for p in pb]:
+            raise ValueError(f"timestamps differ for {k}")
+        for (_, x), (_, y) in zip(pa, pb):
+            x, y = float(x), float(y)
+            if x != y and not (math.isnan(x) and math.isnan(y)):
+                worst = max(worst, abs(x - y) / max(abs(x), abs(y)))
+    return worst
 
 
 def main():
@@ -50,6 +79,8 @@ def main():
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--only", default="", help="comma-separated query names")
     ap.add_argument("--modes", default=",".join(queries_mod.MODES))
+    ap.add_argument("--compare", action="store_true",
+                    help="check every server's answers against the first one's instead of timing")
     ap.add_argument("servers", nargs="+", help="name=url")
     a = ap.parse_args()
     servers = [s.split("=", 1) for s in a.servers]
@@ -60,6 +91,15 @@ def main():
         if only and name not in only:
             continue
         for mode in a.modes.split(","):
+            if a.compare:
+                ref = run(servers[0][1], promql, mode, a.end_ms, span)[1]
+                for n, url in servers[1:]:
+                    try:
+                        d = compare(ref, run(url, promql, mode, a.end_ms, span)[1])
+                        print(f"{name + '/' + mode:40s} {n}: same series, max relative difference {d:.2g}", flush=True)
+                    except ValueError as e:
+                        print(f"{name + '/' + mode:40s} {n}: DIFFERENT: {e}", flush=True)
+                continue
             cells = []
             for _, url in servers:
                 run(url, promql, mode, a.end_ms, span)  # warm-up
