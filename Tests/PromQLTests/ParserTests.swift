@@ -133,6 +133,14 @@ struct ParserTests {
         }
     }
 
+    /// Escapes are bytes, as in Go: `\xc3\xbf` is "ÿ", a lone `\xff` is not UTF-8.
+    @Test func stringEscapesAreBytes() throws {
+        guard case .string(let s) = try Parser.parse(#""\xc3\xbf\u00ff\303\277""#) else { Issue.record("not a string"); return }
+        #expect(s == "ÿÿÿ")
+        guard case .string(let bad) = try Parser.parse(#""\xff""#) else { Issue.record("not a string"); return }
+        #expect(bad == "\u{FFFD}")
+    }
+
     @Test func typesAndStructure() throws {
         #expect(try Parser.parse("foo").type == .vector)
         #expect(try Parser.parse("foo[5m]").type == .matrix)

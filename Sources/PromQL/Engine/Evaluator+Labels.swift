@@ -14,7 +14,10 @@ extension Evaluator {
         do { regex = try Regex(pattern).dotMatchesNewlines() } catch {
             throw PromQLError("invalid regular expression in label_replace(): \(pattern)")
         }
-        guard !dst.isEmpty else { throw PromQLError("invalid destination label name in label_replace(): \(dst)") }
+        // Empty, or not valid UTF-8 (the lexer turns invalid bytes into U+FFFD).
+        guard !dst.isEmpty, !dst.unicodeScalars.contains("\u{FFFD}") else {
+            throw PromQLError("invalid destination label name in label_replace(): \(dst)")
+        }
         guard case .vector(var series) = try eval(c.args[0]) else { throw PromQLError("expected an instant vector") }
         for k in series.indices {
             let value = series[k].labels[src]

@@ -157,12 +157,15 @@ struct Lexer {
 
     private mutating func string(quote: Unicode.Scalar, start: Position) throws(PromQLError) -> Token {
         advance()
-        var value = ""
+        // Bytes, as in Go: `\xff` and octal escapes are single bytes, so
+        // "\xc3\xbf" is "ÿ"; invalid UTF-8 becomes U+FFFD (see `Lexer.invalidUTF8`).
+        var bytes: [UInt8] = []
+        func append(_ s: Unicode.Scalar) { bytes += String(s).utf8 }
         while true {
             guard let c = peek() else { throw PromQLError("unterminated quoted string", at: start) }
             if c == quote {
                 advance()
-                return Token(kind: .string, text: value, position: start, end: utf8Offset)
+                return Token(kind: .string, text: String(decoding: bytes, as: UTF8.self), position: start, end: utf8Offset)
             }
             if quote != "`" && c == "\n" { throw PromQLError("unterminated quoted string", at: start) }
             if quote != "`" && c == "\\" {
@@ -171,17 +174,17 @@ struct Lexer {
                 guard let e = peek() else { throw PromQLError("unterminated quoted string", at: start) }
                 advance()
                 switch e {
-                case "a": value += "\u{07}"
-                case "b": value += "\u{08}"
-                case "f": value += "\u{0C}"
-                case "n": value += "\n"
-                case "r": value += "\r"
-                case "t": value += "\t"
-                case "v": value += "\u{0B}"
-                case "\\": value += "\\"
+                case "a": bytes.append(0x07)
+                case "b": bytes.append(0x08)
+                case "f": bytes.append(0x0C)
+                case "n": bytes.append(0x0A)
+                case "r": bytes.append(0x0D)
+                case "t": bytes.append(0x09)
+                case "v": bytes.append(0x0B)
+                case "\\": bytes.append(0x5C)
                 case "\"", "'": 
                     guard e == quote else { throw PromQLError("unknown escape sequence \"\\\(e)\"", at: escapePos) }
-                    value.unicodeScalars.append(e)
+                    append(e)
                 case "x", "u", "U":
                     let n = e == "x" ? 2 : e == "u" ? 4 : 8
                     var code: UInt32 = 0
@@ -192,10 +195,14 @@ struct Lexer {
                         code = code * 16 + UInt32(String(h), radix: 16)!
                         advance()
                     }
+                    if e == "x" {
+                        bytes.append(UInt8(code))
+                        continue
+                    }
                     guard let s = Unicode.Scalar(code) else {
                         throw PromQLError("escape sequence is an invalid Unicode code point", at: escapePos)
                     }
-                    value.unicodeScalars.append(s)
+                    append(s)
                 case "0"..."7":
                     var code = UInt32(String(e))!
                     for _ in 0..<2 {
@@ -205,16 +212,14 @@ struct Lexer {
                         code = code * 8 + UInt32(String(o))!
                         advance()
                     }
-                    guard code <= 255, let s = Unicode.Scalar(code) else {
-                        throw PromQLError("octal escape value > 255", at: escapePos)
-                    }
-                    value.unicodeScalars.append(s)
+                    guard code <= 255 else { throw PromQLError("octal escape value > 255", at: escapePos) }
+                    bytes.append(UInt8(code))
                 default:
                     throw PromQLError("unknown escape sequence \"\\\(e)\"", at: escapePos)
                 }
                 continue
             }
-            value.unicodeScalars.append(c)
+            append(c)
             advance()
         }
     }
