@@ -46,16 +46,6 @@ struct PrometheusJSON {
         return n
     }
 
-    mutating func value(_ v: Double) {
-        out.writeWithUnsafeMutableBytes(minimumWritableBytes: GoFormat.maxAPIFloatLength + 2) {
-            let p = $0.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            p[0] = UInt8(ascii: "\"")
-            let n = 1 + GoFormat.writeAPIFloat(v, to: p + 1)
-            p[n] = UInt8(ascii: "\"")
-            return n + 1
-        }
-    }
-
     mutating func string(_ s: String) {
         out.writeInteger(UInt8(ascii: "\""))
         if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {

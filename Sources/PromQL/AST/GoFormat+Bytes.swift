@@ -6,15 +6,6 @@ extension GoFormat {
         [UInt8(48 + i / 10), UInt8(48 + i % 10)]
     }
 
-    /// Appends the decimal digits of `n`.
-    @inline(__always)
-    public static func appendInt(_ n: Int64, into out: inout [UInt8]) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxIntLength) { buf in
-            let count = writeInt(n, to: buf.baseAddress!)
-            out.append(contentsOf: UnsafeBufferPointer(start: buf.baseAddress!, count: count))
-        }
-    }
-
     /// Bytes `writeInt` may write.
     public static let maxIntLength = 20
 
@@ -120,23 +111,32 @@ extension GoFormat {
                 if abs(x) < 10 { p[n] = 48; n += 1 }
                 return n + writeInt(Int64(abs(x)), to: p + n)
             }
-            if point <= 0 {
-                p[n] = 48
-                p[n + 1] = UInt8(ascii: ".")
-                n += 2
-                for _ in 0..<(-point) { p[n] = 48; n += 1 }
-                for i in 0..<count { p[n] = 48 + digits[i]; n += 1 }
-            } else if point >= count {
-                for i in 0..<count { p[n] = 48 + digits[i]; n += 1 }
-                for _ in 0..<(point - count) { p[n] = 48; n += 1 }
-            } else {
-                for i in 0..<point { p[n] = 48 + digits[i]; n += 1 }
-                p[n] = UInt8(ascii: ".")
-                n += 1
-                for i in point..<count { p[n] = 48 + digits[i]; n += 1 }
-            }
-            return n
+            return n + writePlain(digits, count: count, point: point, to: p + n)
         }
+    }
+
+    /// Writes `0.d₁d₂… × 10^point` in plain decimal notation ("0.00ddd",
+    /// "ddd00", "dd.ddd") at `p` (room for `count + |point| + 2` bytes);
+    /// returns how many bytes.
+    static func writePlain(_ digits: UnsafeMutablePointer<UInt8>, count: Int, point: Int,
+                           to p: UnsafeMutablePointer<UInt8>) -> Int {
+        var n = 0
+        if point <= 0 {
+            p[0] = 48
+            p[1] = UInt8(ascii: ".")
+            n = 2
+            for _ in 0..<(-point) { p[n] = 48; n += 1 }
+            for i in 0..<count { p[n] = 48 + digits[i]; n += 1 }
+        } else if point >= count {
+            for i in 0..<count { p[n] = 48 + digits[i]; n += 1 }
+            for _ in 0..<(point - count) { p[n] = 48; n += 1 }
+        } else {
+            for i in 0..<point { p[n] = 48 + digits[i]; n += 1 }
+            p[n] = UInt8(ascii: ".")
+            n += 1
+            for i in point..<count { p[n] = 48 + digits[i]; n += 1 }
+        }
+        return n
     }
 
     /// The shortest k-decimal form of a positive non-integer `a`: `n` with
@@ -211,18 +211,12 @@ extension GoFormat {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buf in
             let digits = buf.baseAddress!
             let (count, point) = shortestDigits(v.magnitude, into: digits)
-            if v < 0 { out.append(UInt8(ascii: "-")) }
-            if point <= 0 {
-                out += [48, UInt8(ascii: ".")]
-                for _ in 0..<(-point) { out.append(48) }
-                for i in 0..<count { out.append(48 + digits[i]) }
-            } else if point >= count {
-                for i in 0..<count { out.append(48 + digits[i]) }
-                for _ in 0..<(point - count) { out.append(48) }
-            } else {
-                for i in 0..<point { out.append(48 + digits[i]) }
-                out.append(UInt8(ascii: "."))
-                for i in point..<count { out.append(48 + digits[i]) }
+            // Fixed notation at any magnitude: as many zeros as the exponent asks for.
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count + abs(point) + 3) { text in
+                var n = 0
+                if v < 0 { text[0] = UInt8(ascii: "-"); n = 1 }
+                n += writePlain(digits, count: count, point: point, to: text.baseAddress! + n)
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: text[..<n]))
             }
         }
     }

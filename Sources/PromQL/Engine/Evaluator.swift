@@ -230,7 +230,6 @@ struct Evaluator {
     /// unless it is a staleness marker. With `sampleTimes`, the value is the
     /// sample's timestamp in seconds (for `timestamp()`).
     mutating func selectInstant(_ vs: VectorSelector, sampleTimes: Bool = false) throws(PromQLError) -> [StepSeries] {
-        try checkDeadline()
         let offset = try offsetMillis(vs.offset)
         let times = selectorTimes(at: vs.at, offset: offset)
         let (lookback, steps) = (options.lookbackDelta, steps)
