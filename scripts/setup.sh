@@ -2,7 +2,8 @@
 # Installs the Debian packages the build and tests need, if missing.
 set -euo pipefail
 need=()
-for p in liblz4-dev libsnappy-dev libreadline-dev pkg-config; do
+# zlib1g-dev: gzip responses (compress-nio); prometheus and the node exporter: the interoperability tests' real peers.
+for p in liblz4-dev libsnappy-dev libreadline-dev pkg-config zlib1g-dev prometheus prometheus-node-exporter; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

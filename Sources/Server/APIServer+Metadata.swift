@@ -2,13 +2,9 @@ import Hummingbird
 import PromQL
 import TSDB
 
-/// `/api/v1/labels`, `/api/v1/label/<name>/values`, `/api/v1/series`,
-/// `/api/v1/status/buildinfo`, and the (still empty) metadata, targets,
+/// `/api/v1/labels`, `/api/v1/label/<name>/values`, `/api/v1/series`, and the (still empty) metadata, targets,
 /// rules and alerts lists.
 extension APIServer {
-    /// The Prometheus API level this server implements (Grafana reads it to pick features).
-    static let apiVersion = "3.14.0"
-
     func registerMetadata(_ router: Router<BasicRequestContext>) {
         for method in [HTTPRequest.Method.get, .post] {
             router.on("/api/v1/labels", method: method) { request, _ in try await self.labels(request) }
@@ -31,12 +27,6 @@ extension APIServer {
                 w.raw(body)
                 return Self.json(w.out)
             }
-        }
-        router.get("/api/v1/status/buildinfo") { _, _ in
-            Self.json(PrometheusJSON.object([
-                ("version", Self.apiVersion), ("revision", "unknown"), ("branch", "main"),
-                ("buildUser", "tsdb"), ("buildDate", "unknown"), ("goVersion", "swift6"),
-            ]))
         }
     }
 
@@ -76,7 +66,7 @@ extension APIServer {
     }
 
     func querier(_ p: Parameters) throws(APIError) -> Querier {
-        db.querier(mint: try p.time("start") ?? .min, maxt: try p.time("end") ?? .max)
+        try database().querier(mint: try p.time("start") ?? .min, maxt: try p.time("end") ?? .max)
     }
 
     func labels(_ request: Request) async throws -> Response {

@@ -1,40 +1,71 @@
 import Foundation
 import Hummingbird
 import Ingest
+import Logging
 import PromQL
 import TSDB
 
-/// The Prometheus-compatible HTTP API over one database. So far (issue 4 is
-/// in progress): `/-/healthy`, `/-/ready`, remote write `/api/v1/write`,
-/// `/api/v1/query` and `/api/v1/query_range` (GET and form POST), labels,
-/// label values, series and build info.
+/// The Prometheus-compatible HTTP API over one database: health and
+/// lifecycle, remote write and read, queries, metadata, status, admin and
+/// federation, with Prometheus' paths, parameters, shapes and status codes.
 public struct APIServer: Sendable {
-    public let db: DB
+    public let slot: DatabaseSlot
     public let engine: Engine
+    public let options: ServerOptions
+    public let config: ConfigStore
+    public let metrics: ServerMetrics
+    let startTime = Date()
+    let gate: QueryGate
     let seriesCache = SeriesRefCache()
 
-    public init(db: DB, engine: Engine = Engine()) {
-        self.db = db
+    /// A server over a database that is still opening (see `DatabaseSlot`).
+    public init(slot: DatabaseSlot, engine: Engine = Engine(), options: ServerOptions = ServerOptions(),
+                config: ConfigStore = ConfigStore()) {
+        self.slot = slot
         self.engine = engine
+        self.options = options
+        self.config = config
+        self.metrics = ServerMetrics()
+        self.gate = QueryGate(maxRunning: options.maxConcurrentQueries, maxWaiting: options.maxQueuedQueries)
+    }
+
+    public init(db: DB, engine: Engine = Engine(), options: ServerOptions = ServerOptions(), config: ConfigStore = ConfigStore()) {
+        self.init(slot: DatabaseSlot(db), engine: engine, options: options, config: config)
+    }
+
+    /// The open database; the API answers 503 until there is one.
+    func database() throws(APIError) -> DB {
+        guard let db = slot.db else { throw APIError.unavailable("TSDB not ready") }
+        return db
     }
 
     /// The routes, for `Application` or in-process tests.
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
-        router.get("/-/healthy") { _, _ in "Prometheus Server is Healthy.\n" }
-        router.get("/-/ready") { _, _ in "Prometheus Server is Ready.\n" }
+        router.add(middleware: ReadinessMiddleware(slot: slot))
+        router.add(middleware: metrics.middleware())
+        router.add(middleware: GzipMiddleware())
+        registerLifecycle(router)
         router.post("/api/v1/write") { request, _ in try await self.remoteWrite(request) }
+        router.post("/api/v1/read") { request, _ in try await self.remoteRead(request) }
         for method in [HTTPRequest.Method.get, .post] {
             router.on("/api/v1/query", method: method) { request, _ in try await self.query(request, range: false) }
             router.on("/api/v1/query_range", method: method) { request, _ in try await self.query(request, range: true) }
+            router.on("/api/v1/format_query", method: method) { request, _ in try await self.formatQuery(request) }
+            router.on("/api/v1/parse_query", method: method) { request, _ in try await self.parseQuery(request) }
         }
+        router.get("/federate") { request, _ in try await self.federate(request) }
+        router.get("/metrics") { _, _ in self.metricsPage() }
         registerMetadata(router)
+        registerStatus(router)
+        registerAdmin(router)
         return router
     }
 
     /// Serves on `host:port` until the process is asked to stop (SIGTERM/SIGINT).
-    public func run(host: String, port: Int) async throws {
-        let app = Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "tsdb"))
+    public func run(host: String, port: Int, logger: Logger? = nil) async throws {
+        let app = Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "tsdb"),
+                              logger: logger)
         try await app.runService()
     }
 
@@ -42,31 +73,64 @@ public struct APIServer: Sendable {
         Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
     }
 
+    static func text(_ body: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
     static func failure(_ e: APIError) -> Response {
         json(PrometheusJSON.error(type: e.type, e.message), status: HTTPResponse.Status(code: e.status))
     }
 
+    /// Query-string and form parameters; form bodies are limited to `maxRequestBodyBytes`.
     func parameters(_ request: Request) async throws -> Parameters {
         var body: String?
-        if request.method == .post, request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true {
-            let buffer = try await request.body.collect(upTo: 16 << 20)
+        if request.method == .post || request.method == .put,
+           request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true {
+            let buffer = try await request.body.collect(upTo: options.maxRequestBodyBytes)
             body = String(buffer: buffer)
         }
         return Parameters(query: request.uri.query, body: body)
     }
 
+    /// The `query` parameter, parsed; Prometheus' `bad_data` errors otherwise.
+    static func parsedQuery(_ p: Parameters) throws(APIError) -> (String, Expr) {
+        guard let q = p["query"], !q.isEmpty else { throw APIError.badData("invalid parameter \"query\": query must not be empty") }
+        do { return (q, try Parser.parse(q)) } catch {
+            throw APIError.badData("invalid parameter \"query\": \(error)")
+        }
+    }
+
+    func formatQuery(_ request: Request) async throws -> Response {
+        let p = try await parameters(request)
+        do {
+            let (_, expr) = try Self.parsedQuery(p)
+            return Self.json(PrometheusJSON.success(.string(expr.pretty())))
+        } catch let e as APIError {
+            return Self.failure(e)
+        }
+    }
+
+    func parseQuery(_ request: Request) async throws -> Response {
+        let p = try await parameters(request)
+        do {
+            let (_, expr) = try Self.parsedQuery(p)
+            return Self.json(PrometheusJSON.success(SyntaxTreeJSON.translate(expr)))
+        } catch let e as APIError {
+            return Self.failure(e)
+        }
+    }
+
     func query(_ request: Request, range: Bool) async throws -> Response {
         let p = try await parameters(request)
         do {
-            guard let q = p["query"], !q.isEmpty else { throw APIError.badData("invalid parameter \"query\": query must not be empty") }
-            let expr: Expr
-            do { expr = try Parser.parse(q) } catch {
-                throw APIError.badData("invalid parameter \"query\": \(error)")
-            }
+            let (_, expr) = try Self.parsedQuery(p)
             var engine = self.engine
             if let timeout = try p.duration("timeout") { engine.options.timeout = min(engine.options.timeout, Double(timeout) / 1000) }
             if let lookback = try p.duration("lookback_delta") { engine.options.lookbackDelta = lookback }
-            let result: QueryResult
+            let limit = try limit(p)
+            let wantStats = p["stats"].map { !$0.isEmpty } ?? false
+            let db = try database()
+            let evaluate: () throws -> (QueryResult, QueryStatistics)
             if range {
                 guard let start = try p.time("start") else { throw APIError.badData("invalid parameter \"start\": missing") }
                 guard let end = try p.time("end") else { throw APIError.badData("invalid parameter \"end\": missing") }
@@ -78,14 +142,48 @@ public struct APIServer: Sendable {
                 if (end - start) / step > 11000 {
                     throw APIError.badData("exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)")
                 }
-                do { result = try engine.rangeQuery(q, start: start, end: end, step: step, db: db) } catch { throw Self.apiError(error) }
+                evaluate = { [engine] in
+                    var stats = QueryStatistics()
+                    do throws(PromQLError) { return (try engine.rangeQuery(expr, start: start, end: end, step: step, db: db, stats: &stats), stats) } catch {
+                        throw Self.apiError(error)
+                    }
+                }
             } else {
                 let t = try p.time("time") ?? Int64((Date().timeIntervalSince1970 * 1000).rounded())
-                do { result = try engine.instantQuery(expr, at: t, db: db) } catch { throw Self.apiError(error) }
+                evaluate = { [engine] in
+                    var stats = QueryStatistics()
+                    do throws(PromQLError) { return (try engine.instantQuery(expr, at: t, db: db, stats: &stats), stats) } catch {
+                        throw Self.apiError(error)
+                    }
+                }
             }
-            return Self.json(PrometheusJSON.success(result))
+            let queued = ContinuousClock.now
+            guard await gate.enter() else {
+                throw APIError.overloaded("too many concurrent queries (\(gate.maxRunning) running, \(gate.maxWaiting) waiting)")
+            }
+            let started = ContinuousClock.now
+            let outcome: (QueryResult, QueryStatistics)
+            do {
+                defer { gate.leave() }
+                outcome = try evaluate()
+            }
+            let timings = (queue: started - queued, eval: ContinuousClock.now - started)
+            metrics.queryFinished(seconds: timings.eval.seconds, samples: outcome.1.samplesLoaded)
+            var (result, warnings) = (outcome.0, [String]())
+            if let limit { (result, warnings) = Self.truncated(result, to: limit) }
+            let stats = wantStats ? QueryStatsJSON(queue: timings.queue, eval: timings.eval, samples: outcome.1.samplesLoaded) : nil
+            return Self.json(PrometheusJSON.success(result, stats: stats, warnings: warnings))
         } catch let e as APIError {
             return Self.failure(e)
+        }
+    }
+
+    /// `limit` on queries: at most that many series (vectors and matrices only).
+    static func truncated(_ result: QueryResult, to limit: Int) -> (QueryResult, [String]) {
+        switch result {
+        case .vector(let xs) where xs.count > limit: (.vector(Array(xs.prefix(limit))), ["results truncated due to limit"])
+        case .matrix(let xs) where xs.count > limit: (.matrix(Array(xs.prefix(limit))), ["results truncated due to limit"])
+        default: (result, [])
         }
     }
 
@@ -93,50 +191,8 @@ public struct APIServer: Sendable {
     static func apiError(_ error: PromQLError) -> APIError {
         error.message.contains("timed out") ? .timeout(error.message) : .execution(error.message)
     }
+}
 
-    /// Remote write 1.0: snappy-compressed protobuf `WriteRequest`. Valid
-    /// samples are stored even when others are rejected; any rejection is
-    /// reported as 400 with the first error, as Prometheus does. Known series
-    /// are appended by reference through `seriesCache`.
-    func remoteWrite(_ request: Request) async throws -> Response {
-        let buffer = try await request.body.collect(upTo: 256 << 20)
-        let app = db.appender()
-        var firstError: String?
-        var rejected = 0
-        do {
-            let payload = try Snappy.decompress(Array(buffer: buffer))
-            try WriteRequest.forEachSeries(payload) { series in
-                guard !series.samples.isEmpty else { return }
-                var ref = seriesCache.lookup(hash: series.labelHash, bytes: series.labelBytes)
-                for s in series.samples {
-                    do {
-                        if let r = ref {
-                            do { try app.append(ref: r, s.t, s.v) } catch let e as TSDBError where e.code == .unknownSeriesRef {
-                                ref = nil  // the head dropped it: resolve by labels below
-                            }
-                        }
-                        if ref == nil {
-                            let r = try app.append(try series.labels(), s.t, s.v)
-                            seriesCache.store(hash: series.labelHash, bytes: series.labelBytes, ref: r)
-                            ref = r
-                        }
-                    } catch let e as WriteRequest.DecodeError {
-                        throw e
-                    } catch {
-                        rejected += 1
-                        if firstError == nil { firstError = "\(error)" }
-                    }
-                }
-            }
-        } catch {
-            app.rollback()
-            return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: "\(error)\n")))
-        }
-        let result = try app.commit()
-        if firstError == nil, let dropped = result.dropped.first { firstError = "\(dropped)" }
-        if let e = firstError {
-            return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: "\(e) (\(rejected + result.dropped.count) samples rejected)\n")))
-        }
-        return Response(status: .noContent)
-    }
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }

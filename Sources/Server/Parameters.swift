@@ -10,7 +10,7 @@ struct Parameters {
         for source in [query, body] {
             guard let source, !source.isEmpty else { continue }
             for pair in source.split(separator: "&") {
-                let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+                let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
                 let key = Self.decode(parts[0])
                 values[key, default: []].append(parts.count > 1 ? Self.decode(parts[1]) : "")
             }
@@ -55,6 +55,10 @@ enum APIError: Error {
     case execution(String)
     case timeout(String)
     case internalError(String)
+    /// Prometheus' `unavailable` (admin API disabled, TSDB not ready): 500, as Prometheus maps it.
+    case unavailable(String)
+    /// Too many queries running and waiting: `unavailable` with 503, so that clients back off and retry.
+    case overloaded(String)
 
     var type: String {
         switch self {
@@ -62,6 +66,7 @@ enum APIError: Error {
         case .execution: "execution"
         case .timeout: "timeout"
         case .internalError: "internal"
+        case .unavailable, .overloaded: "unavailable"
         }
     }
 
@@ -70,13 +75,14 @@ enum APIError: Error {
         case .badData: 400
         case .execution: 422
         case .timeout: 503
-        case .internalError: 500
+        case .internalError, .unavailable: 500
+        case .overloaded: 503
         }
     }
 
     var message: String {
         switch self {
-        case .badData(let m), .execution(let m), .timeout(let m), .internalError(let m): m
+        case .badData(let m), .execution(let m), .timeout(let m), .internalError(let m), .unavailable(let m), .overloaded(let m): m
         }
     }
 }

@@ -96,8 +96,8 @@ struct PrometheusJSON {
         }
     }
 
-    /// `{"status":"success","data":{"resultType":…,"result":…}}`
-    static func success(_ result: QueryResult) -> ByteBuffer {
+    /// `{"status":"success","data":{"resultType":…,"result":…[,"stats":…]}[,"warnings":[…]]}`
+    static func success(_ result: QueryResult, stats: QueryStatsJSON? = nil, warnings: [String] = []) -> ByteBuffer {
         var w = PrometheusJSON()
         w.raw("{\"status\":\"success\",\"data\":{\"resultType\":")
         switch result {
@@ -137,7 +137,13 @@ struct PrometheusJSON {
             }
             w.raw("]")
         }
-        w.raw("}}")
+        if let stats {
+            w.raw(",\"stats\":")
+            w.value(stats.json)
+        }
+        w.raw("}")
+        w.warnings(warnings)
+        w.raw("}")
         return w.out
     }
 

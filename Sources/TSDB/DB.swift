@@ -12,6 +12,8 @@ public struct DBOptions: Sendable {
     /// How often the background job checks whether the head should be cut
     /// into a block; nil disables the job (call `compactHead()` yourself).
     public var compactionInterval: Double? = 60
+    /// Told which WAL segment the replay at open is reading (for `/-/ready`, `/api/v1/status/walreplay`).
+    public var replayProgress: (@Sendable (WALReplayProgress) -> Void)?
 
     public init() {}
 }
@@ -77,7 +79,7 @@ public final class DB: @unchecked Sendable {
             try FileIO.makeDirectory(walDir)
             let head = Head(blockDuration: options.blockDuration, wal: nil)
             head.minValidTime = blocks.map(\.maxTime).max() ?? .min
-            let report = try replay(walDir, into: head)
+            let report = try replay(walDir, into: head, progress: options.replayProgress)
             let wal = try WAL(directory: walDir, segmentSize: options.walSegmentSize, syncPolicy: options.walSyncPolicy)
             let liveHead = Head(adopting: head, wal: wal)
             let db = DB(directory: directory, options: options, head: liveHead, wal: wal, blocks: blocks,
@@ -92,12 +94,13 @@ public final class DB: @unchecked Sendable {
 
     /// Replays the WAL into `head`: one thread reads, checks and decodes
     /// records while this one applies them (itself in parallel shards).
-    private static func replay(_ walDir: String, into head: Head) throws -> WALReplayReport {
+    private static func replay(_ walDir: String, into head: Head,
+                               progress: (@Sendable (WALReplayProgress) -> Void)?) throws -> WALReplayReport {
         let queue = BoundedQueue<WALRecord>(capacity: 16)
         let outcome = NSLock()
         nonisolated(unsafe) var result: Result<WALReplayReport, any Error>?  // guarded by `outcome`
         let reader = Thread {
-            let r = Result { try WALReader.replay(directory: walDir) { queue.put($0) } }
+            let r = Result { try WALReader.replay(directory: walDir, progress: progress) { queue.put($0) } }
             outcome.withLock { result = r }
             queue.close()
         }
@@ -139,6 +142,15 @@ public final class DB: @unchecked Sendable {
     func addBlock(_ b: Block) {
         lock.withLock {
             blocks.append(b)
+            blocks.sort { $0.minTime < $1.minTime }
+        }
+    }
+
+    /// Swaps a block for its rewritten version (or drops it when `new` is nil).
+    func replaceBlock(_ old: Block, with new: Block?) {
+        lock.withLock {
+            blocks.removeAll { $0 === old }
+            if let new { blocks.append(new) }
             blocks.sort { $0.minTime < $1.minTime }
         }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import PromQL
 import Server
 import TSDB
@@ -15,21 +16,35 @@ struct TSQL: AsyncParsableCommand {
         defaultSubcommand: Info.self)
 }
 
-/// `tsql serve`: the HTTP API (so far: query, query_range, remote write,
-/// health and readiness) on a data directory. Flag names follow Prometheus.
+/// `tsql serve`: the Prometheus-compatible HTTP API on a data directory.
+/// Flag names are Prometheus' own, so that start scripts keep working.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Serve the Prometheus-compatible HTTP API.")
 
+    @Option(name: .customLong("config.file"), help: "Prometheus configuration file (prometheus.yml).")
+    var configFile: String?
     @Option(name: [.customLong("storage.tsdb.path"), .customLong("data")], help: "Data directory.")
     var data = "./data"
     @Option(name: .customLong("web.listen-address"), help: "Address to listen on.")
     var listen = "127.0.0.1:9090"
+    @Option(name: .customLong("storage.tsdb.retention.time"), help: "How long to keep samples (e.g. 15d). Enforced by the maintenance job (issue 7).")
+    var retentionTime = ""
+    @Option(name: .customLong("storage.tsdb.retention.size"), help: "Maximum bytes of storage (e.g. 50GB). Enforced by the maintenance job (issue 7).")
+    var retentionSize = ""
+    @Flag(name: .customLong("web.enable-admin-api"), help: "Enable /api/v1/admin/tsdb/* (delete series, clean tombstones, snapshot).")
+    var adminAPI = false
+    @Flag(name: .customLong("web.enable-lifecycle"), help: "Enable POST /-/reload and /-/quit.")
+    var lifecycle = false
     @Option(name: .customLong("query.lookback-delta"), help: "Lookback of instant selectors.")
     var lookbackDelta = "5m"
     @Option(name: .customLong("query.timeout"), help: "Maximum time a query may take.")
     var queryTimeout = "2m"
     @Option(name: .customLong("query.max-samples"), help: "Maximum samples a query may load.")
     var maxSamples = 50_000_000
+    @Option(name: .customLong("query.max-concurrency"), help: "Queries evaluated at once; more wait in a queue.")
+    var maxConcurrency = 20
+    @Option(name: .customLong("log.level"), help: "debug, info, warn or error.")
+    var logLevel = "info"
 
     func run() async throws {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
@@ -39,19 +54,76 @@ struct Serve: AsyncParsableCommand {
         guard let lookback = DurationFormat.parse(lookbackDelta), let timeout = DurationFormat.parse(queryTimeout) else {
             throw ValidationError("invalid --query.lookback-delta or --query.timeout")
         }
-        var options = QueryOptions()
-        options.lookbackDelta = lookback
-        options.timeout = Double(timeout) / 1000
-        options.maxSamples = maxSamples
-        let db = try DB.open(data)
-        FileHandle.standardError.write(Data("tsql: \(db.replayReport)\ntsql: serving \(data) on http://\(host):\(port)\n".utf8))
-        do {
-            try await APIServer(db: db, engine: Engine(options: options)).run(host: host, port: port)
-        } catch {
-            try? db.close()
-            throw error
+        if !retentionTime.isEmpty && DurationFormat.parse(retentionTime) == nil {
+            throw ValidationError("--storage.tsdb.retention.time: cannot parse \"\(retentionTime)\" as a duration (e.g. 15d)")
         }
-        try db.close()
+        let levels: [String: Logger.Level] = ["debug": .debug, "info": .info, "warn": .warning, "error": .error]
+        guard let level = levels[logLevel] else { throw ValidationError("--log.level must be one of debug, info, warn, error") }
+        let logger = { var l = Logger(label: "tsql"); l.logLevel = level; return l }()
+
+        var query = QueryOptions()
+        query.lookbackDelta = lookback
+        query.timeout = Double(timeout) / 1000
+        query.maxSamples = maxSamples
+        var options = ServerOptions()
+        options.adminAPI = adminAPI
+        options.lifecycleAPI = lifecycle
+        options.configFile = configFile
+        options.maxConcurrentQueries = maxConcurrency
+        options.retentionTime = retentionTime
+        options.retentionSize = retentionSize
+        options.flags = [
+            "config.file": configFile ?? "", "storage.tsdb.path": data, "web.listen-address": listen,
+            "storage.tsdb.retention.time": retentionTime, "storage.tsdb.retention.size": retentionSize,
+            "web.enable-admin-api": String(adminAPI), "web.enable-lifecycle": String(lifecycle),
+            "web.enable-remote-write-receiver": "true", "query.lookback-delta": lookbackDelta,
+            "query.timeout": queryTimeout, "query.max-samples": String(maxSamples),
+            "query.max-concurrency": String(maxConcurrency), "log.level": logLevel,
+        ]
+        let config: ConfigStore
+        do { config = try configFile.map { try ConfigStore(path: $0) } ?? ConfigStore() } catch {
+            throw ValidationError("error loading config: \(error)")
+        }
+
+        // Serve at once; the API answers 503 (and /api/v1/status/walreplay
+        // reports progress) until the WAL replay has finished.
+        let slot = DatabaseSlot()
+        let dbOptions = { var o = DBOptions(); o.replayProgress = { slot.replayed($0) }; return o }()
+        let server = APIServer(slot: slot, engine: Engine(options: query), options: options, config: config)
+        let reloadOnHangup = Self.reloadOnSIGHUP(config, logger: logger)
+        defer { reloadOnHangup.cancel() }
+        logger.info("serving on http://\(host):\(port), opening \(data)")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.run(host: host, port: port, logger: logger) }
+            let data = self.data
+            let db: DB
+            do {
+                db = try await Task.detached { try DB.open(data, options: dbOptions) }.value
+            } catch {
+                group.cancelAll()
+                throw error
+            }
+            logger.info("\(db.replayReport)")
+            slot.open(db)
+            defer { try? db.close() }
+            try await group.next()
+        }
+    }
+
+    /// SIGHUP reloads the configuration, as it does for Prometheus.
+    static func reloadOnSIGHUP(_ config: ConfigStore, logger: Logger) -> any DispatchSourceSignal {
+        signal(SIGHUP, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGHUP)
+        source.setEventHandler {
+            do {
+                try config.reload()
+                logger.info("configuration reloaded")
+            } catch {
+                logger.error("failed to reload config: \(error)")
+            }
+        }
+        source.resume()
+        return source
     }
 }
 

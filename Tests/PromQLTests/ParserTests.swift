@@ -9,8 +9,9 @@ struct ParserTests {
     static let roundTrips: [(String, String)] = [
         ("foo", "foo"),
         ("foo{bar=\"baz\"}", "foo{bar=\"baz\"}"),
-        ("{__name__=\"foo\",a!=\"b\" , c=~'x.*', d!~`y`}", "{__name__=\"foo\", a!=\"b\", c=~\"x.*\", d!~\"y\"}"),
-        ("{\"my.metric\", \"a.b\"=\"x\"}", "{\"my.metric\", \"a.b\"=\"x\"}"),
+        ("{__name__=\"foo\",a!=\"b\" , c=~'x.*', d!~`y`}", "{__name__=\"foo\",a!=\"b\",c=~\"x.*\",d!~\"y\"}"),
+        ("foo{z=\"1\", a=~\"2\"}", "foo{a=~\"2\",z=\"1\"}"),
+        ("{\"my.metric\", \"a.b\"=\"x\"}", "{\"my.metric\",\"a.b\"=\"x\"}"),
         ("rate(http_requests_total[5m])", "rate(http_requests_total[5m])"),
         ("rate(foo[300])", "rate(foo[5m])"),
         ("foo[1h30m] offset -5m", "foo[1h30m] offset -5m"),

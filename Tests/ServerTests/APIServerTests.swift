@@ -8,25 +8,9 @@ import TSDB
 
 @Suite("HTTP API")
 struct APIServerTests {
-    func withServer(_ body: @escaping @Sendable (any TestClientProtocol, DB) async throws -> Void) async throws {
-        let dir = NSTemporaryDirectory() + "/api-test-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        var o = DBOptions()
-        o.compactionInterval = nil
-        let db = try DB.open(dir, options: o)
-        defer { try? db.close() }
-        let app = Application(router: APIServer(db: db).router())
-        try await app.test(.router) { client in try await body(client, db) }
-    }
-
-    /// A remote-write body (snappy + protobuf), encoded here for the test.
-    static func writeBody(_ series: [(Labels, [Sample])]) -> ByteBuffer {
-        ByteBuffer(bytes: Snappy.compress(WriteRequest(series).encode()))
-    }
-
     @Test func remoteWriteThenQueryWithPrometheusFormatting() async throws {
         try await withServer { client, _ in
-            let body = Self.writeBody([
+            let body = writeBody([
                 (Labels(["__name__": "up", "job": "api"]), [Sample(1000, 1), Sample(61_500, 0.5)]),
                 (Labels(["__name__": "up", "job": "db"]), [Sample(1000, 1e-7), Sample(61_500, .infinity)]),
             ])
@@ -55,7 +39,7 @@ struct APIServerTests {
     @Test("labels, label values, series and buildinfo as Grafana calls them")
     func metadataEndpoints() async throws {
         try await withServer { client, _ in
-            let body = Self.writeBody([
+            let body = writeBody([
                 (Labels(["__name__": "up", "job": "api", "instance": "a"]), [Sample(1000, 1)]),
                 (Labels(["__name__": "up", "job": "db", "instance": "b"]), [Sample(1000, 1)]),
                 (Labels(["__name__": "http_requests_total", "job": "api", "http.status": "200"]), [Sample(500_000, 5)]),
@@ -128,6 +112,9 @@ struct APIServerTests {
             try await client.execute(uri: "/api/v1/write", method: .post, body: ByteBuffer(bytes: [0xff, 0xff, 0xff])) { r in
                 #expect(r.status == .badRequest)
             }
+            for odd in ["/api/v1/query?=", "/api/v1/query?&&=x&query", "/api/v1/query?query=%zz"] {
+                try await client.execute(uri: odd, method: .get) { r in #expect(r.status == .badRequest) }
+            }
             try await client.execute(uri: "/-/ready", method: .get) { r in #expect(r.status == .ok) }
         }
     }
@@ -137,15 +124,15 @@ struct APIServerTests {
         try await withServer { client, db in
             let l = Labels(["__name__": "cached", "job": "x"])
             let hour: Int64 = 3_600_000
-            try await client.execute(uri: "/api/v1/write", method: .post, body: Self.writeBody([(l, [Sample(0, 1)])])) { r in
+            try await client.execute(uri: "/api/v1/write", method: .post, body: writeBody([(l, [Sample(0, 1)])])) { r in
                 #expect(r.status == .noContent)
             }
-            try await client.execute(uri: "/api/v1/write", method: .post, body: Self.writeBody([(l, [Sample(1000, 2)])])) { r in
+            try await client.execute(uri: "/api/v1/write", method: .post, body: writeBody([(l, [Sample(1000, 2)])])) { r in
                 #expect(r.status == .noContent)  // by reference, from the cache
             }
             _ = try db.flushHead()  // the series leaves the head; its cached reference is now unknown
             #expect(db.head.stats.numSeries == 0)
-            try await client.execute(uri: "/api/v1/write", method: .post, body: Self.writeBody([(l, [Sample(3 * hour, 3)])])) { r in
+            try await client.execute(uri: "/api/v1/write", method: .post, body: writeBody([(l, [Sample(3 * hour, 3)])])) { r in
                 #expect(r.status == .noContent)
             }
             let got = try db.querier(mint: .min, maxt: .max).select([.equal("__name__", "cached")])
@@ -157,9 +144,9 @@ struct APIServerTests {
     @Test func outOfOrderRemoteWriteIsRejectedButValidSamplesStay() async throws {
         try await withServer { client, db in
             let l = Labels(["__name__": "x"])
-            try await client.execute(uri: "/api/v1/write", method: .post, body: Self.writeBody([(l, [Sample(2000, 2)])])) { _ in }
+            try await client.execute(uri: "/api/v1/write", method: .post, body: writeBody([(l, [Sample(2000, 2)])])) { _ in }
             try await client.execute(uri: "/api/v1/write", method: .post,
-                                     body: Self.writeBody([(l, [Sample(1000, 1), Sample(3000, 3)])])) { r in
+                                     body: writeBody([(l, [Sample(1000, 1), Sample(3000, 3)])])) { r in
                 #expect(r.status == .badRequest)
                 #expect(String(buffer: r.body).contains("out of order"))
             }

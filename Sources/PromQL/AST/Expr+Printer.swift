@@ -21,28 +21,15 @@ extension Expr: CustomStringConvertible {
             bare.at = nil
             return "\(bare)[\(ms.range)]" + Self.modifiers(at: ms.selector.at, offset: ms.selector.offset)
         case .subquery(let sq):
-            return "\(sq.expr)[\(sq.range):\(sq.step.map { "\($0)" } ?? "")]" + Self.modifiers(at: sq.at, offset: sq.offset)
+            return "\(sq.expr)" + sq.suffix
         case .call(let c):
             return "\(c.function.name)(\(c.args.map(\.description).joined(separator: ", ")))"
         case .aggregate(let a):
-            var s = a.op.rawValue
-            if a.without {
-                s += " without (\(a.grouping.map(Self.labelName).joined(separator: ", "))) "
-            } else if !a.grouping.isEmpty {
-                s += " by (\(a.grouping.map(Self.labelName).joined(separator: ", "))) "
-            }
-            s += "("
+            var s = a.prefix + "("
             if let p = a.param { s += "\(p), " }
             return s + "\(a.expr))"
         case .binary(let b):
-            var matching = ""
-            if let vm = b.matching, !vm.labels.isEmpty || vm.on {
-                matching = " \(vm.on ? "on" : "ignoring") (\(vm.labels.map(Self.labelName).joined(separator: ", ")))"
-                if vm.cardinality == .manyToOne || vm.cardinality == .oneToMany {
-                    matching += " group_\(vm.cardinality == .manyToOne ? "left" : "right") (\(vm.include.map(Self.labelName).joined(separator: ", ")))"
-                }
-            }
-            return "\(b.lhs) \(b.op.rawValue)\(b.returnBool ? " bool" : "")\(matching) \(b.rhs)"
+            return "\(b.lhs) \(b.operatorText) \(b.rhs)"
         case .unary(let negate, let e):
             return (negate ? "-" : "+") + e.description
         case .paren(let e):
@@ -77,17 +64,49 @@ extension Expr: CustomStringConvertible {
     static func labelName(_ s: String) -> String { isLegacyName(s, allowColon: false) ? s : GoFormat.quote(s) }
 }
 
+extension Aggregate {
+    /// `sum by (job) ` — the operator and grouping, before the parenthesis.
+    var prefix: String {
+        if without { return op.rawValue + " without (\(grouping.map(Expr.labelName).joined(separator: ", "))) " }
+        if !grouping.isEmpty { return op.rawValue + " by (\(grouping.map(Expr.labelName).joined(separator: ", "))) " }
+        return op.rawValue
+    }
+}
+
+extension Binary {
+    /// `/ on (job) group_left (x)` — the operator with `bool` and vector matching.
+    var operatorText: String {
+        var s = op.rawValue + (returnBool ? " bool" : "")
+        if let vm = matching, !vm.labels.isEmpty || vm.on {
+            s += " \(vm.on ? "on" : "ignoring") (\(vm.labels.map(Expr.labelName).joined(separator: ", ")))"
+            if vm.cardinality == .manyToOne || vm.cardinality == .oneToMany {
+                s += " group_\(vm.cardinality == .manyToOne ? "left" : "right") (\(vm.include.map(Expr.labelName).joined(separator: ", ")))"
+            }
+        }
+        return s
+    }
+}
+
+extension Subquery {
+    /// `[5m:1m] offset 1h` — everything after the inner expression.
+    var suffix: String {
+        "[\(range):\(step.map { "\($0)" } ?? "")]" + Expr.modifiers(at: at, offset: offset)
+    }
+}
+
 extension VectorSelector: CustomStringConvertible {
     public var description: String {
+        // As Prometheus: the matchers' texts sorted and joined by "," (a quoted UTF-8 name first).
         var parts: [String] = []
         var head = ""
-        if let n = name {
-            if Expr.isLegacyName(n, allowColon: true) { head = n } else { parts.append(GoFormat.quote(n)) }
-        }
         for m in matchers where !(name != nil && m.name == Labels.metricName && m.type == .equal && m.value == name) {
             parts.append("\(Expr.labelName(m.name))\(m.type.rawValue)\(GoFormat.quote(m.value))")
         }
-        let braces = parts.isEmpty ? "" : "{\(parts.joined(separator: ", "))}"
+        parts.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        if let n = name {
+            if Expr.isLegacyName(n, allowColon: true) { head = n } else { parts.insert(GoFormat.quote(n), at: 0) }
+        }
+        let braces = parts.isEmpty ? "" : "{\(parts.joined(separator: ","))}"
         return head + braces + Expr.modifiers(at: at, offset: offset)
     }
 }

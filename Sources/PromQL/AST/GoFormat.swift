@@ -29,6 +29,8 @@ public enum GoFormat {
     public enum FloatStyle: Sendable {
         case fixed
         case api
+        /// `strconv.FormatFloat(v, 'g', -1, 64)`, the exposition format's form: 'e' below 1e-4 and from 1e6 (`1e+06`).
+        case exposition
     }
 
     public static func formatFloat(_ v: Double, _ style: FloatStyle = .fixed) -> String {
@@ -39,7 +41,7 @@ public enum GoFormat {
         let sign = v < 0 ? "-" : ""
         let x = point - 1  // exponent in d.ddd × 10^x
         let ds = String(decoding: digits.map { $0 + 48 }, as: UTF8.self)
-        if style == .api && (x < -6 || x >= 21) {
+        if (style == .api && (x < -6 || x >= 21)) || (style == .exposition && (x < -4 || x >= 6)) {
             var m = String(ds.first!)
             if ds.count > 1 { m += "." + ds.dropFirst() }
             let ex = abs(x) < 10 ? "0\(abs(x))" : "\(abs(x))"

@@ -13,7 +13,14 @@ public struct Engine: Sendable {
     }
 
     public func instantQuery(_ expr: Expr, at t: Int64, db: DB) throws(PromQLError) -> QueryResult {
+        var stats = QueryStatistics()
+        return try instantQuery(expr, at: t, db: db, stats: &stats)
+    }
+
+    /// An instant query that also reports what it cost.
+    public func instantQuery(_ expr: Expr, at t: Int64, db: DB, stats: inout QueryStatistics) throws(PromQLError) -> QueryResult {
         var ev = Evaluator(db: db, start: t, end: t, step: 0, options: options)
+        defer { stats.samplesLoaded = ev.samplesLoaded }
         let value = try ev.eval(expr)
         switch value {
         case .scalar(let vs): return .scalar(t: t, v: vs[0])
@@ -60,7 +67,13 @@ public struct Engine: Sendable {
     }
 
     public func rangeQuery(_ query: String, start: Int64, end: Int64, step: Int64, db: DB) throws(PromQLError) -> QueryResult {
-        let expr = try Parser.parse(query)
+        var stats = QueryStatistics()
+        return try rangeQuery(try Parser.parse(query), start: start, end: end, step: step, db: db, stats: &stats)
+    }
+
+    /// A range query that also reports what it cost.
+    public func rangeQuery(_ expr: Expr, start: Int64, end: Int64, step: Int64, db: DB,
+                           stats: inout QueryStatistics) throws(PromQLError) -> QueryResult {
         guard step > 0 else { throw PromQLError("zero or negative query resolution step widths are not accepted. Try a positive integer") }
         guard end >= start else { throw PromQLError("end timestamp must not be before start time") }
         guard (end - start) / step < Int64(options.maxPointsPerSeries) else {
@@ -70,6 +83,7 @@ public struct Engine: Sendable {
             throw PromQLError("invalid expression type \"\(expr.type.rawValue)\" for range query, must be Scalar or instant Vector")
         }
         var ev = Evaluator(db: db, start: start, end: end, step: step, options: options)
+        defer { stats.samplesLoaded = ev.samplesLoaded }
         switch try ev.eval(expr) {
         case .scalar(let vs):
             return .matrix([RangeSeries(labels: .empty, points: vs.enumerated().map { Sample(ev.time($0.offset), $0.element) })])
@@ -86,6 +100,14 @@ public struct Engine: Sendable {
             throw PromQLError("invalid expression type \"\(expr.type.rawValue)\" for range query, must be Scalar or instant Vector")
         }
     }
+}
+
+/// What evaluating a query cost (the API's `stats` parameter).
+public struct QueryStatistics: Sendable {
+    /// Samples read from storage, summed over all selectors (at least Prometheus' peak sample count).
+    public var samplesLoaded = 0
+
+    public init() {}
 }
 
 /// Natural ("human") order of strings: digit runs compare as numbers (`a2 < a10`).

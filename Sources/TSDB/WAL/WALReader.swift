@@ -29,6 +29,19 @@ public struct WALReplayReport: Sendable, CustomStringConvertible {
 }
 
 /// Reads framed records from WAL segment files, validating each frame.
+/// Where a WAL replay is: the segment numbers it covers and the one being read.
+public struct WALReplayProgress: Sendable, Equatable {
+    public var min: Int
+    public var max: Int
+    public var current: Int
+
+    public init(min: Int, max: Int, current: Int) {
+        self.min = min
+        self.max = max
+        self.current = current
+    }
+}
+
 public enum WALReader {
     enum Problem: Error {
         /// The frame at `offset` is incomplete or invalid and extends to the end of the file.
@@ -113,7 +126,8 @@ public enum WALReader {
     /// corruption the damaged segment is truncated at the bad record and all
     /// later segments are moved to `wal/corrupted.<ms>/`, so that new writes
     /// continue from a clean end and nothing is silently deleted.
-    public static func replay(directory dir: String, body: (WALRecord) throws -> Void) throws -> WALReplayReport {
+    public static func replay(directory dir: String, progress: ((WALReplayProgress) -> Void)? = nil,
+                              body: (WALRecord) throws -> Void) throws -> WALReplayReport {
         var report = WALReplayReport()
         var startAfter = 0
         if let (n, path) = latestCheckpoint(in: dir) {
@@ -148,6 +162,7 @@ public enum WALReader {
                 return report
             }
             report.lastSegment = seg
+            progress?(WALReplayProgress(min: segments[0], max: segments[segments.count - 1], current: seg))
             do {
                 let (recs, bytes) = try readSegment(path, body: body)
                 report.records += recs

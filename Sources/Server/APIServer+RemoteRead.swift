@@ -1,0 +1,144 @@
+import Foundation
+import Hummingbird
+import Ingest
+import SwiftProtobuf
+import TSDB
+
+/// Remote read `POST /api/v1/read`: a snappy-compressed `ReadRequest`; the
+/// answer is either one snappy-compressed `ReadResponse` with raw samples
+/// (SAMPLES, the default) or, when the client lists STREAMED_XOR_CHUNKS
+/// first, a stream of CRC-checked `ChunkedReadResponse` frames carrying
+/// Prometheus XOR chunks, one series after another.
+extension APIServer {
+    /// Samples per streamed chunk, as Prometheus cuts them.
+    static let samplesPerStreamedChunk = 120
+    /// A streamed frame is closed once its chunks pass this many bytes (Prometheus: 1 MiB).
+    static let streamedFrameBytes = 1 << 20
+
+    func remoteRead(_ request: Request) async throws -> Response {
+        let body = try await request.body.collect(upTo: options.maxRequestBodyBytes)
+        let read: Prometheus_ReadRequest
+        do {
+            read = try Prometheus_ReadRequest(serializedBytes: try Snappy.decompress(Array(buffer: body)))
+        } catch {
+            return Self.text("remote read: cannot decode request: \(error)\n", status: .badRequest)
+        }
+        do {
+            let db = try database()
+            metrics.remoteRead(queries: read.queries.count)
+            if read.acceptedResponseTypes.first == .streamedXorChunks {
+                return try streamedRead(read, db: db)
+            }
+            var response = Prometheus_ReadResponse()
+            var total = 0
+            for q in read.queries {
+                var result = Prometheus_QueryResult()
+                for s in try select(q, db: db) {
+                    var ts = Prometheus_TimeSeries()
+                    ts.labels = Self.protoLabels(s.labels)
+                    var samples: [Sample] = []
+                    try s.appendSamples(to: &samples)
+                    total += samples.count
+                    if total > engine.options.maxSamples {
+                        throw APIError.badData("exceeded sample limit (\(engine.options.maxSamples))")
+                    }
+                    ts.samples = samples.map { x in
+                        var p = Prometheus_Sample()
+                        p.timestamp = x.t
+                        p.value = x.v
+                        return p
+                    }
+                    result.timeseries.append(ts)
+                }
+                response.results.append(result)
+            }
+            let bytes: [UInt8] = try response.serializedBytes()
+            return Response(status: .ok, headers: [.contentType: "application/x-protobuf", .contentEncoding: "snappy"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: Snappy.compress(bytes))))
+        } catch let e as APIError {
+            return Self.text("remote read: \(e.message)\n", status: HTTPResponse.Status(code: e.status))
+        } catch {
+            return Self.text("remote read: \(error)\n", status: .internalServerError)
+        }
+    }
+
+    /// Frames of `ChunkedReadResponse`: uvarint length, big-endian CRC-32C of the message, the message.
+    private func streamedRead(_ read: Prometheus_ReadRequest, db: DB) throws -> Response {
+        var out = ByteBuffer()
+        for (index, q) in read.queries.enumerated() {
+            for s in try select(q, db: db) {
+                var samples: [Sample] = []
+                try s.appendSamples(to: &samples)
+                var frame = Prometheus_ChunkedReadResponse()
+                frame.queryIndex = Int64(index)
+                var series = Prometheus_ChunkedSeries()
+                series.labels = Self.protoLabels(s.labels)
+                var frameBytes = 0
+                var start = 0
+                while start < samples.count {
+                    let part = samples[start..<min(start + Self.samplesPerStreamedChunk, samples.count)]
+                    var chunk = Prometheus_Chunk()
+                    chunk.type = .xor
+                    chunk.minTimeMs = part.first!.t
+                    chunk.maxTimeMs = part.last!.t
+                    chunk.data = Data(PrometheusXORChunk.encode(part))
+                    frameBytes += chunk.data.count
+                    series.chunks.append(chunk)
+                    start += part.count
+                    if frameBytes >= Self.streamedFrameBytes && start < samples.count {
+                        frame.chunkedSeries = [series]
+                        try Self.writeFrame(frame, to: &out)
+                        series.chunks = []
+                        frameBytes = 0
+                    }
+                }
+                if !series.chunks.isEmpty {
+                    frame.chunkedSeries = [series]
+                    try Self.writeFrame(frame, to: &out)
+                }
+            }
+        }
+        return Response(status: .ok,
+                        headers: [.contentType: "application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse"],
+                        body: .init(byteBuffer: out))
+    }
+
+    private static func writeFrame(_ frame: Prometheus_ChunkedReadResponse, to out: inout ByteBuffer) throws {
+        let bytes: [UInt8] = try frame.serializedBytes()
+        var n = UInt64(bytes.count)
+        while n >= 0x80 {
+            out.writeInteger(UInt8(truncatingIfNeeded: n) | 0x80)
+            n >>= 7
+        }
+        out.writeInteger(UInt8(n))
+        out.writeInteger(CRC32C.checksum(bytes), endianness: .big)
+        out.writeBytes(bytes)
+    }
+
+    /// The series of one remote-read query, sorted by labels.
+    private func select(_ q: Prometheus_Query, db: DB) throws -> [Series] {
+        var matchers: [LabelMatcher] = []
+        for m in q.matchers {
+            let type: LabelMatcher.MatchType = switch m.type {
+            case .eq: .equal
+            case .neq: .notEqual
+            case .re: .regexMatch
+            case .nre: .regexNoMatch
+            case .UNRECOGNIZED(let n): throw APIError.badData("unknown label matcher type \(n)")
+            }
+            do { matchers.append(try LabelMatcher(type, m.name, m.value)) } catch {
+                throw APIError.badData("invalid matcher \(m.name)\(type.rawValue)\"\(m.value)\": \(error)")
+            }
+        }
+        return try db.querier(mint: q.startTimestampMs, maxt: q.endTimestampMs).select(matchers)
+    }
+
+    static func protoLabels(_ labels: Labels) -> [Prometheus_Label] {
+        labels.pairs.map { l in
+            var p = Prometheus_Label()
+            p.name = l.name
+            p.value = l.value
+            return p
+        }
+    }
+}

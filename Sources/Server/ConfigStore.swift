@@ -1,0 +1,104 @@
+import Foundation
+import Synchronization
+import Yams
+
+/// The server's `prometheus.yml` (`--config.file`): loaded at start, again
+/// on `POST /-/reload` or SIGHUP, and shown by `/api/v1/status/config`.
+/// A reload that fails keeps the previous configuration, as Prometheus does,
+/// and is visible in `/api/v1/status/runtimeinfo` (`reloadConfigSuccess`).
+public final class ConfigStore: Sendable {
+    /// Prometheus' configuration when no file is given.
+    static let defaultYAML = """
+        global:
+          scrape_interval: 1m
+          scrape_timeout: 10s
+          scrape_protocols:
+          - OpenMetricsText1.0.0
+          - OpenMetricsText0.0.1
+          - PrometheusText1.0.0
+          - PrometheusText0.0.4
+          evaluation_interval: 1m
+        runtime:
+          gogc: 75
+
+        """
+
+    struct State {
+        var yaml: String
+        var lastReloadSucceeded = true
+        var lastSuccessfulLoad = Date()
+    }
+
+    public let path: String?
+    private let state: Mutex<State>
+
+    /// Prometheus' default configuration, with no file behind it.
+    public init() {
+        path = nil
+        state = Mutex(State(yaml: Self.defaultYAML))
+    }
+
+    /// Loads `path` (or the default configuration); a bad file fails the start.
+    public init(path: String?) throws(ConfigError) {
+        self.path = path
+        let yaml = try path.map { p throws(ConfigError) in try Self.load(p) } ?? Self.defaultYAML
+        state = Mutex(State(yaml: yaml))
+    }
+
+    /// The configuration in effect, as text.
+    public var yaml: String { state.withLock { $0.yaml } }
+    public var lastReloadSucceeded: Bool { state.withLock { $0.lastReloadSucceeded } }
+    public var lastSuccessfulLoad: Date { state.withLock { $0.lastSuccessfulLoad } }
+
+    /// Re-reads the file; on error the previous configuration stays in effect.
+    public func reload() throws(ConfigError) {
+        guard let path else {
+            state.withLock { $0.lastReloadSucceeded = true; $0.lastSuccessfulLoad = Date() }
+            return
+        }
+        do {
+            let yaml = try Self.load(path)
+            state.withLock { $0 = State(yaml: yaml) }
+        } catch {
+            state.withLock { $0.lastReloadSucceeded = false }
+            throw error
+        }
+    }
+
+    /// Reads and checks a configuration file: readable, valid YAML, a mapping at the top.
+    static func load(_ path: String) throws(ConfigError) -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError("\(path): cannot read the configuration file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError("\(path): the configuration file is not UTF-8")
+        }
+        let node: Node?
+        do { node = try Yams.compose(yaml: text) } catch let e as YamlError {
+            throw ConfigError("\(path):\(Self.describe(e))")
+        } catch {
+            throw ConfigError("\(path): \(error)")
+        }
+        if let node, node.mapping == nil {
+            throw ConfigError("\(path):1:1: the configuration must be a YAML mapping (global:, scrape_configs:, …)")
+        }
+        return text
+    }
+
+    /// `line:column: problem` from a Yams error.
+    static func describe(_ e: YamlError) -> String {
+        switch e {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+             .composer(_, let problem, let mark, _):
+            "\(mark.line):\(mark.column): \(problem)"
+        default:
+            " \(e)"
+        }
+    }
+}
+
+/// A configuration file that could not be loaded; the message names the file and place.
+public struct ConfigError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ message: String) { description = message }
+}

@@ -1,0 +1,56 @@
+import CompressNIO
+import Hummingbird
+import NIOCore
+import Synchronization
+
+/// Compresses responses with gzip when the client asks for it
+/// (`Accept-Encoding: gzip`), as Prometheus' handlers do. Small bodies
+/// (under `minimumSize` bytes) go out as they are.
+struct GzipMiddleware<Context: RequestContext>: RouterMiddleware {
+    var minimumSize = 1024
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        guard Self.acceptsGzip(request.headers[.acceptEncoding]), response.headers[.contentEncoding] == nil,
+              response.body.contentLength.map({ $0 >= minimumSize }) ?? true else { return response }
+        let original = response.body
+        response.headers[.contentEncoding] = "gzip"
+        response.headers[.contentLength] = nil
+        response.headers[values: .vary].append("Accept-Encoding")
+        response.body = ResponseBody { writer in
+            let collected = Collected()
+            try await original.write(CollectingWriter(into: collected))
+            var plain = collected.buffer.withLock { $0 }
+            try await writer.write(try plain.compress(with: .gzip()))
+            try await writer.finish(nil)
+        }
+        return response
+    }
+
+    /// Whether an `Accept-Encoding` value allows gzip (`gzip`, `gzip;q=0.5`, `*`; not `gzip;q=0`).
+    static func acceptsGzip(_ header: String?) -> Bool {
+        guard let header else { return false }
+        for item in header.split(separator: ",") {
+            let parts = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            guard let coding = parts.first, coding == "gzip" || coding == "*" else { continue }
+            if parts.dropFirst().contains(where: { $0.replacingOccurrences(of: " ", with: "") == "q=0" }) { continue }
+            return true
+        }
+        return false
+    }
+}
+
+/// The bytes a response body writes, gathered for compression.
+private final class Collected: Sendable {
+    let buffer = Mutex(ByteBuffer())
+}
+
+private struct CollectingWriter: ResponseBodyWriter {
+    let into: Collected
+
+    mutating func write(_ buffer: ByteBuffer) async throws {
+        into.buffer.withLock { var b = buffer; $0.writeBuffer(&b) }
+    }
+
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {}
+}

@@ -1,0 +1,154 @@
+import Foundation
+import Hummingbird
+import Prometheus
+import TSDB
+
+/// The server's own metrics for `/metrics`, under Prometheus' self-monitoring
+/// names where one exists (`prometheus_http_requests_total`,
+/// `prometheus_tsdb_head_series`, `process_resident_memory_bytes`, …), so
+/// that existing dashboards for a Prometheus server work on this one.
+public final class ServerMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    private let querySeconds: DurationHistogram
+    private let querySamples: Counter
+    private let remoteWriteSamples: Counter
+    private let remoteWriteRejected: Counter
+    private let remoteReadQueries: Counter
+
+    init() {
+        querySeconds = registry.makeDurationHistogram(
+            name: "prometheus_engine_query_duration_seconds",
+            buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(500),
+                      .seconds(1), .seconds(5), .seconds(30), .seconds(120)],
+            help: "Query evaluation time.")
+        querySamples = registry.makeCounter(name: "prometheus_engine_query_samples_total",
+                                            help: "The total number of samples loaded by all queries.")
+        remoteWriteSamples = registry.makeCounter(name: "prometheus_remote_write_samples_received_total",
+                                                  help: "Samples received through remote write and stored.")
+        remoteWriteRejected = registry.makeCounter(name: "prometheus_remote_write_samples_rejected_total",
+                                                   help: "Samples received through remote write and rejected (out of order, duplicate, out of bounds).")
+        remoteReadQueries = registry.makeCounter(name: "prometheus_api_remote_read_queries_total",
+                                                 help: "Queries answered through remote read.")
+    }
+
+    func queryFinished(seconds: Double, samples: Int) {
+        querySeconds.record(.nanoseconds(Int64(seconds * 1e9)))
+        querySamples.increment(by: Int64(samples))
+    }
+
+    func remoteWrite(stored: Int, rejected: Int) {
+        remoteWriteSamples.increment(by: Int64(stored))
+        remoteWriteRejected.increment(by: Int64(rejected))
+    }
+
+    func remoteRead(queries: Int) { remoteReadQueries.increment(by: Int64(queries)) }
+
+    /// Counts requests by handler and status code and times them by handler.
+    func middleware<Context: RequestContext>() -> some RouterMiddleware<Context> {
+        HTTPMetricsMiddleware<Context>(registry: registry)
+    }
+
+    /// Sets the gauges read from the database and process at scrape time.
+    func refresh(db: DB?, gate: QueryGate) {
+        let load = gate.load
+        registry.makeGauge(name: "prometheus_engine_queries", help: "The current number of queries being executed or waiting.")
+            .set(Double(load.running + load.waiting))
+        registry.makeGauge(name: "prometheus_engine_queries_concurrent_max", help: "The max number of concurrent queries.")
+            .set(Double(gate.maxRunning))
+        if let db {
+            let s = db.stats
+            func gauge(_ name: String, _ help: String, _ v: Double) { registry.makeGauge(name: name, help: help).set(v) }
+            gauge("prometheus_tsdb_head_series", "Total number of series in the head block.", Double(s.head.numSeries))
+            gauge("prometheus_tsdb_head_chunks", "Total number of chunks in the head block.", Double(s.head.numChunks))
+            gauge("prometheus_tsdb_head_min_time", "Minimum time bound of the head block.", Double(s.head.minTime ?? 0))
+            gauge("prometheus_tsdb_head_max_time", "Maximum timestamp of the head block.", Double(s.head.maxTime ?? 0))
+            gauge("prometheus_tsdb_blocks_loaded", "Number of currently loaded data blocks.", Double(s.blocks.count))
+            gauge("prometheus_tsdb_storage_blocks_bytes", "The number of bytes that are currently used for local storage by all blocks.",
+                  Double(s.blockBytes))
+            gauge("prometheus_tsdb_wal_storage_size_bytes", "Size of the write log directory.", Double(s.walBytes))
+            registry.makeCounter(name: "prometheus_tsdb_head_samples_appended_total", help: "Total number of appended samples.")
+                .reset()
+            registry.makeCounter(name: "prometheus_tsdb_head_samples_appended_total", help: "Total number of appended samples.")
+                .increment(by: Int64(s.head.samplesAppended))
+        }
+        let p = ProcessStats.read()
+        registry.makeGauge(name: "process_resident_memory_bytes", help: "Resident memory size in bytes.").set(Double(p.residentBytes))
+        registry.makeGauge(name: "process_virtual_memory_bytes", help: "Virtual memory size in bytes.").set(Double(p.virtualBytes))
+        registry.makeGauge(name: "process_open_fds", help: "Number of open file descriptors.").set(Double(p.openFDs))
+        registry.makeCounter(name: "process_cpu_seconds_total", help: "Total user and system CPU time spent in seconds.").reset()
+        registry.makeCounter(name: "process_cpu_seconds_total", help: "Total user and system CPU time spent in seconds.")
+            .increment(by: p.cpuSeconds)
+        registry.makeGauge(name: "process_start_time_seconds", help: "Start time of the process since unix epoch in seconds.")
+            .set(p.startTime)
+    }
+}
+
+extension APIServer {
+    /// `/metrics` in the text exposition format.
+    func metricsPage() -> Response {
+        metrics.refresh(db: slot.db, gate: gate)
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
+    }
+}
+
+/// `prometheus_http_requests_total{handler,code}` and `prometheus_http_request_duration_seconds{handler}`.
+struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+    let registry: PrometheusCollectorRegistry
+    static var buckets: [Duration] {
+        [.milliseconds(1), .milliseconds(10), .milliseconds(100), .milliseconds(400), .seconds(1), .seconds(3), .seconds(8),
+         .seconds(20), .seconds(60), .seconds(120)]
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        let handler = context.endpointPath ?? "other"
+        var code = 500
+        defer {
+            registry.makeCounter(name: "prometheus_http_requests_total", labels: [("code", String(code)), ("handler", handler)],
+                                 help: "Counter of HTTP requests.").increment()
+            registry.makeDurationHistogram(name: "prometheus_http_request_duration_seconds", labels: [("handler", handler)],
+                                           buckets: Self.buckets, help: "Histogram of latencies for HTTP requests.")
+                .record(ContinuousClock.now - start)
+        }
+        do {
+            let response = try await next(request, context)
+            code = response.status.code
+            return response
+        } catch let e as HTTPError {
+            code = e.status.code
+            throw e
+        }
+    }
+}
+
+/// This process' resources, from `/proc/self`.
+struct ProcessStats {
+    var residentBytes = 0
+    var virtualBytes = 0
+    var openFDs = 0
+    var cpuSeconds = 0.0
+    var startTime = 0.0
+
+    static func read() -> ProcessStats {
+        var p = ProcessStats()
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        if let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
+           let close = stat.lastIndex(of: ")") {
+            // Fields after the command name; see proc(5): utime is field 14, vsize 23, rss 24.
+            let f = stat[stat.index(after: close)...].split(separator: " ")
+            if f.count > 22 {
+                p.cpuSeconds = (Double(f[11]) ?? 0) / ticks + (Double(f[12]) ?? 0) / ticks
+                p.virtualBytes = Int(f[20]) ?? 0
+                p.residentBytes = (Int(f[21]) ?? 0) * page
+                if let uptime = try? String(contentsOfFile: "/proc/uptime", encoding: .utf8),
+                   let up = Double(uptime.split(separator: " ")[0]), let started = Double(f[19]) {
+                    p.startTime = Date().timeIntervalSince1970 - up + started / ticks
+                }
+            }
+        }
+        p.openFDs = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0
+        return p
+    }
+}
