@@ -105,8 +105,8 @@ public struct APIServer: Sendable {
         do {
             let (_, expr) = try Self.parsedQuery(p)
             return Self.json(PrometheusJSON.success(.string(expr.pretty())))
-        } catch let e as APIError {
-            return Self.failure(e)
+        } catch {
+            return Self.failure(error)
         }
     }
 
@@ -115,8 +115,8 @@ public struct APIServer: Sendable {
         do {
             let (_, expr) = try Self.parsedQuery(p)
             return Self.json(PrometheusJSON.success(SyntaxTreeJSON.translate(expr)))
-        } catch let e as APIError {
-            return Self.failure(e)
+        } catch {
+            return Self.failure(error)
         }
     }
 

@@ -3,6 +3,11 @@ import Hummingbird
 import Prometheus
 import TSDB
 
+/// A metric name without namespace or unit parts (our names are Prometheus' own, whole).
+func metric(_ name: String, _ help: String) -> MetricNameDescriptor {
+    MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+}
+
 /// The server's own metrics for `/metrics`, under Prometheus' self-monitoring
 /// names where one exists (`prometheus_http_requests_total`,
 /// `prometheus_tsdb_head_series`, `process_resident_memory_bytes`, …), so
@@ -17,18 +22,17 @@ public final class ServerMetrics: Sendable {
 
     init() {
         querySeconds = registry.makeDurationHistogram(
-            name: "prometheus_engine_query_duration_seconds",
+            descriptor: metric("prometheus_engine_query_duration_seconds", "Query evaluation time."),
             buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(500),
-                      .seconds(1), .seconds(5), .seconds(30), .seconds(120)],
-            help: "Query evaluation time.")
-        querySamples = registry.makeCounter(name: "prometheus_engine_query_samples_total",
-                                            help: "The total number of samples loaded by all queries.")
-        remoteWriteSamples = registry.makeCounter(name: "prometheus_remote_write_samples_received_total",
-                                                  help: "Samples received through remote write and stored.")
-        remoteWriteRejected = registry.makeCounter(name: "prometheus_remote_write_samples_rejected_total",
-                                                   help: "Samples received through remote write and rejected (out of order, duplicate, out of bounds).")
-        remoteReadQueries = registry.makeCounter(name: "prometheus_api_remote_read_queries_total",
-                                                 help: "Queries answered through remote read.")
+                      .seconds(1), .seconds(5), .seconds(30), .seconds(120)])
+        querySamples = registry.makeCounter(descriptor: metric(
+            "prometheus_engine_query_samples_total", "The total number of samples loaded by all queries."))
+        remoteWriteSamples = registry.makeCounter(descriptor: metric(
+            "prometheus_remote_write_samples_received_total", "Samples received through remote write and stored."))
+        remoteWriteRejected = registry.makeCounter(descriptor: metric(
+            "prometheus_remote_write_samples_rejected_total", "Samples received through remote write and rejected (out of order, duplicate, out of bounds)."))
+        remoteReadQueries = registry.makeCounter(descriptor: metric(
+            "prometheus_api_remote_read_queries_total", "Queries answered through remote read."))
     }
 
     func queryFinished(seconds: Double, samples: Int) {
@@ -51,13 +55,13 @@ public final class ServerMetrics: Sendable {
     /// Sets the gauges read from the database and process at scrape time.
     func refresh(db: DB?, gate: QueryGate) {
         let load = gate.load
-        registry.makeGauge(name: "prometheus_engine_queries", help: "The current number of queries being executed or waiting.")
+        registry.makeGauge(descriptor: metric("prometheus_engine_queries", "The current number of queries being executed or waiting."))
             .set(Double(load.running + load.waiting))
-        registry.makeGauge(name: "prometheus_engine_queries_concurrent_max", help: "The max number of concurrent queries.")
+        registry.makeGauge(descriptor: metric("prometheus_engine_queries_concurrent_max", "The max number of concurrent queries."))
             .set(Double(gate.maxRunning))
         if let db {
             let s = db.stats
-            func gauge(_ name: String, _ help: String, _ v: Double) { registry.makeGauge(name: name, help: help).set(v) }
+            func gauge(_ name: String, _ help: String, _ v: Double) { registry.makeGauge(descriptor: metric(name, help)).set(v) }
             gauge("prometheus_tsdb_head_series", "Total number of series in the head block.", Double(s.head.numSeries))
             gauge("prometheus_tsdb_head_chunks", "Total number of chunks in the head block.", Double(s.head.numChunks))
             gauge("prometheus_tsdb_head_min_time", "Minimum time bound of the head block.", Double(s.head.minTime ?? 0))
@@ -66,19 +70,19 @@ public final class ServerMetrics: Sendable {
             gauge("prometheus_tsdb_storage_blocks_bytes", "The number of bytes that are currently used for local storage by all blocks.",
                   Double(s.blockBytes))
             gauge("prometheus_tsdb_wal_storage_size_bytes", "Size of the write log directory.", Double(s.walBytes))
-            registry.makeCounter(name: "prometheus_tsdb_head_samples_appended_total", help: "Total number of appended samples.")
+            registry.makeCounter(descriptor: metric("prometheus_tsdb_head_samples_appended_total", "Total number of appended samples."))
                 .reset()
-            registry.makeCounter(name: "prometheus_tsdb_head_samples_appended_total", help: "Total number of appended samples.")
+            registry.makeCounter(descriptor: metric("prometheus_tsdb_head_samples_appended_total", "Total number of appended samples."))
                 .increment(by: Int64(s.head.samplesAppended))
         }
         let p = ProcessStats.read()
-        registry.makeGauge(name: "process_resident_memory_bytes", help: "Resident memory size in bytes.").set(Double(p.residentBytes))
-        registry.makeGauge(name: "process_virtual_memory_bytes", help: "Virtual memory size in bytes.").set(Double(p.virtualBytes))
-        registry.makeGauge(name: "process_open_fds", help: "Number of open file descriptors.").set(Double(p.openFDs))
-        registry.makeCounter(name: "process_cpu_seconds_total", help: "Total user and system CPU time spent in seconds.").reset()
-        registry.makeCounter(name: "process_cpu_seconds_total", help: "Total user and system CPU time spent in seconds.")
+        registry.makeGauge(descriptor: metric("process_resident_memory_bytes", "Resident memory size in bytes.")).set(Double(p.residentBytes))
+        registry.makeGauge(descriptor: metric("process_virtual_memory_bytes", "Virtual memory size in bytes.")).set(Double(p.virtualBytes))
+        registry.makeGauge(descriptor: metric("process_open_fds", "Number of open file descriptors.")).set(Double(p.openFDs))
+        registry.makeCounter(descriptor: metric("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.")).reset()
+        registry.makeCounter(descriptor: metric("process_cpu_seconds_total", "Total user and system CPU time spent in seconds."))
             .increment(by: p.cpuSeconds)
-        registry.makeGauge(name: "process_start_time_seconds", help: "Start time of the process since unix epoch in seconds.")
+        registry.makeGauge(descriptor: metric("process_start_time_seconds", "Start time of the process since unix epoch in seconds."))
             .set(p.startTime)
     }
 }
@@ -105,11 +109,12 @@ struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         let handler = context.endpointPath ?? "other"
         var code = 500
         defer {
-            registry.makeCounter(name: "prometheus_http_requests_total", labels: [("code", String(code)), ("handler", handler)],
-                                 help: "Counter of HTTP requests.").increment()
-            registry.makeDurationHistogram(name: "prometheus_http_request_duration_seconds", labels: [("handler", handler)],
-                                           buckets: Self.buckets, help: "Histogram of latencies for HTTP requests.")
-                .record(ContinuousClock.now - start)
+            registry.makeCounter(descriptor: metric("prometheus_http_requests_total", "Counter of HTTP requests."),
+                                 labels: [("code", String(code)), ("handler", handler)]).increment()
+            registry.makeDurationHistogram(
+                descriptor: metric("prometheus_http_request_duration_seconds", "Histogram of latencies for HTTP requests."),
+                labels: [("handler", handler)], buckets: Self.buckets
+            ).record(ContinuousClock.now - start)
         }
         do {
             let response = try await next(request, context)

@@ -34,7 +34,7 @@ struct RealClientTests {
         init(_ path: String, _ args: [String], log: String) throws {
             process.executableURL = URL(fileURLWithPath: path)
             process.arguments = args
-            FileManager.default.createFile(atPath: log, contents: nil)
+            _ = FileManager.default.createFile(atPath: log, contents: nil)
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
             process.standardOutput = handle
             process.standardError = handle
