@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Prometheus
+import Synchronization
 import TSDB
 
 /// A metric name without namespace or unit parts (our names are Prometheus' own, whole).
@@ -47,6 +48,21 @@ public final class ServerMetrics: Sendable {
 
     func remoteRead(queries: Int) { remoteReadQueries.increment(by: Int64(queries)) }
 
+    /// Counter values copied from elsewhere (the head, /proc), as last reported.
+    private let reported = Mutex<[String: Double]>([:])
+
+    /// Moves a counter mirrored from another source up to `value`, by the
+    /// difference to what was reported last (never reset, so a concurrent
+    /// scrape never sees it drop).
+    private func advance(_ name: String, _ help: String, to value: Double) {
+        let delta = reported.withLock { last -> Double in
+            let d = value - (last[name] ?? 0)
+            if d > 0 { last[name] = value }
+            return d
+        }
+        if delta > 0 { registry.makeCounter(descriptor: metric(name, help)).increment(by: delta) }
+    }
+
     /// Counts requests by handler and status code and times them by handler.
     func middleware<Context: RequestContext>() -> some RouterMiddleware<Context> {
         HTTPMetricsMiddleware<Context>(registry: registry)
@@ -70,18 +86,14 @@ public final class ServerMetrics: Sendable {
             gauge("prometheus_tsdb_storage_blocks_bytes", "The number of bytes that are currently used for local storage by all blocks.",
                   Double(s.blockBytes))
             gauge("prometheus_tsdb_wal_storage_size_bytes", "Size of the write log directory.", Double(s.walBytes))
-            registry.makeCounter(descriptor: metric("prometheus_tsdb_head_samples_appended_total", "Total number of appended samples."))
-                .reset()
-            registry.makeCounter(descriptor: metric("prometheus_tsdb_head_samples_appended_total", "Total number of appended samples."))
-                .increment(by: Int64(s.head.samplesAppended))
+            advance("prometheus_tsdb_head_samples_appended_total", "Total number of appended samples.",
+                    to: Double(s.head.samplesAppended))
         }
         let p = ProcessStats.read()
         registry.makeGauge(descriptor: metric("process_resident_memory_bytes", "Resident memory size in bytes.")).set(Double(p.residentBytes))
         registry.makeGauge(descriptor: metric("process_virtual_memory_bytes", "Virtual memory size in bytes.")).set(Double(p.virtualBytes))
         registry.makeGauge(descriptor: metric("process_open_fds", "Number of open file descriptors.")).set(Double(p.openFDs))
-        registry.makeCounter(descriptor: metric("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.")).reset()
-        registry.makeCounter(descriptor: metric("process_cpu_seconds_total", "Total user and system CPU time spent in seconds."))
-            .increment(by: p.cpuSeconds)
+        advance("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", to: p.cpuSeconds)
         registry.makeGauge(descriptor: metric("process_start_time_seconds", "Start time of the process since unix epoch in seconds."))
             .set(p.startTime)
     }

@@ -9,8 +9,6 @@ public struct ServerOptions: Sendable {
     public var adminAPI = false
     /// `--web.enable-lifecycle`: `POST /-/reload` and `/-/quit` answer only when set.
     public var lifecycleAPI = false
-    /// `--config.file`; nil serves Prometheus' default (empty) configuration.
-    public var configFile: String?
     /// `--query.max-concurrency`: queries evaluated at once; more wait in a queue.
     public var maxConcurrentQueries = 20
     /// Queries allowed to wait for a slot; beyond this the server answers 503.

@@ -68,7 +68,6 @@ struct Serve: AsyncParsableCommand {
         var options = ServerOptions()
         options.adminAPI = adminAPI
         options.lifecycleAPI = lifecycle
-        options.configFile = configFile
         options.maxConcurrentQueries = maxConcurrency
         options.retentionTime = retentionTime
         options.retentionSize = retentionSize
