@@ -12,3 +12,20 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+
+# --test-clients: the Python client the API tests drive (prometheus-api-client
+# from PyPI, with its DataFrame and analytics extras), in a venv of the project's own.
+if [ "${1:-}" = "--test-clients" ]; then
+  venv="$(cd "$(dirname "$0")/.." && pwd)/.build-python"
+  if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import prometheus_api_client, pandas' 2>/dev/null; then
+    if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
+      SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+      $SUDO apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3 python3-venv >/dev/null
+    fi
+    echo "setup: installing prometheus-api-client into $venv"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check "prometheus-api-client[dataframe,analytics]==0.7.2"
+  fi
+fi

@@ -2,8 +2,8 @@ import Hummingbird
 import PromQL
 import TSDB
 
-/// `/api/v1/labels`, `/api/v1/label/<name>/values`, `/api/v1/series`, and the (still empty) metadata, targets,
-/// rules and alerts lists.
+/// `/api/v1/labels`, `/api/v1/label/<name>/values`, `/api/v1/series`, `/api/v1/metadata`, and the (still
+/// empty) targets, rules and alerts lists.
 extension APIServer {
     func registerMetadata(_ router: Router<BasicRequestContext>) {
         for method in [HTTPRequest.Method.get, .post] {
@@ -13,10 +13,10 @@ extension APIServer {
         router.get("/api/v1/label/:name/values") { request, context in
             try await self.labelValues(request, name: context.parameters.get("name") ?? "")
         }
+        router.get("/api/v1/metadata") { request, _ in try await self.metadata(request) }
         // No scraper, rules or alerting yet (issues 5, 8): these answer with
         // Prometheus' shapes, empty, so that Grafana and clients work.
         let empty: [(String, StaticString)] = [
-            ("/api/v1/metadata", "{\"status\":\"success\",\"data\":{}}"),
             ("/api/v1/targets", "{\"status\":\"success\",\"data\":{\"activeTargets\":[],\"droppedTargets\":[],\"droppedTargetCounts\":{}}}"),
             ("/api/v1/rules", "{\"status\":\"success\",\"data\":{\"groups\":[]}}"),
             ("/api/v1/alerts", "{\"status\":\"success\",\"data\":{\"alerts\":[]}}"),
@@ -112,6 +112,37 @@ extension APIServer {
             return Self.json(PrometheusJSON.labelSets(out, warnings: warnings))
         } catch let e as APIError {
             return Self.failure(e)
+        }
+    }
+
+    /// Prometheus' `metricMetadata`: `{"name":[{"type","help","unit"}…]}`; `limit` counts families.
+    func metadata(_ request: Request) async throws -> Response {
+        let p = try await parameters(request)
+        do {
+            let families = metadataStore.list(metric: p["metric"].flatMap { $0.isEmpty ? nil : $0 },
+                                              limit: try p.count("limit"), limitPerMetric: try p.count("limit_per_metric"))
+            var w = PrometheusJSON()
+            w.raw("{\"status\":\"success\",\"data\":{")
+            for (i, family) in families.enumerated() {
+                if i > 0 { w.raw(",") }
+                w.string(family.family)
+                w.raw(":[")
+                for (k, e) in family.entries.enumerated() {
+                    if k > 0 { w.raw(",") }
+                    w.raw("{\"type\":")
+                    w.string(e.kind.rawValue)
+                    w.raw(",\"help\":")
+                    w.string(e.help)
+                    w.raw(",\"unit\":")
+                    w.string(e.unit)
+                    w.raw("}")
+                }
+                w.raw("]")
+            }
+            w.raw("}}")
+            return Self.json(w.out)
+        } catch {
+            return Self.failure(error)
         }
     }
 

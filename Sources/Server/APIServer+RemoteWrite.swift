@@ -6,7 +6,8 @@ extension APIServer {
     /// Remote write 1.0: snappy-compressed protobuf `WriteRequest`. Valid
     /// samples are stored even when others are rejected; any rejection is
     /// reported as 400 with the first error, as Prometheus does. Known series
-    /// are appended by reference through `seriesCache`.
+    /// are appended by reference through `seriesCache`; metadata entries are
+    /// kept for `/api/v1/metadata`.
     func remoteWrite(_ request: Request) async throws -> Response {
         let buffer = try await request.body.collect(upTo: options.maxRequestBodyBytes)
         let app = try database().appender()
@@ -14,6 +15,8 @@ extension APIServer {
         var rejected = 0
         do {
             let payload = try Snappy.decompress(Array(buffer: buffer))
+            let metadata = try WriteRequest.metadata(payload)
+            if !metadata.isEmpty { metadataStore.record(metadata) }
             try WriteRequest.forEachSeries(payload) { series in
                 guard !series.samples.isEmpty else { return }
                 var ref = seriesCache.lookup(hash: series.labelHash, bytes: series.labelBytes)

@@ -14,6 +14,8 @@ public struct APIServer: Sendable {
     public let options: ServerOptions
     public let config: ConfigStore
     public let metrics: ServerMetrics
+    /// Metric metadata received by remote write, for `/api/v1/metadata`.
+    public let metadataStore = MetadataStore()
     let startTime = Date()
     let gate: QueryGate
     let seriesCache = SeriesRefCache()
@@ -45,6 +47,7 @@ public struct APIServer: Sendable {
         router.add(middleware: ReadinessMiddleware(slot: slot))
         router.add(middleware: metrics.middleware())
         router.add(middleware: GzipMiddleware())
+        registerHome(router)
         registerLifecycle(router)
         router.post("/api/v1/write") { request, _ in try await self.remoteWrite(request) }
         router.post("/api/v1/read") { request, _ in try await self.remoteRead(request) }

@@ -39,6 +39,13 @@ struct Parameters {
     }
 
     /// A duration: float seconds or a Prometheus duration (`5m`); nil if absent.
+    /// An integer parameter, -1 when absent (Prometheus' "no limit"); `bad_data` "<key> must be a number" otherwise.
+    func count(_ key: String) throws(APIError) -> Int {
+        guard let s = self[key], !s.isEmpty else { return -1 }
+        guard let n = Int(s) else { throw APIError.badData("\(key) must be a number") }
+        return n
+    }
+
     func duration(_ key: String) throws(APIError) -> Int64? {
         guard let s = self[key], !s.isEmpty else { return nil }
         if let secs = Double(s), secs.isFinite {

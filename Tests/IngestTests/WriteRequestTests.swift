@@ -48,6 +48,33 @@ struct WriteRequestTests {
         #expect(again[7].labelHash == streamed[7].labelHash && again[7].labelBytes == streamed[7].labelBytes)
     }
 
+    @Test func metadataRoundTripsAndIsSkippedBySeriesDecoding() throws {
+        let metadata = [
+            MetricMetadata(family: "http_requests", kind: .counter, help: "Requests served.", unit: ""),
+            MetricMetadata(family: "temperature_celsius", kind: .gauge, help: "Ambient \"temp\"\n", unit: "celsius"),
+            MetricMetadata(family: "x", kind: .stateset),
+        ]
+        let bytes = WriteRequest([(Labels(["__name__": "up"]), [Sample(1, 1)])], metadata: metadata).encode()
+        let decoded = try WriteRequest.decode(bytes)
+        #expect(decoded.metadata == metadata)
+        #expect(decoded.timeseries.count == 1)
+        #expect(try WriteRequest.metadata(bytes) == metadata)
+        // Types beyond the known enum values are `unknown`, not an error.
+        var entry: [UInt8] = [1 << 3, 99]
+        ProtoEncoder.field(2, Array("future".utf8), &entry)
+        var request: [UInt8] = []
+        ProtoEncoder.field(3, entry, &request)
+        #expect(try WriteRequest.metadata(request) == [MetricMetadata(family: "future", kind: .unknown)])
+        // Invalid UTF-8 in help text is an error naming the byte.
+        var bad: [UInt8] = []
+        ProtoEncoder.field(4, [0x41, 0xff], &bad)
+        var badRequest: [UInt8] = []
+        ProtoEncoder.field(3, bad, &badRequest)
+        #expect(throws: WriteRequest.DecodeError(message: "invalid UTF-8 in string", offset: 5)) {
+            try WriteRequest.metadata(badRequest)
+        }
+    }
+
     @Test func malformedInputIsAnErrorWithOffset() {
         #expect(throws: Snappy.Failure.self) { try Snappy.decompress([0xff, 0xff, 0xff, 0xff, 0xff, 0x01]) }
         let good = ProtoEncoder.request([(Labels(["__name__": "up"]), [Sample(1, 1)])])

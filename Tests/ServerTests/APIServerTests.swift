@@ -77,7 +77,6 @@ struct APIServerTests {
                 #expect(String(buffer: r.body) == #"{"status":"error","errorType":"bad_data","error":"match[] must contain at least one non-empty matcher"}"#)
             }
             for (path, body) in [
-                ("/api/v1/metadata", #"{"status":"success","data":{}}"#),
                 ("/api/v1/targets", #"{"status":"success","data":{"activeTargets":[],"droppedTargets":[],"droppedTargetCounts":{}}}"#),
                 ("/api/v1/rules", #"{"status":"success","data":{"groups":[]}}"#),
                 ("/api/v1/alerts", #"{"status":"success","data":{"alerts":[]}}"#),
@@ -91,6 +90,50 @@ struct APIServerTests {
                 let s = String(buffer: r.body)
                 #expect(s.hasPrefix(#"{"status":"success","data":{"version":"3.14.0","#))
                 #expect(!s.contains("features"))  // a features map would make Grafana treat us as Mimir
+            }
+        }
+    }
+
+    @Test("metadata sent by remote write is served by /api/v1/metadata with Prometheus' limits")
+    func metadataFromRemoteWrite() async throws {
+        try await withServer { client, _ in
+            try await client.execute(uri: "/api/v1/metadata", method: .get) { r in
+                #expect(String(buffer: r.body) == #"{"status":"success","data":{}}"#)
+            }
+            let first = WriteRequest([], metadata: [
+                MetricMetadata(family: "up", kind: .gauge, help: "Target is up."),
+                MetricMetadata(family: "http_requests", kind: .counter, help: "Requests.", unit: ""),
+                MetricMetadata(family: "temp_celsius", kind: .gauge, help: "Temperature.", unit: "celsius"),
+            ])
+            let second = WriteRequest([], metadata: [
+                MetricMetadata(family: "up", kind: .gauge, help: "Target is up."),  // a duplicate: kept once
+                MetricMetadata(family: "http_requests", kind: .counter, help: "Requests \"served\"."),
+            ])
+            for request in [first, second] {
+                try await client.execute(uri: "/api/v1/write", method: .post,
+                                         body: ByteBuffer(bytes: Snappy.compress(request.encode()))) { r in
+                    #expect(r.status == .noContent)
+                }
+            }
+            try await client.execute(uri: "/api/v1/metadata", method: .get) { r in
+                #expect(String(buffer: r.body) == #"{"status":"success","data":{"http_requests":[{"type":"counter","help":"Requests.","unit":""},{"type":"counter","help":"Requests \"served\".","unit":""}],"temp_celsius":[{"type":"gauge","help":"Temperature.","unit":"celsius"}],"up":[{"type":"gauge","help":"Target is up.","unit":""}]}}"#)
+            }
+            try await client.execute(uri: "/api/v1/metadata?limit=1&limit_per_metric=1", method: .get) { r in
+                #expect(String(buffer: r.body) == #"{"status":"success","data":{"http_requests":[{"type":"counter","help":"Requests.","unit":""}]}}"#)
+            }
+            try await client.execute(uri: "/api/v1/metadata?metric=up", method: .get) { r in
+                #expect(String(buffer: r.body) == #"{"status":"success","data":{"up":[{"type":"gauge","help":"Target is up.","unit":""}]}}"#)
+            }
+            try await client.execute(uri: "/api/v1/metadata?metric=nosuch", method: .get) { r in
+                #expect(String(buffer: r.body) == #"{"status":"success","data":{}}"#)
+            }
+            try await client.execute(uri: "/api/v1/metadata?limit=x", method: .get) { r in
+                #expect(r.status == .badRequest)
+                #expect(String(buffer: r.body) == #"{"status":"error","errorType":"bad_data","error":"limit must be a number"}"#)
+            }
+            try await client.execute(uri: "/", method: .get) { r in
+                #expect(r.status == .ok)
+                #expect(String(buffer: r.body).contains("/api/v1/status/buildinfo"))
             }
         }
     }

@@ -8,7 +8,8 @@ import Testing
 /// scripts/setup.sh): a Prometheus 2.42 scrapes a real node exporter and
 /// remote-writes to `tsql serve`; promtool then asks both servers the same
 /// queries and must get the same answers; a second Prometheus reads our data
-/// through remote read. Everything listens on 127.0.0.1.
+/// through remote read; the Python `prometheus-api-client` asks both servers
+/// the same things. Everything listens on 127.0.0.1.
 @Suite("Real clients: Prometheus remote write and remote read, promtool", .serialized)
 struct RealClientTests {
     static let tools = ["prometheus", "promtool", "prometheus-node-exporter"]
@@ -46,7 +47,10 @@ struct RealClientTests {
         }
     }
 
-    static func run(_ path: String, _ args: [String]) throws -> String {
+    static func run(_ path: String, _ args: [String]) throws -> String { try runStatus(path, args).output }
+
+    /// Runs a tool to completion: its exit status and its stdout and stderr, interleaved.
+    static func runStatus(_ path: String, _ args: [String]) throws -> (status: Int32, output: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path)
         p.arguments = args
@@ -56,7 +60,7 @@ struct RealClientTests {
         try p.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
     static func waitUntilReady(_ url: String, seconds: Double = 30) async throws {
@@ -99,6 +103,7 @@ struct RealClientTests {
             remote_write:
               - url: \(ours)/api/v1/write
                 queue_config: {batch_send_deadline: 500ms, min_backoff: 100ms}
+                metadata_config: {send_interval: 1s}
             """.write(toFile: dir + "/writer.yml", atomically: true, encoding: .utf8)
         try """
             global:
@@ -159,5 +164,17 @@ struct RealClientTests {
             #expect(Self.canonical(viaRead) == Self.canonical(direct), "remote read \(q)")
             #expect(viaRead.contains("\"value\""), "\(viaRead)")
         }
+
+        // The Python client (PyPI's prometheus-api-client, installed by scripts/setup.sh --test-clients).
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized
+        let python = repo.appendingPathComponent(".build-python/bin/python").path
+        guard FileManager.default.isExecutableFile(atPath: python) else {
+            Issue.record("SKIPPED: the Python client check needs \(python) (scripts/setup.sh --test-clients makes it)")
+            return
+        }
+        let probe = repo.appendingPathComponent("testdata/clients/prometheus_api_client_probe.py").path
+        let (status, report) = try Self.runStatus(python, [probe, ours, prom, "\(t)"])
+        #expect(status == 0, "prometheus-api-client saw differences:\n\(report)")
+        #expect(report.contains("ok get_metric_aggregation"), "\(report)")
     }
 }

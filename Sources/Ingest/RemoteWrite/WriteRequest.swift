@@ -10,6 +10,8 @@ public struct WriteRequest: Sendable {
     }
 
     public var timeseries: [TimeSeries]
+    /// Metric families' type, help and unit (field 3; Prometheus sends them in requests of their own).
+    public var metadata: [MetricMetadata] = []
 
     public struct DecodeError: Error, CustomStringConvertible, Equatable {
         public var message: String
@@ -27,7 +29,38 @@ public struct WriteRequest: Sendable {
         } catch {
             throw DecodeError(message: "\(error)", offset: 0)
         }
-        return WriteRequest(timeseries: series)
+        return WriteRequest(timeseries: series, metadata: try metadata(bytes))
+    }
+
+    /// The request's metadata entries (field 3), skipping its series.
+    public static func metadata(_ bytes: [UInt8]) throws(DecodeError) -> [MetricMetadata] {
+        let r: Result<[MetricMetadata], DecodeError> = bytes.withUnsafeBytes { raw in
+            do throws(DecodeError) {
+                var r = ProtoReader(raw)
+                var out: [MetricMetadata] = []
+                while !r.isAtEnd {
+                    let (field, wire) = try r.key()
+                    guard field == 3 && wire == 2 else { try r.skip(wire); continue }
+                    var m = try r.message()
+                    var entry = MetricMetadata(family: "", kind: .unknown)
+                    while !m.isAtEnd {
+                        let (f, w) = try m.key()
+                        switch (f, w) {
+                        case (1, 0): entry.kind = .init(remoteWrite: try m.varint())
+                        case (2, 2): entry.family = try m.string()
+                        case (4, 2): entry.help = try m.string()
+                        case (5, 2): entry.unit = try m.string()
+                        default: try m.skip(w)
+                        }
+                    }
+                    out.append(entry)
+                }
+                return .success(out)
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try r.get()
     }
 }
 
@@ -82,6 +115,20 @@ struct ProtoReader {
         return Array(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n)]))
     }
 
+    /// A UTF-8 string field; invalid UTF-8 is an error at the first bad byte.
+    mutating func string() throws(WriteRequest.DecodeError) -> String {
+        let n = try length()
+        let start = offset
+        let b = Array(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n)]))
+        offset += n
+        if let s = String(validating: b, as: UTF8.self) { return s }
+        var parser = Unicode.UTF8.ForwardParser()
+        var input = b.makeIterator()
+        var valid = 0
+        while case .valid(let scalar) = parser.parseScalar(from: &input) { valid += scalar.count }
+        throw WriteRequest.DecodeError(message: "invalid UTF-8 in string", offset: base + start + valid)
+    }
+
     mutating func message() throws(WriteRequest.DecodeError) -> ProtoReader {
         let n = try length()
         defer { offset += n }
@@ -125,11 +172,21 @@ extension WriteRequest {
             }
             Self.field(1, ts, &out)
         }
+        for m in metadata {
+            var mb: [UInt8] = []
+            Self.varint(1 << 3, &mb)
+            Self.varint(m.kind.remoteWriteValue, &mb)
+            Self.field(2, Array(m.family.utf8), &mb)
+            Self.field(4, Array(m.help.utf8), &mb)
+            Self.field(5, Array(m.unit.utf8), &mb)
+            Self.field(3, mb, &out)
+        }
         return out
     }
 
-    public init(_ series: [(Labels, [Sample])]) {
+    public init(_ series: [(Labels, [Sample])], metadata: [MetricMetadata] = []) {
         timeseries = series.map { TimeSeries(labels: $0.0, samples: $0.1) }
+        self.metadata = metadata
     }
 
     static func varint(_ v: UInt64, _ out: inout [UInt8]) {
