@@ -10,8 +10,7 @@ extension APIServer {
     func federate(_ request: Request) async throws -> Response {
         let p = try await parameters(request)
         do {
-            let sets = try matcherSets(p)
-            guard !sets.isEmpty else { throw APIError.badData("no match[] parameter provided") }
+            let sets = try matcherSets(p)  // none: an empty answer, as Prometheus gives
             let now = Int64((Date().timeIntervalSince1970 * 1000).rounded())
             let q = try database().querier(mint: now - engine.options.lookbackDelta, maxt: now)
             var latest: [Labels: Sample] = [:]
@@ -30,7 +29,8 @@ extension APIServer {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: Self.exposition(latest))))
         } catch let e as APIError {
-            return Self.failure(e)
+            // Prometheus answers federation errors in plain text (http.Error).
+            return Self.text(e.message + "\n", status: HTTPResponse.Status(code: e.status))
         }
     }
 

@@ -1,8 +1,8 @@
 import Hummingbird
 
-/// `GET /`: Prometheus redirects it to its web UI; until ours exists (issue 9)
-/// it is a small page pointing at the API, answering 200 so that clients'
-/// connection checks (e.g. `prometheus-api-client`'s) succeed.
+/// `GET /` and unknown paths. Prometheus redirects `/` to its web UI; until
+/// ours exists (issue 9) it is a small page pointing at the API, answering 200
+/// so that clients' connection checks (e.g. `prometheus-api-client`'s) succeed.
 extension APIServer {
     func registerHome(_ router: Router<BasicRequestContext>) {
         router.get("/") { _, _ in
@@ -21,6 +21,17 @@ extension APIServer {
                 """
             return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: page)))
+        }
+    }
+}
+
+/// Unknown paths answer as Go's `http.NotFound` does: 404, `404 page not found`.
+struct NotFoundMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            return APIServer.text("404 page not found\n", status: .notFound)
         }
     }
 }

@@ -13,7 +13,7 @@ extension APIServer {
         }
         for method in [HTTPRequest.Method.post, .put] {
             router.on("/-/reload", method: method) { _, _ in
-                guard self.options.lifecycleAPI else { return Self.text("Lifecycle API is not enabled.\n", status: .forbidden) }
+                guard self.options.lifecycleAPI else { return Self.text("Lifecycle API is not enabled.", status: .forbidden) }
                 do {
                     try self.config.reload()
                     return Self.text("")
@@ -22,7 +22,7 @@ extension APIServer {
                 }
             }
             router.on("/-/quit", method: method) { _, _ in
-                guard self.options.lifecycleAPI else { return Self.text("Lifecycle API is not enabled.\n", status: .forbidden) }
+                guard self.options.lifecycleAPI else { return Self.text("Lifecycle API is not enabled.", status: .forbidden) }
                 // The service lifecycle turns SIGTERM into a graceful shutdown (the database is closed after it).
                 kill(getpid(), SIGTERM)
                 return Self.text("Requesting termination... Goodbye!")

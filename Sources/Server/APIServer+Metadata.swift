@@ -41,7 +41,7 @@ extension APIServer {
                 sets.append(vs.matchers)
             } catch let e as PromQLError {
                 if e.message.contains("at least one non-empty matcher") {
-                    throw APIError.badData("match[] must contain at least one non-empty matcher")
+                    throw APIError.badData("invalid parameter \"match[]\": match[] must contain at least one non-empty matcher")
                 }
                 throw APIError.badData("invalid parameter \"match[]\": \(e)")
             } catch let e as APIError {

@@ -42,13 +42,13 @@ extension APIServer {
             }
         } catch {
             app.rollback()
-            return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: "\(error)\n")))
+            return Self.text("\(error)\n", status: .badRequest)
         }
         let result = try app.commit()
         metrics.remoteWrite(stored: result.appended, rejected: rejected + result.dropped.count)
         if firstError == nil, let dropped = result.dropped.first { firstError = "\(dropped)" }
         if let e = firstError {
-            return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: "\(e) (\(rejected + result.dropped.count) samples rejected)\n")))
+            return Self.text("\(e) (\(rejected + result.dropped.count) samples rejected)\n", status: .badRequest)
         }
         return Response(status: .noContent)
     }

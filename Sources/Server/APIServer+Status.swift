@@ -16,17 +16,20 @@ extension APIServer {
             ]))
         }
         router.get("/api/v1/status/config") { _, _ in
-            try Self.encoded(["yaml": self.config.yaml])
+            Self.json(PrometheusJSON.object([("yaml", self.config.yaml)]))
         }
         router.get("/api/v1/status/flags") { _, _ in
-            try Self.encoded(self.options.flags)
+            // Go's encoding/json writes map keys sorted.
+            Self.json(PrometheusJSON.object(self.options.flags.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }))
         }
         router.get("/api/v1/status/runtimeinfo") { _, _ in
-            try Self.encoded(self.runtimeInfo())
+            Self.json(PrometheusJSON.success(self.runtimeInfo()))
         }
         router.get("/api/v1/status/walreplay") { _, _ in
             let r = self.slot.replay
-            return try Self.encoded(["min": r.min, "max": r.max, "current": r.current])
+            return Self.json(PrometheusJSON.success(.object([
+                ("min", .int(Int64(r.min))), ("max", .int(Int64(r.max))), ("current", .int(Int64(r.current))),
+            ])))
         }
         router.get("/api/v1/status/tsdb") { request, _ in
             let p = try await self.parameters(request)
@@ -38,83 +41,49 @@ extension APIServer {
                     }
                     limit = n
                 }
-                return try Self.encoded(TSDBStatus(try self.database().head.cardinality(limit: limit)))
+                return Self.json(PrometheusJSON.success(Self.tsdbStatus(try self.database().head.cardinality(limit: limit))))
             } catch let e as APIError {
                 return Self.failure(e)
             }
         }
     }
 
-    struct RuntimeInfo: Encodable {
-        var startTime: String
-        var CWD: String
-        var hostname: String
-        var serverTime: String
-        var reloadConfigSuccess: Bool
-        var lastConfigTime: String
-        var corruptionCount: Int
-        var goroutineCount: Int
-        var GOMAXPROCS: Int
-        var GOMEMLIMIT: Int64
-        var GOGC: String
-        var GODEBUG: String
-        var storageRetention: String
-    }
-
-    func runtimeInfo() -> RuntimeInfo {
+    /// Prometheus' `RuntimeInfo`, keys in its field order.
+    func runtimeInfo() -> JSONValue {
         let report = slot.db?.replayReport
-        return RuntimeInfo(
-            startTime: Self.rfc3339(startTime), CWD: FileManager.default.currentDirectoryPath,
-            hostname: ProcessInfo.processInfo.hostName, serverTime: Self.rfc3339(Date()),
-            reloadConfigSuccess: config.lastReloadSucceeded, lastConfigTime: Self.rfc3339(config.lastSuccessfulLoad),
-            corruptionCount: report?.corruption == nil ? 0 : 1,
-            goroutineCount: Self.threadCount(), GOMAXPROCS: ProcessInfo.processInfo.activeProcessorCount,
-            GOMEMLIMIT: .max, GOGC: "", GODEBUG: "", storageRetention: options.storageRetention)
+        return .object([
+            ("startTime", .string(Self.rfc3339(startTime))),
+            ("CWD", .string(FileManager.default.currentDirectoryPath)),
+            ("hostname", .string(ProcessInfo.processInfo.hostName)),
+            ("serverTime", .string(Self.rfc3339(Date()))),
+            ("reloadConfigSuccess", .bool(config.lastReloadSucceeded)),
+            ("lastConfigTime", .string(Self.rfc3339(config.lastSuccessfulLoad))),
+            ("corruptionCount", .int(report?.corruption == nil ? 0 : 1)),
+            ("goroutineCount", .int(Int64(Self.threadCount()))),
+            ("GOMAXPROCS", .int(Int64(ProcessInfo.processInfo.activeProcessorCount))),
+            ("GOMEMLIMIT", .int(.max)),
+            ("GOGC", .string("")),
+            ("GODEBUG", .string("")),
+            ("storageRetention", .string(options.storageRetention)),
+        ])
     }
 
-    /// `/api/v1/status/tsdb`'s `data`.
-    struct TSDBStatus: Encodable {
-        struct HeadStats: Encodable {
-            var numSeries: Int
-            var numLabelPairs: Int
-            var chunkCount: Int
-            var minTime: Int64
-            var maxTime: Int64
+    /// `/api/v1/status/tsdb`'s `data`, keys in Prometheus' field order. An empty
+    /// head reports Prometheus' sentinels (MaxInt64 / MinInt64) as its time range.
+    static func tsdbStatus(_ c: HeadCardinality) -> JSONValue {
+        func entries(_ xs: [HeadCardinality.Entry]) -> JSONValue {
+            .array(xs.map { .object([("name", .string($0.name)), ("value", .int(Int64(clamping: $0.value)))]) })
         }
-
-        struct Entry: Encodable {
-            var name: String
-            var value: UInt64
-        }
-
-        var headStats: HeadStats
-        var seriesCountByMetricName: [Entry]
-        var labelValueCountByLabelName: [Entry]
-        var memoryInBytesByLabelName: [Entry]
-        var seriesCountByLabelValuePair: [Entry]
-
-        init(_ c: HeadCardinality) {
-            // An empty head reports Prometheus' sentinels (MaxInt64 / MinInt64).
-            headStats = HeadStats(numSeries: c.numSeries, numLabelPairs: c.numLabelPairs, chunkCount: c.chunkCount,
-                                  minTime: c.minTime ?? .max, maxTime: c.maxTime ?? .min)
-            func entries(_ xs: [HeadCardinality.Entry]) -> [Entry] { xs.map { Entry(name: $0.name, value: $0.value) } }
-            seriesCountByMetricName = entries(c.seriesCountByMetricName)
-            labelValueCountByLabelName = entries(c.labelValueCountByLabelName)
-            memoryInBytesByLabelName = entries(c.memoryInBytesByLabelName)
-            seriesCountByLabelValuePair = entries(c.seriesCountByLabelValuePair)
-        }
-    }
-
-    /// `{"status":"success","data":<value>}` for the small, rarely called endpoints.
-    static func encoded<T: Encodable>(_ data: T) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
-        return json(ByteBuffer(bytes: try encoder.encode(Envelope(data: data))))
-    }
-
-    struct Envelope<T: Encodable>: Encodable {
-        var status = "success"
-        var data: T
+        return .object([
+            ("headStats", .object([
+                ("numSeries", .int(Int64(c.numSeries))), ("numLabelPairs", .int(Int64(c.numLabelPairs))),
+                ("chunkCount", .int(Int64(c.chunkCount))), ("minTime", .int(c.minTime ?? .max)), ("maxTime", .int(c.maxTime ?? .min)),
+            ])),
+            ("seriesCountByMetricName", entries(c.seriesCountByMetricName)),
+            ("labelValueCountByLabelName", entries(c.labelValueCountByLabelName)),
+            ("memoryInBytesByLabelName", entries(c.memoryInBytesByLabelName)),
+            ("seriesCountByLabelValuePair", entries(c.seriesCountByLabelValuePair)),
+        ])
     }
 
     static func rfc3339(_ date: Date) -> String {

@@ -47,6 +47,7 @@ public struct APIServer: Sendable {
         router.add(middleware: ReadinessMiddleware(slot: slot))
         router.add(middleware: metrics.middleware())
         router.add(middleware: GzipMiddleware())
+        router.add(middleware: NotFoundMiddleware())
         registerHome(router)
         registerLifecycle(router)
         router.post("/api/v1/write") { request, _ in try await self.remoteWrite(request) }
@@ -135,15 +136,17 @@ public struct APIServer: Sendable {
             let db = try database()
             let evaluate: () throws -> (QueryResult, QueryStatistics)
             if range {
-                guard let start = try p.time("start") else { throw APIError.badData("invalid parameter \"start\": missing") }
-                guard let end = try p.time("end") else { throw APIError.badData("invalid parameter \"end\": missing") }
-                guard let step = try p.duration("step") else { throw APIError.badData("invalid parameter \"step\": missing") }
+                let start = try p.requiredTime("start"), end = try p.requiredTime("end")
+                let step = try p.requiredDuration("step")
                 if end < start { throw APIError.badData("invalid parameter \"end\": end timestamp must not be before start time") }
                 if step <= 0 {
                     throw APIError.badData("invalid parameter \"step\": zero or negative query resolution step widths are not accepted. Try a positive integer")
                 }
                 if (end - start) / step > 11000 {
                     throw APIError.badData("exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)")
+                }
+                if expr.type == .matrix || expr.type == .string {
+                    throw APIError.badData("invalid expression type \"\(expr.type.rawValue)\" for range query, must be Scalar or instant Vector")
                 }
                 evaluate = { [engine] in
                     var stats = QueryStatistics()
@@ -152,7 +155,10 @@ public struct APIServer: Sendable {
                     }
                 }
             } else {
-                let t = try p.time("time") ?? Int64((Date().timeIntervalSince1970 * 1000).rounded())
+                let t: Int64
+                do { t = try p.time("time") ?? Int64((Date().timeIntervalSince1970 * 1000).rounded()) } catch {
+                    throw APIError.badData("invalid parameter \"time\": \(error.message)")
+                }
                 evaluate = { [engine] in
                     var stats = QueryStatistics()
                     do throws(PromQLError) { return (try engine.instantQuery(expr, at: t, db: db, stats: &stats), stats) } catch {
@@ -174,7 +180,9 @@ public struct APIServer: Sendable {
             metrics.queryFinished(seconds: timings.eval.seconds, samples: outcome.1.samplesLoaded)
             var (result, warnings) = (outcome.0, [String]())
             if let limit { (result, warnings) = Self.truncated(result, to: limit) }
-            let stats = wantStats ? QueryStatsJSON(queue: timings.queue, eval: timings.eval, samples: outcome.1.samplesLoaded) : nil
+            let stats = wantStats ? QueryStatsJSON(queue: timings.queue, eval: timings.eval,
+                                                       totalQueryableSamples: outcome.1.totalQueryableSamples,
+                                                       peakSamples: outcome.1.peakSamples) : nil
             return Self.json(PrometheusJSON.success(result, stats: stats, warnings: warnings))
         } catch let e as APIError {
             return Self.failure(e)

@@ -24,9 +24,8 @@ struct Parameters {
     subscript(_ key: String) -> String? { values[key]?.first }
     func all(_ key: String) -> [String] { values[key] ?? [] }
 
-    /// A time: float Unix seconds or RFC 3339; nil if absent.
-    func time(_ key: String) throws(APIError) -> Int64? {
-        guard let s = self[key], !s.isEmpty else { return nil }
+    /// Prometheus' `parseTime`: float Unix seconds or RFC 3339, as milliseconds; nil if unparseable.
+    static func parseTime(_ s: String) -> Int64? {
         if let secs = Double(s), secs.isFinite {
             return Int64((secs * 1000).rounded())
         }
@@ -35,10 +34,28 @@ struct Parameters {
         if let d = f.date(from: s) ?? ISO8601DateFormatter().date(from: s) {
             return Int64((d.timeIntervalSince1970 * 1000).rounded())
         }
-        throw APIError.badData("invalid parameter \"\(key)\": cannot parse \"\(s)\" to a valid timestamp")
+        return nil
     }
 
-    /// A duration: float seconds or a Prometheus duration (`5m`); nil if absent.
+    /// An optional time (Prometheus' `parseTimeParam`, used for `time`, and `start`/`end` of the
+    /// metadata endpoints): nil if absent; `bad_data` "Invalid time value for 'start': …" if malformed.
+    func time(_ key: String) throws(APIError) -> Int64? {
+        guard let s = self[key], !s.isEmpty else { return nil }
+        guard let t = Self.parseTime(s) else {
+            throw APIError.badData("Invalid time value for '\(key)': cannot parse \"\(s)\" to a valid timestamp")
+        }
+        return t
+    }
+
+    /// A required time (query_range's `start` and `end`): `invalid parameter "start": cannot parse "" …` otherwise.
+    func requiredTime(_ key: String) throws(APIError) -> Int64 {
+        let s = self[key] ?? ""
+        guard let t = Self.parseTime(s) else {
+            throw APIError.badData("invalid parameter \"\(key)\": cannot parse \"\(s)\" to a valid timestamp")
+        }
+        return t
+    }
+
     /// An integer parameter, -1 when absent (Prometheus' "no limit"); `bad_data` "<key> must be a number" otherwise.
     func count(_ key: String) throws(APIError) -> Int {
         guard let s = self[key], !s.isEmpty else { return -1 }
@@ -46,6 +63,7 @@ struct Parameters {
         return n
     }
 
+    /// A duration: float seconds or a Prometheus duration (`5m`); nil if absent.
     func duration(_ key: String) throws(APIError) -> Int64? {
         guard let s = self[key], !s.isEmpty else { return nil }
         if let secs = Double(s), secs.isFinite {
@@ -53,6 +71,14 @@ struct Parameters {
         }
         if let ms = DurationFormat.parse(s) { return ms }
         throw APIError.badData("invalid parameter \"\(key)\": cannot parse \"\(s)\" to a valid duration")
+    }
+
+    /// A required duration (query_range's `step`).
+    func requiredDuration(_ key: String) throws(APIError) -> Int64 {
+        guard let d = try duration(key) else {
+            throw APIError.badData("invalid parameter \"\(key)\": cannot parse \"\" to a valid duration")
+        }
+        return d
     }
 }
 

@@ -3,7 +3,8 @@
 struct QueryStatsJSON {
     var queue: Duration
     var eval: Duration
-    var samples: Int
+    var totalQueryableSamples: Int
+    var peakSamples: Int
 
     var json: JSONValue {
         let evalSeconds = JSONValue.number(eval.seconds), queueSeconds = JSONValue.number(queue.seconds)
@@ -13,7 +14,9 @@ struct QueryStatsJSON {
                 ("evalTotalTime", evalSeconds), ("resultSortTime", .number(0)), ("queryPreparationTime", .number(0)),
                 ("innerEvalTime", evalSeconds), ("execQueueTime", queueSeconds), ("execTotalTime", total),
             ])),
-            ("samples", .object([("totalQueryableSamples", .int(Int64(samples))), ("peakSamples", .int(Int64(samples)))])),
+            ("samples", .object([
+                ("totalQueryableSamples", .int(Int64(totalQueryableSamples))), ("peakSamples", .int(Int64(peakSamples))),
+            ])),
         ])
     }
 }

@@ -74,7 +74,7 @@ struct APIServerTests {
                 #expect(String(buffer: r.body).contains("no match[] parameter provided"))
             }
             try await client.execute(uri: "/api/v1/series?match[]=%7Bjob%3D~%22.*%22%7D", method: .get) { r in
-                #expect(String(buffer: r.body) == #"{"status":"error","errorType":"bad_data","error":"match[] must contain at least one non-empty matcher"}"#)
+                #expect(String(buffer: r.body) == #"{"status":"error","errorType":"bad_data","error":"invalid parameter \"match[]\": match[] must contain at least one non-empty matcher"}"#)
             }
             for (path, body) in [
                 ("/api/v1/targets", #"{"status":"success","data":{"activeTargets":[],"droppedTargets":[],"droppedTargetCounts":{}}}"#),

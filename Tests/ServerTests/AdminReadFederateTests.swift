@@ -183,7 +183,14 @@ struct AdminReadFederateTests {
 
                     """)
             }
-            try await client.execute(uri: "/federate", method: .get) { r in #expect(r.status == .badRequest) }
+            try await client.execute(uri: "/federate", method: .get) { r in
+                #expect(r.status == .ok)  // no match[]: nothing, as Prometheus
+                #expect(r.body.readableBytes == 0)
+            }
+            try await client.execute(uri: "/federate?match[]=up%7B", method: .get) { r in
+                #expect(r.status == .badRequest)
+                #expect(r.headers[.contentType] == "text/plain; charset=utf-8")
+            }
         }
     }
 

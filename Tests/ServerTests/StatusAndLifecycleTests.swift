@@ -17,7 +17,7 @@ struct StatusAndLifecycleTests {
         options.lifecycleAPI = true
         try await withServer(options: options, config: config) { client, _ in
             try await client.execute(uri: "/api/v1/status/config", method: .get) { r in
-                #expect(String(buffer: r.body) == #"{"data":{"yaml":"global:\n  scrape_interval: 15s\n"},"status":"success"}"#)
+                #expect(String(buffer: r.body) == #"{"status":"success","data":{"yaml":"global:\n  scrape_interval: 15s\n"}}"#)
             }
             try "global:\n  scrape_interval: 30s\n".write(toFile: path, atomically: true, encoding: .utf8)
             try await client.execute(uri: "/-/reload", method: .post) { r in #expect(r.status == .ok) }
@@ -42,7 +42,7 @@ struct StatusAndLifecycleTests {
         try await withServer { client, _ in
             try await client.execute(uri: "/-/reload", method: .post) { r in
                 #expect(r.status == .forbidden)
-                #expect(String(buffer: r.body) == "Lifecycle API is not enabled.\n")
+                #expect(String(buffer: r.body) == "Lifecycle API is not enabled.")
             }
         }
     }
@@ -72,21 +72,21 @@ struct StatusAndLifecycleTests {
                 (Labels(["__name__": "http_requests_total", "job": "api"]), [Sample(2000, 5)]),
             ])) { r in #expect(r.status == .noContent) }
             try await client.execute(uri: "/api/v1/status/flags", method: .get) { r in
-                #expect(String(buffer: r.body) == #"{"data":{"storage.tsdb.path":"/x","web.enable-admin-api":"false"},"status":"success"}"#)
+                #expect(String(buffer: r.body) == #"{"status":"success","data":{"storage.tsdb.path":"/x","web.enable-admin-api":"false"}}"#)
             }
             try await client.execute(uri: "/api/v1/status/runtimeinfo", method: .get) { r in
                 #expect(String(buffer: r.body).contains(#""storageRetention":"30d or 50GB""#))
             }
             try await client.execute(uri: "/api/v1/status/tsdb?limit=2", method: .get) { r in
-                #expect(String(buffer: r.body) == #"{"data":{"headStats":{"chunkCount":3,"maxTime":2000,"minTime":1000,"numLabelPairs":6,"numSeries":3},"#
+                #expect(String(buffer: r.body) == #"{"status":"success","data":{"headStats":{"numSeries":3,"numLabelPairs":6,"chunkCount":3,"minTime":1000,"maxTime":2000},"#
+                    + #""seriesCountByMetricName":[{"name":"up","value":2},{"name":"http_requests_total","value":1}],"#
                     + #""labelValueCountByLabelName":[{"name":"__name__","value":2},{"name":"instance","value":2}],"#
                     + #""memoryInBytesByLabelName":[{"name":"__name__","value":23},{"name":"job","value":8}],"#
-                    + #""seriesCountByLabelValuePair":[{"name":"__name__=up","value":2},{"name":"job=api","value":2}],"#
-                    + #""seriesCountByMetricName":[{"name":"up","value":2},{"name":"http_requests_total","value":1}]},"status":"success"}"#)
+                    + #""seriesCountByLabelValuePair":[{"name":"__name__=up","value":2},{"name":"job=api","value":2}]}}"#)
             }
             try await client.execute(uri: "/api/v1/status/tsdb?limit=0", method: .get) { r in #expect(r.status == .badRequest) }
             try await client.execute(uri: "/api/v1/status/walreplay", method: .get) { r in
-                #expect(String(buffer: r.body) == #"{"data":{"current":0,"max":0,"min":0},"status":"success"}"#)
+                #expect(String(buffer: r.body) == #"{"status":"success","data":{"min":0,"max":0,"current":0}}"#)
             }
         }
     }
@@ -106,7 +106,7 @@ struct StatusAndLifecycleTests {
             try await client.execute(uri: "/-/healthy", method: .get) { r in #expect(r.status == .ok) }
             slot.replayed(WALReplayProgress(min: 3, max: 7, current: 5))
             try await client.execute(uri: "/api/v1/status/walreplay", method: .get) { r in
-                #expect(String(buffer: r.body) == #"{"data":{"current":5,"max":7,"min":3},"status":"success"}"#)
+                #expect(String(buffer: r.body) == #"{"status":"success","data":{"min":3,"max":7,"current":5}}"#)
             }
             let db = try DB.open(dir)
             defer { try? db.close() }

@@ -2,9 +2,17 @@ import CSnappy
 
 /// The only place libsnappy is called: raw (block format) snappy, as remote write uses.
 public enum Snappy {
-    public enum Failure: Error, Equatable {
+    public enum Failure: Error, Equatable, CustomStringConvertible {
         case invalidInput
         case tooLarge(Int)
+
+        /// Go's snappy wording for corrupt input, which remote-write clients log.
+        public var description: String {
+            switch self {
+            case .invalidInput: "snappy: corrupt input"
+            case .tooLarge(let n): "snappy: decoded length \(n) exceeds the limit"
+            }
+        }
     }
 
     /// Decompresses a snappy block; refuses outputs larger than `limit` bytes.

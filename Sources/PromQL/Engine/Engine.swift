@@ -20,18 +20,19 @@ public struct Engine: Sendable {
     /// An instant query that also reports what it cost.
     public func instantQuery(_ expr: Expr, at t: Int64, db: DB, stats: inout QueryStatistics) throws(PromQLError) -> QueryResult {
         var ev = Evaluator(db: db, start: t, end: t, step: 0, options: options)
-        defer { stats.samplesLoaded = ev.samplesLoaded }
-        let value = try ev.eval(expr)
-        switch value {
-        case .scalar(let vs): return .scalar(t: t, v: vs[0])
-        case .string(let s): return .string(t: t, s: s)
+        let result: QueryResult
+        switch try ev.eval(expr) {
+        case .scalar(let vs): result = .scalar(t: t, v: vs[0])
+        case .string(let s): result = .string(t: t, s: s)
         case .vector(let raw):
             let series = try ev.finalize(raw)
             let samples = series.compactMap { s in s.present[0] ? VectorSample(labels: s.labels, t: t, v: s.values[0]) : nil }
-            return .vector(try Self.ordered(samples, by: expr, evaluator: &ev))
+            result = .vector(try Self.ordered(samples, by: expr, evaluator: &ev))
         case .matrix(let series):
-            return .matrix(series.sorted { $0.labels < $1.labels })
+            result = .matrix(series.sorted { $0.labels < $1.labels })
         }
+        stats.record(ev, result: result)
+        return result
     }
 
     /// Instant results are ordered by `sort`, `sort_desc`, `sort_by_label[_desc]`
@@ -83,10 +84,10 @@ public struct Engine: Sendable {
             throw PromQLError("invalid expression type \"\(expr.type.rawValue)\" for range query, must be Scalar or instant Vector")
         }
         var ev = Evaluator(db: db, start: start, end: end, step: step, options: options)
-        defer { stats.samplesLoaded = ev.samplesLoaded }
+        let result: QueryResult
         switch try ev.eval(expr) {
         case .scalar(let vs):
-            return .matrix([RangeSeries(labels: .empty, points: vs.enumerated().map { Sample(ev.time($0.offset), $0.element) })])
+            result = .matrix([RangeSeries(labels: .empty, points: vs.enumerated().map { Sample(ev.time($0.offset), $0.element) })])
         case .vector(let raw):
             let series = try ev.finalize(raw)
             var out: [RangeSeries] = []
@@ -95,19 +96,38 @@ public struct Engine: Sendable {
                 for i in 0..<ev.steps where s.present[i] { points.append(Sample(ev.time(i), s.values[i])) }
                 if !points.isEmpty { out.append(RangeSeries(labels: s.labels, points: points)) }
             }
-            return .matrix(out.sorted { $0.labels < $1.labels })
+            result = .matrix(out.sorted { $0.labels < $1.labels })
         case .string, .matrix:
             throw PromQLError("invalid expression type \"\(expr.type.rawValue)\" for range query, must be Scalar or instant Vector")
         }
+        stats.record(ev, result: result)
+        return result
     }
 }
 
 /// What evaluating a query cost (the API's `stats` parameter).
 public struct QueryStatistics: Sendable {
-    /// Samples read from storage, summed over all selectors (at least Prometheus' peak sample count).
+    /// Samples decoded from storage, summed over all selectors (what `--query.max-samples` limits).
     public var samplesLoaded = 0
+    /// Prometheus' `totalQueryableSamples`: per step, the samples the selectors picked.
+    public var totalQueryableSamples = 0
+    /// Prometheus' `peakSamples`, approximated as the larger of the most samples one
+    /// selector picked and the points of the result.
+    public var peakSamples = 0
 
     public init() {}
+
+    mutating func record(_ ev: Evaluator, result: QueryResult) {
+        samplesLoaded = ev.samplesLoaded
+        totalQueryableSamples = ev.samplesSelected
+        let points: Int
+        switch result {
+        case .scalar, .string: points = 1
+        case .vector(let xs): points = xs.count
+        case .matrix(let xs): points = xs.reduce(0) { $0 + $1.points.count }
+        }
+        peakSamples = max(ev.peakSamples, points)
+    }
 }
 
 /// Natural ("human") order of strings: digit runs compare as numbers (`a2 < a10`).

@@ -117,18 +117,20 @@ extension Evaluator {
         var values = [Double](repeating: 0, count: steps)
         var present = [Bool](repeating: false, count: steps)
         var any = false
+        var selected = 0
         var lo = 0, hi = 0
         for i in 0..<steps {
             let t = times[i]
             if i > 0 && t < times[i - 1] { lo = 0; hi = 0 }
             while hi < samples.count && samples[hi].t <= t { hi += 1 }
             while lo < hi && samples[lo].t <= t - range { lo += 1 }
+            selected += hi - lo
             guard lo < hi, let v = f(UnsafeBufferPointer(rebasing: samples[lo..<hi]), i, monotonic) else { continue }
             values[i] = v
             present[i] = true
             any = true
         }
-        return any ? StepRow(values: values, present: present) : nil
+        return any ? StepRow(values: values, present: present, selected: selected) : nil
     }
 
     /// Whether no value is smaller than the one before it.

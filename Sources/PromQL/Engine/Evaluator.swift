@@ -42,6 +42,11 @@ struct Evaluator {
     /// Number of evaluation steps.
     let steps: Int
     var samplesLoaded = 0
+    /// Prometheus' `totalQueryableSamples`: per step, the samples each selector
+    /// picked (one per series for instant selectors, the window for ranges).
+    var samplesSelected = 0
+    /// Prometheus' `peakSamples`, approximated: the most samples one selector picked.
+    var peakSamples = 0
     /// When the query must have finished (`options.timeout` after it started).
     let deadline: ContinuousClock.Instant
 
@@ -200,13 +205,23 @@ struct Evaluator {
             samplesLoaded += loaded[task]
         }
         if samplesLoaded > maxSamples { throw Self.tooManySamples }
-        return rows.toArray()
+        let result = rows.toArray()
+        countSelected(result.reduce(0) { $0 + ($1?.selected ?? 0) })
+        return result
+    }
+
+    /// Adds one selector's picked samples to the statistics.
+    mutating func countSelected(_ n: Int) {
+        samplesSelected += n
+        peakSamples = max(peakSamples, n)
     }
 
     /// One series' values at every step.
     struct StepRow {
         var values: [Double]
         var present: [Bool]
+        /// Samples picked over all steps (for the statistics).
+        var selected: Int
     }
 
     static let tooManySamples = PromQLError("query processing would load too many samples into memory in query execution")
@@ -254,6 +269,7 @@ struct Evaluator {
         var values = [Double](repeating: 0, count: steps)
         var present = [Bool](repeating: false, count: steps)
         var any = false
+        var selected = 0
         var cursor = 0  // first sample with t > current time (times are non-decreasing unless @)
         for i in 0..<steps {
             let t = times[i]
@@ -265,9 +281,10 @@ struct Evaluator {
                 values[i] = sampleTimes ? Double(s.t) / 1000 : s.v
                 present[i] = true
                 any = true
+                selected += 1
             }
         }
-        return any ? StepRow(values: values, present: present) : nil
+        return any ? StepRow(values: values, present: present, selected: selected) : nil
     }
 
     /// A range selector at one time (instant queries): samples in (t - range, t], stale markers dropped.
@@ -277,10 +294,13 @@ struct Evaluator {
         let t = selectorTime(0, at: ms.selector.at, offset: offset)
         var out: [RangeSeries] = []
         var buffer: [Sample] = []
+        var selected = 0
         for series in try selectSeries(ms.selector.matchers, mint: t - range + 1, maxt: t) {
             try load(series, into: &buffer, dropStale: true)
             if !buffer.isEmpty { out.append(RangeSeries(labels: series.labels, points: buffer)) }
+            selected += buffer.count
         }
+        countSelected(selected)
         return out
     }
 
@@ -311,6 +331,8 @@ struct Evaluator {
         inner.samplesLoaded = samplesLoaded
         let value = try inner.eval(sq.expr)
         samplesLoaded = inner.samplesLoaded
+        samplesSelected += inner.samplesSelected
+        peakSamples = max(peakSamples, inner.peakSamples)
         var out: [RangeSeries] = []
         switch value {
         case .vector(let raw):
