@@ -127,7 +127,7 @@ public struct APIServer: Sendable {
     func query(_ request: Request, range: Bool) async throws -> Response {
         let p = try await parameters(request)
         do {
-            let (_, expr) = try Self.parsedQuery(p)
+            let (queryText, expr) = try Self.parsedQuery(p)
             var engine = self.engine
             if let timeout = try p.duration("timeout") { engine.options.timeout = min(engine.options.timeout, Double(timeout) / 1000) }
             if let lookback = try p.duration("lookback_delta") { engine.options.lookbackDelta = lookback }
@@ -178,12 +178,15 @@ public struct APIServer: Sendable {
             }
             let timings = (queue: started - queued, eval: ContinuousClock.now - started)
             metrics.queryFinished(seconds: timings.eval.seconds, samples: outcome.1.samplesLoaded)
-            var (result, warnings) = (outcome.0, [String]())
-            if let limit { (result, warnings) = Self.truncated(result, to: limit) }
+            var (result, (warnings, infos)) = (outcome.0, outcome.1.annotations.strings(for: queryText))
+            if let limit {
+                let (kept, truncation) = Self.truncated(result, to: limit)
+                (result, warnings) = (kept, warnings + truncation)
+            }
             let stats = wantStats ? QueryStatsJSON(queue: timings.queue, eval: timings.eval,
                                                        totalQueryableSamples: outcome.1.totalQueryableSamples,
                                                        peakSamples: outcome.1.peakSamples) : nil
-            return Self.json(PrometheusJSON.success(result, stats: stats, warnings: warnings))
+            return Self.json(PrometheusJSON.success(result, stats: stats, warnings: warnings, infos: infos))
         } catch let e as APIError {
             return Self.failure(e)
         }

@@ -97,7 +97,7 @@ struct PrometheusJSON {
     }
 
     /// `{"status":"success","data":{"resultType":…,"result":…[,"stats":…]}[,"warnings":[…]]}`
-    static func success(_ result: QueryResult, stats: QueryStatsJSON? = nil, warnings: [String] = []) -> ByteBuffer {
+    static func success(_ result: QueryResult, stats: QueryStatsJSON? = nil, warnings: [String] = [], infos: [String] = []) -> ByteBuffer {
         var w = PrometheusJSON()
         w.raw("{\"status\":\"success\",\"data\":{\"resultType\":")
         switch result {
@@ -143,16 +143,25 @@ struct PrometheusJSON {
         }
         w.raw("}")
         w.warnings(warnings)
+        w.infos(infos)
         w.raw("}")
         return w.out
     }
 
-    mutating func warnings(_ warnings: [String]) {
-        guard !warnings.isEmpty else { return }
-        raw(",\"warnings\":[")
-        for (i, w) in warnings.enumerated() {
+    /// `,"warnings":[…]`, if there are any.
+    mutating func warnings(_ warnings: [String]) { stringList("warnings", warnings) }
+
+    /// `,"infos":[…]`, if there are any (Prometheus 3's info-level annotations).
+    mutating func infos(_ infos: [String]) { stringList("infos", infos) }
+
+    private mutating func stringList(_ key: StaticString, _ xs: [String]) {
+        guard !xs.isEmpty else { return }
+        raw(",\"")
+        raw(key)
+        raw("\":[")
+        for (i, x) in xs.enumerated() {
             if i > 0 { raw(",") }
-            string(w)
+            string(x)
         }
         raw("]")
     }

@@ -164,31 +164,27 @@ struct ParserTests {
 @Suite("PromQL engine limits")
 struct EngineLimitTests {
     @Test func timeoutAndPointCapAreClearErrors() throws {
-        let dir = NSTemporaryDirectory() + "/promql-limits-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        var o = DBOptions()
-        o.compactionInterval = nil
-        let db = try DB.open(dir, options: o)
-        defer { try? db.close() }
-        let app = db.appender()
-        for i in 0..<100 { try app.append(Labels(["__name__": "m", "i": String(i)]), 0, 1) }
-        try app.commit()
-        var opts = QueryOptions()
-        opts.timeout = 0
-        #expect(throws: PromQLError("query timed out in query execution")) {
-            try Engine(options: opts).instantQuery("sum(m)", at: 0, db: db)
+        try withTestDatabase("promql-limits") { db in
+            let app = db.appender()
+            for i in 0..<100 { try app.append(Labels(["__name__": "m", "i": String(i)]), 0, 1) }
+            try app.commit()
+            var opts = QueryOptions()
+            opts.timeout = 0
+            #expect(throws: PromQLError("query timed out in query execution")) {
+                try Engine(options: opts).instantQuery("sum(m)", at: 0, db: db)
+            }
+            opts = QueryOptions()
+            opts.maxSamples = 10
+            #expect(throws: PromQLError("query processing would load too many samples into memory in query execution")) {
+                try Engine(options: opts).instantQuery("sum(m)", at: 0, db: db)
+            }
+            let e = #expect(throws: PromQLError.self) {
+                try Engine().rangeQuery("m", start: 0, end: 20_000_000, step: 1000, db: db)
+            }
+            #expect(e?.message.contains("exceeded maximum resolution of 11000 points per timeseries") == true)
+            // Within limits the same queries work.
+            guard case .vector(let v) = try Engine().instantQuery("sum(m)", at: 0, db: db) else { Issue.record("not a vector"); return }
+            #expect(v.count == 1 && v[0].v == 100)
         }
-        opts = QueryOptions()
-        opts.maxSamples = 10
-        #expect(throws: PromQLError("query processing would load too many samples into memory in query execution")) {
-            try Engine(options: opts).instantQuery("sum(m)", at: 0, db: db)
-        }
-        let e = #expect(throws: PromQLError.self) {
-            try Engine().rangeQuery("m", start: 0, end: 20_000_000, step: 1000, db: db)
-        }
-        #expect(e?.message.contains("exceeded maximum resolution of 11000 points per timeseries") == true)
-        // Within limits the same queries work.
-        guard case .vector(let v) = try Engine().instantQuery("sum(m)", at: 0, db: db) else { Issue.record("not a vector"); return }
-        #expect(v.count == 1 && v[0].v == 100)
     }
 }

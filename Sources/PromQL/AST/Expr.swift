@@ -66,6 +66,12 @@ public struct Subquery: Sendable {
 public struct Call: Sendable {
     public var function: Function
     public var args: [Expr]
+    /// Byte offsets in the query of the call and of each argument (for annotations).
+    public var position = 0
+    public var argPositions: [Int] = []
+
+    /// Where argument `i` starts (the call's position if unknown).
+    public func argPosition(_ i: Int) -> Int { i < argPositions.count ? argPositions[i] : position }
 }
 
 /// An aggregation such as `sum by (job) (x)` or `topk(3, x)`.
@@ -78,6 +84,8 @@ public struct Aggregate: Sendable {
     public var without: Bool
     /// Whether `by`/`without` was written (an empty `by ()` differs from none only in printing).
     public var hasGrouping: Bool
+    /// Byte offset in the query of the parameter (for annotations).
+    public var paramPosition = 0
 }
 
 /// How the two sides of a binary operation between vectors are matched.

@@ -105,7 +105,7 @@ public struct Engine: Sendable {
     }
 }
 
-/// What evaluating a query cost (the API's `stats` parameter).
+/// What evaluating a query cost (the API's `stats` parameter) and the annotations it raised.
 public struct QueryStatistics: Sendable {
     /// Samples decoded from storage, summed over all selectors (what `--query.max-samples` limits).
     public var samplesLoaded = 0
@@ -114,6 +114,8 @@ public struct QueryStatistics: Sendable {
     /// Prometheus' `peakSamples`, approximated as the larger of the most samples one
     /// selector picked and the points of the result.
     public var peakSamples = 0
+    /// The warnings and infos the query raised.
+    public var annotations = Annotations()
 
     public init() {}
 
@@ -127,6 +129,7 @@ public struct QueryStatistics: Sendable {
         case .matrix(let xs): points = xs.reduce(0) { $0 + $1.points.count }
         }
         peakSamples = max(ev.peakSamples, points)
+        annotations = ev.annotations
     }
 }
 

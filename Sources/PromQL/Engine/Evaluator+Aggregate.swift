@@ -50,6 +50,13 @@ extension Evaluator {
         guard case .vector(let input) = try eval(a.expr) else {
             throw PromQLError("expected instant vector in aggregation")
         }
+        let distinctParams = Set(param.map(\.bitPattern)).map(Double.init(bitPattern:))
+        if a.op == .quantile {
+            for q in distinctParams where q.isNaN || q < 0 || q > 1 { annotations.invalidQuantile(q, at: a.paramPosition) }
+        }
+        if a.op == .limitRatio {
+            for r in distinctParams where r < -1 || r > 1 { annotations.invalidRatio(r, cappedTo: r < 0 ? -1 : 1, at: a.paramPosition) }
+        }
         switch a.op {
         case .topk, .bottomk: return .vector(try kSelect(a, input, param))
         case .countValues: return .vector(try countValues(a, input, label))

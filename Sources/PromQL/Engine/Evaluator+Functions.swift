@@ -31,9 +31,10 @@ extension Evaluator {
             // One series per requested quantile, labelled with it.
             let label = try stringArg(c.args[1])
             var out: [StepSeries] = []
-            for qExpr in c.args.dropFirst(2) {
+            for (n, qExpr) in c.args.enumerated().dropFirst(2) {
                 let qs = try scalarArg(qExpr)
-                let single = Call(function: Function.all["histogram_quantile"]!, args: [qExpr, c.args[0]])
+                let single = Call(function: Function.all["histogram_quantile"]!, args: [qExpr, c.args[0]],
+                                  position: c.position, argPositions: [c.argPosition(n), c.argPosition(0)])
                 for var s in try evalHistogramFunction(single) {
                     s.labels = s.labels.setting(label, to: GoFormat.floatLabelValue(qs[0]))
                     out.append(s)
@@ -60,6 +61,7 @@ extension Evaluator {
                 return name == "min_of" ? Swift.min(x, y) : Swift.max(x, y)
             })
         case "sort_by_label", "sort_by_label_desc":
+            if step != 0 { annotations.sortInRangeQuery(at: c.position) }
             return try eval(c.args[0])  // ordering is applied to instant results by the engine
         case "time": return .scalar((0..<steps).map { Double(time($0)) / 1000 })
         case "pi": return .scalar([Double](repeating: .pi, count: steps))
@@ -98,6 +100,7 @@ extension Evaluator {
             let (t0, dt) = (start, step)
             return .vector(try mapVector(c.args[0]) { _, i in Double(t0 + Int64(i) * dt) / 1000 })
         case "sort", "sort_desc":
+            if step != 0 { annotations.sortInRangeQuery(at: c.position) }
             return try eval(c.args[0])  // ordering is applied to instant results by the engine
         case "absent":
             guard case .vector(let series) = try eval(c.args[0]) else { throw PromQLError("absent() needs a vector") }

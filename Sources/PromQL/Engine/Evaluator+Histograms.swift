@@ -8,13 +8,16 @@ extension Evaluator {
         var count: Double
     }
 
-    /// Groups the input's series by their labels without `le` and `__name__`.
-    static func bucketGroups(_ series: [StepSeries]) -> [(Labels, [(Double, Int)])] {
+    /// Groups the input's series by their labels without `le` and `__name__`;
+    /// series without a valid `le` are left out with a warning at `position`.
+    mutating func bucketGroups(_ series: [StepSeries], position: Int) -> [(Labels, [(Double, Int)])] {
         var index: [Labels: Int] = [:]
         var groups: [(Labels, [(Double, Int)])] = []
         for (k, s) in series.enumerated() {
-            guard let le = Double(s.labels["le"].replacingOccurrences(of: "+Inf", with: "inf")) ?? (s.labels["le"] == "+Inf" ? .infinity : nil)
-            else { continue }  // no or unparsable le: ignored, as Prometheus does
+            guard let le = Self.bucketBound(s.labels["le"]) else {
+                annotations.badBucketLabel(metric: Self.metricName(s), le: s.labels["le"], at: position)
+                continue
+            }
             let key = s.labels.removing(["le", Labels.metricName])
             if let g = index[key] { groups[g].1.append((le, k)) } else {
                 index[key] = groups.count
@@ -24,47 +27,85 @@ extension Evaluator {
         return groups
     }
 
+    /// An `le` value as Go's `strconv.ParseFloat` reads it; nil if malformed.
+    static func bucketBound(_ le: String) -> Double? {
+        switch le.lowercased() {
+        case "+inf", "inf", "+infinity", "infinity": return .infinity
+        case "-inf", "-infinity": return -.infinity
+        case "nan": return .nan
+        default: return Double(le)
+        }
+    }
+
+    /// The series' metric name unless it is to be dropped (annotations name it).
+    static func metricName(_ s: StepSeries) -> String { s.dropName ? "" : s.labels.metricName }
+
     mutating func evalHistogramFunction(_ c: Call) throws(PromQLError) -> [StepSeries] {
         let isQuantile = c.function.name == "histogram_quantile"
         let p1 = try scalarArg(c.args[0])
         let p2 = isQuantile ? p1 : try scalarArg(c.args[1])
-        guard case .vector(let input) = try eval(c.args[isQuantile ? 1 : 2]) else { throw PromQLError("expected an instant vector") }
+        if isQuantile {
+            for q in Set(p1.map(\.bitPattern)).map(Double.init(bitPattern:)) where q.isNaN || q < 0 || q > 1 {
+                annotations.invalidQuantile(q, at: c.argPosition(0))
+            }
+        }
+        let vectorArg = isQuantile ? 1 : 2
+        guard case .vector(let input) = try eval(c.args[vectorArg]) else { throw PromQLError("expected an instant vector") }
         var out: [StepSeries] = []
         var buckets: [Bucket] = []
-        for (labels, members) in Self.bucketGroups(input) {
+        for (labels, members) in bucketGroups(input, position: c.argPosition(vectorArg)) {
             var values = [Double](repeating: 0, count: steps)
             var present = [Bool](repeating: false, count: steps)
+            var forcedMonotonic = false
             for i in 0..<steps {
                 buckets.removeAll(keepingCapacity: true)
                 for (le, k) in members where input[k].present[i] { buckets.append(Bucket(upperBound: le, count: input[k].values[i])) }
                 guard !buckets.isEmpty else { continue }
-                values[i] = isQuantile ? Self.bucketQuantile(p1[i], &buckets) : Self.bucketFraction(p1[i], p2[i], &buckets)
+                if isQuantile {
+                    let (v, forced) = Self.bucketQuantile(p1[i], &buckets)
+                    values[i] = v
+                    forcedMonotonic = forcedMonotonic || forced
+                } else {
+                    values[i] = Self.bucketFraction(p1[i], p2[i], &buckets)
+                }
                 present[i] = true
+            }
+            if forcedMonotonic {
+                annotations.forcedMonotonicity(metric: Self.metricName(input[members[0].1]), at: c.argPosition(vectorArg))
             }
             if present.contains(true) { out.append(StepSeries(labels: labels, values: values, present: present)) }
         }
         return out
     }
 
-    /// Sorts, merges equal bounds, and makes counts monotonic as Prometheus does.
-    static func prepare(_ buckets: inout [Bucket]) {
+    /// Sorts, merges equal bounds, and makes counts monotonic as Prometheus
+    /// does; true when a real decrease had to be removed (not a rounding error).
+    @discardableResult
+    static func prepare(_ buckets: inout [Bucket]) -> Bool {
         buckets.sort { $0.upperBound < $1.upperBound }
         var merged: [Bucket] = []
         for b in buckets {
             if let last = merged.last, last.upperBound == b.upperBound { merged[merged.count - 1].count += b.count } else { merged.append(b) }
         }
         buckets = merged
-        guard !buckets.isEmpty else { return }
+        guard !buckets.isEmpty else { return false }
+        var forced = false
         var prev = buckets[0].count
         for i in 1..<buckets.count {
             let curr = buckets[i].count
             if curr == prev { continue }
-            if relativelyEqual(prev, curr, 1e-12) || curr < prev {
+            if relativelyEqual(prev, curr, 1e-12) {
                 buckets[i].count = prev
+                continue
+            }
+            if curr < prev {
+                buckets[i].count = prev
+                forced = true
                 continue
             }
             prev = curr
         }
+        return forced
     }
 
     static func relativelyEqual(_ a: Double, _ b: Double, _ epsilon: Double) -> Bool {
@@ -76,13 +117,19 @@ extension Evaluator {
         return diff / Swift.min(absSum, .greatestFiniteMagnitude) < epsilon
     }
 
-    static func bucketQuantile(_ q: Double, _ buckets: inout [Bucket]) -> Double {
-        if q.isNaN { return .nan }
-        if q < 0 { return -.infinity }
-        if q > 1 { return .infinity }
+    /// Prometheus' `BucketQuantile`: the value, and whether the buckets had to be forced monotonic.
+    static func bucketQuantile(_ q: Double, _ buckets: inout [Bucket]) -> (Double, Bool) {
+        if q.isNaN { return (.nan, false) }
+        if q < 0 { return (-.infinity, false) }
+        if q > 1 { return (.infinity, false) }
         buckets.sort { $0.upperBound < $1.upperBound }
-        guard let last = buckets.last, last.upperBound == .infinity else { return .nan }
-        prepare(&buckets)
+        guard let last = buckets.last, last.upperBound == .infinity else { return (.nan, false) }
+        let forced = prepare(&buckets)
+        return (interpolatedQuantile(q, buckets), forced)
+    }
+
+    /// The quantile of prepared (sorted, monotonic, +Inf-terminated) buckets.
+    static func interpolatedQuantile(_ q: Double, _ buckets: [Bucket]) -> Double {
         guard buckets.count >= 2 else { return .nan }
         let observations = buckets[buckets.count - 1].count
         guard observations != 0, !observations.isNaN else { return .nan }

@@ -148,6 +148,21 @@ extension Evaluator {
         for (i, a) in c.args.enumerated() where a.type == .matrix { matrixArg = c.args[i] }
         for a in c.args where a.type == .scalar { params = try scalarArg(a) }
         let counter = ["rate", "increase"].contains(c.function.name)
-        return try forEachWindow(of: matrixArg, dropName: dropName, params: params, scanResets: counter) { w, _ in f(w) }
+        let out = try forEachWindow(of: matrixArg, dropName: dropName, params: params, scanResets: counter) { w, _ in f(w) }
+        if counter {
+            // Prometheus' hint that the input may be a gauge, once per metric name.
+            for s in out {
+                let name = s.labels.metricName
+                if !name.isEmpty && !["_total", "_sum", "_count", "_bucket"].contains(where: { name.hasSuffix($0) }) {
+                    annotations.possibleNonCounter(metric: name, at: c.argPosition(0))
+                }
+            }
+        }
+        if c.function.name == "quantile_over_time", let params, !out.isEmpty {
+            for q in Set(params.map(\.bitPattern)).map(Double.init(bitPattern:)) where q.isNaN || q < 0 || q > 1 {
+                annotations.invalidQuantile(q, at: c.argPosition(0))
+            }
+        }
+        return out
     }
 }

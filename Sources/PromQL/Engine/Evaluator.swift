@@ -47,6 +47,8 @@ struct Evaluator {
     var samplesSelected = 0
     /// Prometheus' `peakSamples`, approximated: the most samples one selector picked.
     var peakSamples = 0
+    /// Warnings and infos raised so far.
+    var annotations = Annotations()
     /// When the query must have finished (`options.timeout` after it started).
     let deadline: ContinuousClock.Instant
 
@@ -333,6 +335,7 @@ struct Evaluator {
         samplesLoaded = inner.samplesLoaded
         samplesSelected += inner.samplesSelected
         peakSamples = max(peakSamples, inner.peakSamples)
+        annotations.merge(inner.annotations)
         var out: [RangeSeries] = []
         switch value {
         case .vector(let raw):

@@ -378,9 +378,11 @@ public struct Parser {
         let nameToken = advance()
         try expect(.leftParen, "\"(\"")
         var args: [Expr] = []
+        var argPositions: [Int] = []
         while current.kind != .rightParen {
             allowEmptyMatchers = f.name == "info" && args.count == 1
             defer { allowEmptyMatchers = false }
+            argPositions.append(current.position.offset)
             args.append(try parseExpr(0))
             if current.kind == .comma { _ = advance() } else if current.kind != .rightParen {
                 throw unexpected(expected: "\",\" or \")\" in argument list of \"\(f.name)\"")
@@ -399,7 +401,7 @@ public struct Parser {
             throw PromQLError("expected type \(f.argType(i).rawValue) in call to function \"\(f.name)\", got \(a.type.rawValue)",
                               at: nameToken.position)
         }
-        return .call(Call(function: f, args: args))
+        return .call(Call(function: f, args: args, position: nameToken.position.offset, argPositions: argPositions))
     }
 
     private mutating func parseAggregate(_ op: AggregateOp) throws(PromQLError) -> Expr {
@@ -414,7 +416,9 @@ public struct Parser {
         }
         try expect(.leftParen, "\"(\"")
         var args: [Expr] = []
+        var argPositions: [Int] = []
         while current.kind != .rightParen {
+            argPositions.append(current.position.offset)
             args.append(try parseExpr(0))
             if current.kind == .comma { _ = advance() } else if current.kind != .rightParen {
                 throw unexpected(expected: "\",\" or \")\" in aggregation")
@@ -439,7 +443,7 @@ public struct Parser {
             throw PromQLError("expected type \(pt.rawValue) in aggregation parameter, got \(args[0].type.rawValue)", at: opToken.position)
         }
         return .aggregate(Aggregate(op: op, param: wantParam ? args[0] : nil, expr: expr, grouping: grouping,
-                                    without: without, hasGrouping: hasGrouping))
+                                    without: without, hasGrouping: hasGrouping, paramPosition: argPositions[0]))
     }
 
     /// `(a, b, "c.d",)`: label names, quoted ones allowed, trailing comma allowed.
