@@ -13,30 +13,34 @@ extension APIServer {
         let app = try database().appender()
         var firstError: String?
         var rejected = 0
+        func reject(_ s: Sample, _ e: TSDBError) {
+            rejected += 1
+            if firstError == nil { firstError = "\(e)" }
+        }
         do {
-            let payload = try Snappy.decompress(Array(buffer: buffer))
-            let metadata = try WriteRequest.metadata(payload)
+            let batch = try WriteBatch(try Snappy.decompress(Array(buffer: buffer)))
+            let metadata = try WriteRequest.metadata(batch.payload)
             if !metadata.isEmpty { metadataStore.record(metadata) }
-            try WriteRequest.forEachSeries(payload) { series in
-                guard !series.samples.isEmpty else { return }
-                var ref = seriesCache.lookup(hash: series.labelHash, bytes: series.labelBytes)
-                for s in series.samples {
-                    do {
-                        if let r = ref {
-                            do { try app.append(ref: r, s.t, s.v) } catch let e as TSDBError where e.code == .unknownSeriesRef {
-                                ref = nil  // the head dropped it: resolve by labels below
-                            }
+            try batch.withView { view in
+                let known = seriesCache.lookup(view)
+                for i in 0..<view.count {
+                    let samples = view.samples(i)
+                    guard !samples.isEmpty else { continue }
+                    if let ref = known[i] {
+                        do throws(TSDBError) {
+                            try app.append(ref: ref, samples: samples, rejected: reject)
+                            continue
+                        } catch {
+                            // The head dropped the series since it was cached: resolve it by labels below.
                         }
-                        if ref == nil {
-                            let r = try app.append(try series.labels(), s.t, s.v)
-                            seriesCache.store(hash: series.labelHash, bytes: series.labelBytes, ref: r)
-                            ref = r
-                        }
-                    } catch let e as WriteRequest.DecodeError {
-                        throw e
+                    }
+                    let labels = try batch.labels(of: i)  // malformed labels reject the whole request
+                    do throws(TSDBError) {
+                        let ref = try app.seriesRef(labels)
+                        seriesCache.store(view, series: i, ref: ref)
+                        try app.append(ref: ref, samples: samples, rejected: reject)
                     } catch {
-                        rejected += 1
-                        if firstError == nil { firstError = "\(error)" }
+                        for s in samples { reject(s, error) }
                     }
                 }
             }

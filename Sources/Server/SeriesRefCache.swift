@@ -1,3 +1,5 @@
+import Foundation
+import Ingest
 import Synchronization
 import TSDB
 
@@ -17,17 +19,27 @@ final class SeriesRefCache: Sendable {
 
     init(capacity: Int = 4_000_000) { self.capacity = capacity }
 
-    func lookup(hash: UInt64, bytes: [UInt8]) -> SeriesRef? {
+    /// The known reference of every series of the batch (nil: not known), under one lock.
+    func lookup(_ batch: WriteBatch.View) -> [SeriesRef?] {
+        var out = [SeriesRef?](repeating: nil, count: batch.count)
         entries.withLock { e in
-            guard let entry = e[hash], entry.bytes == bytes else { return nil }
-            return entry.ref
+            for i in 0..<batch.count {
+                guard let entry = e[batch.labelHash(i)] else { continue }
+                let bytes = batch.labelBytes(i)
+                guard entry.bytes.count == bytes.count else { continue }
+                if bytes.isEmpty || entry.bytes.withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) }) == 0 {
+                    out[i] = entry.ref
+                }
+            }
         }
+        return out
     }
 
-    func store(hash: UInt64, bytes: [UInt8], ref: SeriesRef) {
+    func store(_ batch: WriteBatch.View, series i: Int, ref: SeriesRef) {
+        let bytes = Array(batch.labelBytes(i))
         entries.withLock { e in
             if e.count >= capacity { e.removeAll(keepingCapacity: true) }
-            e[hash] = Entry(bytes: bytes, ref: ref)
+            e[batch.labelHash(i)] = Entry(bytes: bytes, ref: ref)
         }
     }
 }

@@ -24,7 +24,7 @@ struct WriteRequestTests {
         #expect(StaleNaN.isStale(req.timeseries[1].samples[0].v))
     }
 
-    @Test func streamingDecodeMatchesFullDecode() throws {
+    @Test func batchDecodeMatchesFullDecode() throws {
         var series: [(Labels, [Sample])] = []
         for i in 0..<50 {
             let labels = Labels(["__name__": "m\(i % 5)", "i": String(i)])
@@ -34,18 +34,46 @@ struct WriteRequestTests {
         }
         let bytes = WriteRequest(series).encode()
         let full = try WriteRequest.decode(bytes)
-        var streamed: [WriteRequest.RawSeries] = []
-        try WriteRequest.forEachSeries(bytes) { streamed.append($0) }
-        #expect(streamed.count == full.timeseries.count)
-        for (a, b) in zip(streamed, full.timeseries) {
-            #expect(try a.labels() == b.labels)
-            #expect(a.samples == b.samples)
+        let batch = try WriteBatch(bytes)
+        #expect(batch.series.count == full.timeseries.count)
+        for (i, want) in full.timeseries.enumerated() {
+            #expect(try batch.labels(of: i) == want.labels)
+            #expect(Array(batch.samples(of: i)) == want.samples)
         }
         // Equal label sets give equal hashes and bytes; different ones differ.
-        #expect(streamed[0].labelHash != streamed[1].labelHash)
-        var again: [WriteRequest.RawSeries] = []
-        try WriteRequest.forEachSeries(bytes) { again.append($0) }
-        #expect(again[7].labelHash == streamed[7].labelHash && again[7].labelBytes == streamed[7].labelBytes)
+        #expect(batch.series[0].labelHash != batch.series[1].labelHash)
+        let again = try WriteBatch(bytes)
+        #expect(again.series[7].labelHash == batch.series[7].labelHash)
+        #expect(again.withLabelBytes(of: 7) { Array($0) } == batch.withLabelBytes(of: 7) { Array($0) })
+    }
+
+    @Test("labels interleaved with samples decode the same as contiguous ones, with the same hash")
+    func interleavedLabels() throws {
+        func labelField(_ name: String, _ value: String) -> [UInt8] {
+            var l: [UInt8] = []
+            ProtoEncoder.field(1, Array(name.utf8), &l)
+            ProtoEncoder.field(2, Array(value.utf8), &l)
+            var f: [UInt8] = []
+            ProtoEncoder.field(1, l, &f)
+            return f
+        }
+        let sample: [UInt8] = {
+            var sb: [UInt8] = [0x09]
+            withUnsafeBytes(of: (2.5).bitPattern.littleEndian) { sb += $0 }
+            sb += [2 << 3, 0x10]
+            var f: [UInt8] = []
+            ProtoEncoder.field(2, sb, &f)
+            return f
+        }()
+        let a = labelField("__name__", "up"), b = labelField("job", "x")
+        var contiguous: [UInt8] = [], interleaved: [UInt8] = []
+        ProtoEncoder.field(1, a + b + sample, &contiguous)
+        ProtoEncoder.field(1, a + sample + b, &interleaved)
+        let one = try WriteBatch(contiguous), two = try WriteBatch(interleaved)
+        #expect(try two.labels(of: 0) == Labels(["__name__": "up", "job": "x"]))
+        #expect(try one.labels(of: 0) == two.labels(of: 0))
+        #expect(one.series[0].labelHash == two.series[0].labelHash)
+        #expect(Array(two.samples(of: 0)) == [Sample(16, 2.5)])
     }
 
     @Test func metadataRoundTripsAndIsSkippedBySeriesDecoding() throws {

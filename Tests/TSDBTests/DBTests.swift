@@ -60,6 +60,32 @@ struct HeadTests {
         try db.close()
     }
 
+    @Test("a run of samples by reference: later ones are checked against the earlier, invalid ones reported and left out")
+    func sampleRuns() throws {
+        let tmp = TempDir()
+        let db = try DB.open(tmp.path, options: testOptions())
+        let app = db.appender()
+        let ref = try app.seriesRef(up)
+        #expect(try app.seriesRef(up) == ref)
+        var rejected: [(Sample, TSDBError.Code)] = []
+        try app.append(ref: ref, samples: [Sample(1000, 1), Sample(2000, 2), Sample(1500, 9), Sample(2000, 5),
+                                           Sample(2000, 2), Sample(3000, 3)]) { rejected.append(($0, $1.code)) }
+        #expect(rejected.map(\.0) == [Sample(1500, 9), Sample(2000, 5)])
+        #expect(rejected.map(\.1) == [.outOfOrderSample, .duplicateSample])
+        // A second run of the same series in the same batch continues after the first.
+        try app.append(ref: ref, samples: [Sample(2500, 0), Sample(4000, 4)]) { rejected.append(($0, $1.code)) }
+        #expect(rejected.count == 3 && rejected[2].1 == .outOfOrderSample)
+        #expect(try app.commit().appended == 4)
+        #expect(try allSamples(db)[up] == [Sample(1000, 1), Sample(2000, 2), Sample(3000, 3), Sample(4000, 4)])
+        // Against committed data, and an unknown reference.
+        let next = db.appender()
+        try next.append(ref: ref, samples: [Sample(4000, 4), Sample(3500, 1), Sample(5000, 5)]) { rejected.append(($0, $1.code)) }
+        #expect(rejected.count == 4 && rejected[3].0 == Sample(3500, 1))
+        #expect(throws: TSDBError.self) { try next.append(ref: 999, samples: [Sample(1, 1)]) { _, _ in } }
+        #expect(try next.commit().appended == 1)
+        try db.close()
+    }
+
     @Test func concurrentCommitsToOneSeriesReportDroppedSamples() throws {
         let tmp = TempDir()
         let db = try DB.open(tmp.path, options: testOptions())

@@ -21,13 +21,10 @@ public struct WriteRequest: Sendable {
 
     /// Decodes the (already decompressed) protobuf bytes.
     public static func decode(_ bytes: [UInt8]) throws(DecodeError) -> WriteRequest {
+        let batch = try WriteBatch(bytes)
         var series: [TimeSeries] = []
-        do {
-            try forEachSeries(bytes) { raw in series.append(TimeSeries(labels: try raw.labels(), samples: raw.samples)) }
-        } catch let e as DecodeError {
-            throw e
-        } catch {
-            throw DecodeError(message: "\(error)", offset: 0)
+        for i in batch.series.indices {
+            series.append(TimeSeries(labels: try batch.labels(of: i), samples: Array(batch.samples(of: i))))
         }
         return WriteRequest(timeseries: series, metadata: try metadata(bytes))
     }

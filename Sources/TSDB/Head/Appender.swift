@@ -39,9 +39,54 @@ public final class Appender {
         return s.ref
     }
 
+    /// The reference of the series with these labels, created (empty) if new;
+    /// an empty series is removed at the next head truncation if nothing is added.
+    public func seriesRef(_ labels: Labels) throws(TSDBError) -> SeriesRef {
+        guard !labels.isEmpty else { throw TSDBError(.invalidLabels, "series has no labels") }
+        return head.lock.withLock { head.getOrCreateLocked(labels) }.ref
+    }
+
     /// Adds a sample to an existing series by reference.
     public func append(ref: SeriesRef, _ t: Int64, _ v: Double) throws {
         try add(ref, t, v)
+    }
+
+    /// Adds a run of samples of one series, in time order, by reference: the
+    /// first is checked like `append(ref:)`, each later one that is newer than
+    /// the one before is taken without another lookup. Samples that are
+    /// invalid are passed to `rejected` and left out; the others stay.
+    /// Throws `unknownSeriesRef` (before anything is added) if the head has
+    /// no such series.
+    public func append(ref: SeriesRef, samples: [Sample], rejected: (Sample, TSDBError) -> Void) throws(TSDBError) {
+        try samples.withUnsafeBufferPointer { b throws(TSDBError) in try append(ref: ref, samples: b, rejected: rejected) }
+    }
+
+    /// `append(ref:samples:rejected:)` over samples in place (the remote-write receiver's path).
+    public func append(ref: SeriesRef, samples: UnsafeBufferPointer<Sample>, rejected: (Sample, TSDBError) -> Void) throws(TSDBError) {
+        var last: (t: Int64, bits: UInt64)?
+        var dirty = false
+        for s in samples {
+            if let l = last, s.t > l.t {
+                refs.append(ref)
+                ts.append(s.t)
+                vs.append(s.v)
+                last = (s.t, s.v.bitPattern)
+                dirty = true
+                continue
+            }
+            if dirty, let l = last { newest[ref] = l }
+            dirty = false
+            do {
+                try add(ref, s.t, s.v)
+            } catch let e as TSDBError {
+                if e.code == .unknownSeriesRef { throw e }
+                rejected(s, e)
+            } catch {
+                rejected(s, TSDBError(.invalidArgument, "\(error)"))
+            }
+            last = newest[ref]
+        }
+        if dirty, let l = last { newest[ref] = l }
     }
 
     private enum Check {
