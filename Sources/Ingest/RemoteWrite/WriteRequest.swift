@@ -79,6 +79,11 @@ struct ProtoReader {
 
     /// LEB128, via the storage engine's bounds-checked reader.
     mutating func varint() throws(WriteRequest.DecodeError) -> UInt64 {
+        // Tags and lengths are mostly one byte.
+        if offset < bytes.count, bytes[offset] < 0x80 {
+            defer { offset += 1 }
+            return UInt64(bytes[offset])
+        }
         var r = ByteReader(bytes, offset: offset)
         do {
             let v = try r.uvarint()
