@@ -12,6 +12,10 @@ public struct DBOptions: Sendable {
     /// How often the background job checks whether the head should be cut
     /// into a block; nil disables the job (call `compactHead()` yourself).
     public var compactionInterval: Double? = 60
+    /// Blocks whose end is this long (ms) before the newest block's end are deleted; nil keeps all.
+    public var retentionDuration: Int64?
+    /// Beyond this many bytes of blocks and WAL the oldest blocks are deleted; nil for no limit.
+    public var retentionBytes: Int64?
     /// Told which WAL segment the replay at open is reading (for `/-/ready`, `/api/v1/status/walreplay`).
     public var replayProgress: (@Sendable (WALReplayProgress) -> Void)?
 
@@ -84,6 +88,7 @@ public final class DB: @unchecked Sendable {
             let liveHead = Head(adopting: head, wal: wal)
             let db = DB(directory: directory, options: options, head: liveHead, wal: wal, blocks: blocks,
                         lockFD: fd, report: report)
+            try db.applyRetention()
             if let interval = options.compactionInterval { db.startCompactionThread(every: interval) }
             return db
         } catch {

@@ -27,9 +27,9 @@ struct Serve: AsyncParsableCommand {
     var data = "./data"
     @Option(name: .customLong("web.listen-address"), help: "Address to listen on.")
     var listen = "127.0.0.1:9090"
-    @Option(name: .customLong("storage.tsdb.retention.time"), help: "How long to keep samples (e.g. 15d). Enforced by the maintenance job (issue 7).")
+    @Option(name: .customLong("storage.tsdb.retention.time"), help: "How long to keep blocks (e.g. 15d; default 15d unless a size is given).")
     var retentionTime = ""
-    @Option(name: .customLong("storage.tsdb.retention.size"), help: "Maximum bytes of storage (e.g. 50GB). Enforced by the maintenance job (issue 7).")
+    @Option(name: .customLong("storage.tsdb.retention.size"), help: "Maximum bytes of blocks and WAL (B, KB, MB, GB, TB, PB, EB; powers of 2); the oldest blocks go first.")
     var retentionSize = ""
     @Flag(name: .customLong("web.enable-admin-api"), help: "Enable /api/v1/admin/tsdb/* (delete series, clean tombstones, snapshot).")
     var adminAPI = false
@@ -56,6 +56,9 @@ struct Serve: AsyncParsableCommand {
         }
         if !retentionTime.isEmpty && DurationFormat.parse(retentionTime) == nil {
             throw ValidationError("--storage.tsdb.retention.time: cannot parse \"\(retentionTime)\" as a duration (e.g. 15d)")
+        }
+        if !retentionSize.isEmpty && ServerOptions.parseBytes(retentionSize) == nil {
+            throw ValidationError("--storage.tsdb.retention.size: cannot parse \"\(retentionSize)\" as a size (e.g. 512MB)")
         }
         let levels: [String: Logger.Level] = ["debug": .debug, "info": .info, "warn": .warning, "error": .error]
         guard let level = levels[logLevel] else { throw ValidationError("--log.level must be one of debug, info, warn, error") }
@@ -87,7 +90,12 @@ struct Serve: AsyncParsableCommand {
         // Serve at once; the API answers 503 (and /api/v1/status/walreplay
         // reports progress) until the WAL replay has finished.
         let slot = DatabaseSlot()
-        let dbOptions = { var o = DBOptions(); o.replayProgress = { slot.replayed($0) }; return o }()
+        let dbOptions = {
+            var o = DBOptions()
+            o.replayProgress = { slot.replayed($0) }
+            (o.retentionDuration, o.retentionBytes) = options.effectiveRetention
+            return o
+        }()
         let server = APIServer(slot: slot, engine: Engine(options: query), options: options, config: config)
         let reloadOnHangup = Self.reloadOnSIGHUP(config, logger: logger)
         defer { reloadOnHangup.cancel() }

@@ -47,6 +47,23 @@ struct StatusAndLifecycleTests {
         }
     }
 
+    @Test("retention flags: Prometheus' size units and defaults (15d unless only a size is given)")
+    func retentionFlags() {
+        #expect(ServerOptions.parseBytes("512MB") == 512 << 20)
+        #expect(ServerOptions.parseBytes("1KB") == 1024)
+        #expect(ServerOptions.parseBytes("10GiB") == 10 << 30)
+        #expect(ServerOptions.parseBytes("1.5GB") == 3 << 29)
+        #expect(ServerOptions.parseBytes("100B") == 100)
+        for bad in ["12", "abc", "-1GB", "GB", "1XB"] { #expect(ServerOptions.parseBytes(bad) == nil, "\(bad)") }
+        var o = ServerOptions()
+        #expect(o.effectiveRetention.duration == 15 * 86_400_000 && o.effectiveRetention.bytes == nil)
+        o.retentionSize = "1GB"
+        #expect(o.effectiveRetention.duration == nil && o.effectiveRetention.bytes == 1 << 30)
+        o.retentionTime = "2h"
+        #expect(o.effectiveRetention.duration == 7_200_000 && o.effectiveRetention.bytes == 1 << 30)
+        #expect(o.storageRetention == "2h or 1GB")
+    }
+
     @Test func configFileErrorsNameFileAndLine() throws {
         let path = NSTemporaryDirectory() + "/prom-\(UUID().uuidString).yml"
         defer { try? FileManager.default.removeItem(atPath: path) }
