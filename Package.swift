@@ -24,8 +24,11 @@ let package = Package(
         .systemLibrary(name: "CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"])]),
         .systemLibrary(name: "CReadline", pkgConfig: "readline", providers: [.apt(["libreadline-dev"])]),
 
+        // CRC-32C in hardware where the CPU has it (a few lines of C around the SSE 4.2 instruction).
+        .target(name: "CCRC32C"),
+
         // Storage engine: chunks, head, WAL, blocks, index, querier. Imports nothing of ours.
-        .target(name: "TSDB", dependencies: ["CLZ4"]),
+        .target(name: "TSDB", dependencies: ["CLZ4", "CCRC32C"]),
         // PromQL parser and evaluator (issue 3). Depends on TSDB only.
         .target(name: "PromQL", dependencies: ["TSDB"]),
         // Exposition parsers, remote-write decoding, scraper, bulk import (issue 5).
@@ -60,7 +63,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "TSDB", "Ingest",
+                "Server", "TSDB", "Ingest", "PromQL",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
             ]

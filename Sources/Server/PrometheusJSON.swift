@@ -1,5 +1,8 @@
+import Dispatch
+import Foundation
 import NIOCore
 import PromQL
+import Synchronization
 import TSDB
 
 /// Writes API responses as Prometheus does, byte for byte where clients
@@ -122,19 +125,8 @@ struct PrometheusJSON {
             }
             w.raw("]")
         case .matrix(let series):
-            w.out.reserveCapacity(series.reduce(64) { $0 + 256 + $1.points.count * 40 })
             w.raw("\"matrix\",\"result\":[")
-            for (i, s) in series.enumerated() {
-                if i > 0 { w.raw(",") }
-                w.raw("{\"metric\":")
-                w.labels(s.labels)
-                w.raw(",\"values\":[")
-                for (k, p) in s.points.enumerated() {
-                    if k > 0 { w.raw(",") }
-                    w.point(p.t, p.v)
-                }
-                w.raw("]}")
-            }
+            w.matrixSeries(series)
             w.raw("]")
         }
         if let stats {
@@ -146,6 +138,50 @@ struct PrometheusJSON {
         w.infos(infos)
         w.raw("}")
         return w.out
+    }
+
+    /// The series of a matrix, comma-separated. Large results are formatted in
+    /// parallel, one contiguous run of series per core, then joined in order.
+    mutating func matrixSeries(_ series: [RangeSeries]) {
+        let points = series.reduce(0) { $0 + $1.points.count }
+        let tasks = min(Self.cores, series.count, points / Self.pointsPerTask)
+        guard tasks > 1 else {
+            out.reserveCapacity(out.writerIndex + series.count * 256 + points * 40)
+            Self.write(series[...], into: &self)
+            return
+        }
+        let parts = Mutex([ByteBuffer?](repeating: nil, count: tasks))
+        DispatchQueue.concurrentPerform(iterations: tasks) { task in
+            let range = series.count * task / tasks ..< series.count * (task + 1) / tasks
+            var w = PrometheusJSON()
+            w.out.reserveCapacity(range.count * 256 + points / tasks * 40)
+            Self.write(series[range], into: &w)
+            parts.withLock { $0[task] = w.out }
+        }
+        out.reserveCapacity(out.writerIndex + parts.withLock { $0.reduce(0) { $0 + ($1?.readableBytes ?? 0) } } + tasks)
+        for (task, part) in parts.withLock({ $0 }).enumerated() {
+            if task > 0 { raw(",") }
+            var part = part!
+            out.writeBuffer(&part)
+        }
+    }
+
+    static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Below this many points per core, formatting in parallel costs more than it saves.
+    static let pointsPerTask = 20_000
+
+    static func write(_ series: ArraySlice<RangeSeries>, into w: inout PrometheusJSON) {
+        for (i, s) in series.enumerated() {
+            if i > 0 { w.raw(",") }
+            w.raw("{\"metric\":")
+            w.labels(s.labels)
+            w.raw(",\"values\":[")
+            for (k, p) in s.points.enumerated() {
+                if k > 0 { w.raw(",") }
+                w.point(p.t, p.v)
+            }
+            w.raw("]}")
+        }
     }
 
     /// `,"warnings":[…]`, if there are any.

@@ -2,7 +2,8 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Ingest
-import Server
+import PromQL
+@testable import Server
 import Testing
 import TSDB
 
@@ -196,5 +197,28 @@ struct APIServerTests {
             let got = try db.querier(mint: .min, maxt: .max).select([.equal("__name__", "x")])[0].samples()
             #expect(got == [Sample(2000, 2), Sample(3000, 3)])
         }
+    }
+}
+
+@Suite("Response formatting")
+struct ResponseFormattingTests {
+    @Test("large matrices formatted in parallel are byte-identical to formatting them in one pass")
+    func parallelMatrixFormatting() throws {
+        var series: [RangeSeries] = []
+        for k in 0..<31 {
+            let labels = Labels(["__name__": "m", "k": String(k), "text": "quote \" and \\ and \n"])
+            series.append(RangeSeries(labels: labels, points: (0..<2_000).map { i in
+                Sample(Int64(i) * 15_000 + Int64(k), i % 7 == 0 ? .nan : Double(i) / 3 + Double(k) * 1e-9)
+            }))
+        }
+        #expect(series.reduce(0) { $0 + $1.points.count } > PrometheusJSON.pointsPerTask * 2)
+        let parallel = PrometheusJSON.success(.matrix(series))
+        var sequential = PrometheusJSON()
+        sequential.raw("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[")
+        PrometheusJSON.write(series[...], into: &sequential)
+        sequential.raw("]}}")
+        #expect(parallel == sequential.out)
+        let decoded = try JSONSerialization.jsonObject(with: Data(buffer: parallel)) as? [String: Any]
+        #expect(((decoded?["data"] as? [String: Any])?["result"] as? [Any])?.count == 31)
     }
 }

@@ -168,3 +168,23 @@ struct WALTests {
         }
     }
 }
+
+@Suite("CRC-32C")
+struct CRC32CTests {
+    @Test("known values, and hardware and table versions agree at every length and alignment")
+    func knownValuesAndBothVersionsAgree() {
+        #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)  // the standard check value
+        #expect(CRC32C.checksum([UInt8](repeating: 0, count: 32)) == 0x8A91_36AA)  // RFC 3720 B.4
+        var rng = SystemRandomNumberGenerator()
+        let data = (0..<300).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        data.withUnsafeBytes { all in
+            for start in 0..<9 {
+                for end in stride(from: start, through: all.count, by: 7) {
+                    let slice = UnsafeRawBufferPointer(rebasing: all[start..<end])
+                    #expect(CRC32C.update(0x1234_5678, slice) == CRC32C.updateWithTables(0x1234_5678, slice))
+                }
+            }
+        }
+        print("CRC-32C in hardware: \(CRC32C.hardware)")
+    }
+}

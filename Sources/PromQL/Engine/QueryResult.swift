@@ -22,6 +22,11 @@ public struct VectorSample: Sendable {
 public struct RangeSeries: Sendable {
     public var labels: Labels
     public var points: [Sample]
+
+    public init(labels: Labels, points: [Sample]) {
+        self.labels = labels
+        self.points = points
+    }
 }
 
 /// Engine limits and defaults (Prometheus' flag values).

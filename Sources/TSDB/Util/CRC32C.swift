@@ -1,5 +1,8 @@
+import CCRC32C
+
 /// CRC-32C (Castagnoli, polynomial 0x82F63B78 reflected), as used by
-/// Prometheus' WAL and index. Slicing-by-8, about 1–2 GB/s per core.
+/// Prometheus' WAL and index: the CPU's crc32 instruction where there is one
+/// (x86-64 SSE 4.2, ~8 bytes per cycle), else slicing-by-8 (1–2 GB/s per core).
 public enum CRC32C {
     static let tables: [[UInt32]] = {
         var t = [[UInt32]](repeating: [UInt32](repeating: 0, count: 256), count: 8)
@@ -15,8 +18,17 @@ public enum CRC32C {
     }()
     static let flat: [UInt32] = tables.flatMap { $0 }
 
+    /// Whether this CPU computes CRC-32C in hardware (then `update` uses it).
+    public static let hardware = tsdb_crc32c_hardware_available() != 0
+
     /// Continues a checksum: `update(update(0, a), b) == checksum(a + b)`.
     public static func update(_ crc: UInt32, _ data: UnsafeRawBufferPointer) -> UInt32 {
+        if hardware, let base = data.baseAddress { return ~tsdb_crc32c_hardware(~crc, base, data.count) }
+        return updateWithTables(crc, data)
+    }
+
+    /// The portable version: slicing by 8 over lookup tables.
+    static func updateWithTables(_ crc: UInt32, _ data: UnsafeRawBufferPointer) -> UInt32 {
         var c = ~crc
         var i = 0
         let n = data.count
