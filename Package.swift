@@ -23,6 +23,7 @@ let package = Package(
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"])]),
         .systemLibrary(name: "CReadline", pkgConfig: "readline", providers: [.apt(["libreadline-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // CRC-32C in hardware where the CPU has it (a few lines of C around the SSE 4.2 instruction).
         .target(name: "CCRC32C"),
@@ -32,7 +33,7 @@ let package = Package(
         // PromQL parser and evaluator (issue 3). Depends on TSDB only.
         .target(name: "PromQL", dependencies: ["TSDB"]),
         // Exposition parsers, remote-write decoding, scraper, bulk import (issue 5).
-        .target(name: "Ingest", dependencies: ["TSDB", "CSnappy"]),
+        .target(name: "Ingest", dependencies: ["TSDB", "CSnappy", "CZlib"]),
         // The Prometheus-compatible HTTP API (issue 4).
         .target(
             name: "Server",

@@ -151,6 +151,27 @@ public final class DB: @unchecked Sendable {
         }
     }
 
+    /// Loads blocks that appeared in the directory since it was opened (moved
+    /// in whole by `tsql import`); called by the compaction job, so a running
+    /// server sees imported data within a compaction interval.
+    @discardableResult
+    public func loadNewBlocks() throws -> [BlockMeta] {
+        try compactionLock.withLock { try loadNewBlocksLocked() }
+    }
+
+    func loadNewBlocksLocked() throws -> [BlockMeta] {
+        let known = Set(blockList.map { ($0.directory as NSString).lastPathComponent })
+        var added: [BlockMeta] = []
+        for name in FileIO.list(directory) where ULID.isValid(name) && !known.contains(name) {
+            let path = directory + "/" + name
+            guard FileIO.isDirectory(path) else { continue }
+            let block = try Block(directory: path)
+            addBlock(block)
+            added.append(block.meta)
+        }
+        return added
+    }
+
     /// Swaps a block for its rewritten version (or drops it when `new` is nil).
     func replaceBlock(_ old: Block, with new: Block?) {
         lock.withLock {

@@ -54,10 +54,18 @@ struct ExpositionCursor {
 
     /// A metric (`allowColon`) or label name, checked.
     mutating func checkedName(allowColon: Bool) throws(ExpositionError) -> [UInt8] {
+        let start = position
+        try skipName(allowColon: allowColon)
+        return Array(text[start..<position])
+    }
+
+    /// Checks and skips a name without copying it.
+    mutating func skipName(allowColon: Bool) throws(ExpositionError) {
         guard !atEnd, Self.isNameStart(peek, colon: allowColon) else {
             throw error(allowColon ? "expected a metric name" : "expected a label name")
         }
-        return bareName(allowColon: allowColon)
+        position += 1
+        while position < text.count && Self.isNameChar(text[position], colon: allowColon) { position += 1 }
     }
 
     /// A name known to be valid.
@@ -67,16 +75,24 @@ struct ExpositionCursor {
         return Array(text[start..<position])
     }
 
-    /// A double-quoted string with `\\`, `\"`, `\n` escapes, checked.
+    /// A double-quoted string with `\\`, `\"`, `\n` escapes, checked and unescaped.
     mutating func checkedQuoted() throws(ExpositionError) -> [UInt8] {
+        let open = position
+        try skipQuoted()
+        position = open
+        return quoted()
+    }
+
+    /// Checks and skips a quoted string without copying it.
+    mutating func skipQuoted() throws(ExpositionError) {
         guard peek == UInt8(ascii: "\"") else { throw error("expected a quoted string") }
         let open = position
         advance()
         while position < text.count {
             switch text[position] {
             case UInt8(ascii: "\""):
-                position = open
-                return quoted()
+                position += 1
+                return
             case UInt8(ascii: "\\"):
                 guard position + 1 < text.count else {
                     position += 1  // a backslash at the end of the line: unterminated

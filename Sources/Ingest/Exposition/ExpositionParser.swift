@@ -107,14 +107,17 @@ public struct ExpositionParser {
     private var offset = 0
     /// Line number of the next line (1-based), counted from `firstLine`.
     public private(set) var line: Int
-    private var sawEOF = false
+    /// Whether `# EOF` has been read (nothing may follow it).
+    public private(set) var sawEOF: Bool
 
     /// `bytes` must hold whole lines; `firstLine` is the number of its first
-    /// line in the whole input (for error messages when feeding chunks).
-    public init(_ bytes: UnsafeRawBufferPointer, format: ExpositionFormat, firstLine: Int = 1) {
+    /// line in the whole input and `eofSeen` whether an earlier buffer ended
+    /// with `# EOF` (when feeding a long input buffer by buffer).
+    public init(_ bytes: UnsafeRawBufferPointer, format: ExpositionFormat, firstLine: Int = 1, eofSeen: Bool = false) {
         self.bytes = bytes
         self.format = format
         self.line = firstLine
+        self.sawEOF = eofSeen
     }
 
     /// Bytes consumed so far.
@@ -212,7 +215,7 @@ public struct ExpositionParser {
         let seriesStart = c.position
         var hasName = false
         if c.peek != UInt8(ascii: "{") {
-            _ = try c.checkedName(allowColon: true)
+            try c.skipName(allowColon: true)
             hasName = true
         }
         if c.peek == UInt8(ascii: "{") {
@@ -222,7 +225,7 @@ public struct ExpositionParser {
             while c.peek != UInt8(ascii: "}") {
                 guard !c.atEnd else { throw c.error("expected a label name or \"}\"") }
                 if c.peek == UInt8(ascii: "\"") {
-                    _ = try c.checkedQuoted()
+                    try c.skipQuoted()
                     c.skipBlanks()
                     if c.peek != UInt8(ascii: "=") {
                         // A quoted metric name: only as the first item, and only if there was no name before the braces.
@@ -232,16 +235,16 @@ public struct ExpositionParser {
                         c.advance()
                         c.skipBlanks()
                         guard c.peek == UInt8(ascii: "\"") else { throw c.error("expected a quoted label value") }
-                        _ = try c.checkedQuoted()
+                        try c.skipQuoted()
                     }
                 } else {
-                    _ = try c.checkedName(allowColon: false)
+                    try c.skipName(allowColon: false)
                     c.skipBlanks()
                     guard c.peek == UInt8(ascii: "=") else { throw c.error("expected \"=\" after the label name") }
                     c.advance()
                     c.skipBlanks()
                     guard c.peek == UInt8(ascii: "\"") else { throw c.error("expected a quoted label value") }
-                    _ = try c.checkedQuoted()
+                    try c.skipQuoted()
                 }
                 first = false
                 c.skipBlanks()
@@ -285,12 +288,12 @@ public struct ExpositionParser {
         c.skipBlanks()
         while c.peek != UInt8(ascii: "}") {
             guard !c.atEnd else { throw c.error("expected an exemplar label or \"}\"") }
-            _ = c.peek == UInt8(ascii: "\"") ? try c.checkedQuoted() : try c.checkedName(allowColon: false)
+            if c.peek == UInt8(ascii: "\"") { try c.skipQuoted() } else { try c.skipName(allowColon: false) }
             c.skipBlanks()
             guard c.peek == UInt8(ascii: "=") else { throw c.error("expected \"=\" after the exemplar label name") }
             c.advance()
             c.skipBlanks()
-            _ = try c.checkedQuoted()
+            try c.skipQuoted()
             c.skipBlanks()
             if c.peek == UInt8(ascii: ",") { c.advance(); c.skipBlanks() }
         }

@@ -45,7 +45,7 @@ public final class Head: @unchecked Sendable {
     }
 
     /// Start of the block-aligned range containing `t` (floor division).
-    static func rangeStart(_ t: Int64, _ duration: Int64) -> Int64 {
+    public static func rangeStart(_ t: Int64, _ duration: Int64) -> Int64 {
         let q = t / duration
         return (t % duration < 0 ? q - 1 : q) * duration
     }
