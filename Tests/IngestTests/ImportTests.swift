@@ -94,6 +94,36 @@ struct ImportTests {
         #expect(withDefault.minTime == 5_000)
     }
 
+    @Test("large buffers are parsed in parallel pieces: file order, line numbers and EOF checks are kept")
+    func parallelPieces() throws {
+        var lines: [String] = []
+        for i in 0..<60_000 { lines.append("series_with_a_longish_name{instance=\"host-\(i / 1000)\",job=\"node\"} \(i) \(Int64(i % 1000) * 15_000)") }
+        var bad = lines
+        bad[50_000] = "series_with_a_longish_name{instance=\"x\"} nope 1"
+        let dir = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let big = lines.joined(separator: "\n") + "\n"
+        #expect(big.utf8.count > 3 << 20)
+        #expect {
+            try importText(bad.joined(separator: "\n") + "\n", format: .prometheusText, into: dir)
+        } throws: { e in
+            "\(e)" == "test.om:50001:42: expected a number as the value, got \"n\""
+        }
+        let (summary, _) = try importText(big, format: .prometheusText, into: dir)
+        #expect(summary.series == 60 && summary.samples == 60_000 && summary.conflicts == 0 && summary.duplicates == 0)
+        let db = try DB.open(dir, options: { var o = DBOptions(); o.compactionInterval = nil; return o }())
+        defer { try? db.close() }
+        let s = try db.querier(mint: .min, maxt: .max).select([.equal("instance", "host-42")])
+        #expect(try s.first?.samples() == (0..<1000).map { Sample(Int64($0) * 15_000, Double(42_000 + $0)) })
+        // OpenMetrics: content after # EOF in a later piece is still refused.
+        let om = big + "# EOF\n" + String(repeating: "late_metric 1 1\n", count: 100_000)
+        #expect {
+            try importText(om, format: .openMetrics, into: dir)
+        } throws: { e in
+            "\(e)".contains("unexpected content after \"# EOF\"")
+        }
+    }
+
     @Test("extra labels replace or add; the block duration is honoured")
     func options() throws {
         var o = BlockImporter.Options()
