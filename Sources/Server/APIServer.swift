@@ -63,6 +63,7 @@ public struct APIServer: Sendable {
         registerMetadata(router)
         registerStatus(router)
         registerAdmin(router)
+        registerImport(router)
         return router
     }
 

@@ -222,3 +222,54 @@ struct ResponseFormattingTests {
         #expect(((decoded?["data"] as? [String: Any])?["result"] as? [Any])?.count == 31)
     }
 }
+
+@Suite("HTTP import")
+struct HTTPImportTests {
+    @Test("POST /api/v1/import/prometheus stores the samples at once; a bad line stores nothing; gzip and extra labels")
+    func importEndpoint() async throws {
+        try await withServer { client, _ in
+            let text = "# TYPE disk_bytes gauge\ndisk_bytes{dev=\"sda\"} 100 1000\ndisk_bytes{dev=\"sda\"} 200 2000\nno_time 7\n"
+            try await client.execute(uri: "/api/v1/import/prometheus?extra_label=src%3Dbackfill&timestamp=1500", method: .post,
+                                     body: ByteBuffer(string: text)) { r in
+                #expect(r.status == .noContent, "\(String(buffer: r.body))")
+            }
+            try await client.execute(uri: "/api/v1/query?query=disk_bytes&time=2", method: .get) { r in
+                #expect(String(buffer: r.body).contains(#"{"metric":{"__name__":"disk_bytes","dev":"sda","src":"backfill"},"value":[2,"200"]}"#))
+            }
+            try await client.execute(uri: "/api/v1/query?query=no_time&time=1.5", method: .get) { r in
+                #expect(String(buffer: r.body).contains(#""value":[1.500,"7"]"#))
+            }
+            try await client.execute(uri: "/api/v1/import/prometheus", method: .post,
+                                     body: ByteBuffer(string: "fine 1 5000\nbroken{x=\"1\"} 1 oops\n")) { r in
+                #expect(r.status == .badRequest)
+                #expect(String(buffer: r.body) == "2:17: expected a timestamp in milliseconds, got \"o\"\n")
+            }
+            try await client.execute(uri: "/api/v1/query?query=fine&time=5", method: .get) { r in
+                #expect(String(buffer: r.body).contains(#""result":[]"#))  // nothing of the bad body was stored
+            }
+            let gz = try gzipped("zipped 3 3000\n")
+            try await client.execute(uri: "/api/v1/import/prometheus", method: .post,
+                                     headers: [.contentEncoding: "gzip"], body: ByteBuffer(bytes: gz)) { r in
+                #expect(r.status == .noContent)
+            }
+            try await client.execute(uri: "/api/v1/query?query=zipped&time=3", method: .get) { r in
+                #expect(String(buffer: r.body).contains(#""value":[3,"3"]"#))
+            }
+        }
+    }
+
+    func gzipped(_ text: String) throws -> [UInt8] {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        p.arguments = ["-c"]
+        let input = Pipe(), output = Pipe()
+        p.standardInput = input
+        p.standardOutput = output
+        try p.run()
+        input.fileHandleForWriting.write(Data(text.utf8))
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Array(data)
+    }
+}

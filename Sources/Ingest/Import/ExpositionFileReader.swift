@@ -71,7 +71,7 @@ final class Inflater {
 
     deinit { inflateEnd(&stream) }
 
-    func inflate(_ input: UnsafeRawBufferPointer, into out: inout [UInt8]) throws {
+    func inflate(_ input: UnsafeRawBufferPointer, into out: inout [UInt8], limit: Int = .max) throws {
         guard !input.isEmpty else { return }
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress!.assumingMemoryBound(to: Bytef.self))
@@ -96,6 +96,7 @@ final class Inflater {
                 return b.count - Int(stream.avail_out)
             }
             out.append(contentsOf: buffer[0..<produced])
+            if out.count > limit { throw ExpositionFileReader.ReadError(description: "\(path): more than \(limit) bytes once decompressed") }
         } while stream.avail_in > 0 || stream.avail_out == 0
     }
 }
