@@ -33,7 +33,7 @@ let package = Package(
         // PromQL parser and evaluator (issue 3). Depends on TSDB only.
         .target(name: "PromQL", dependencies: ["TSDB"]),
         // Exposition parsers, remote-write decoding, scraper, bulk import (issue 5).
-        .target(name: "Ingest", dependencies: ["TSDB", "CSnappy", "CZlib"]),
+        .target(name: "Ingest", dependencies: ["TSDB", "CSnappy", "CZlib", .product(name: "Yams", package: "Yams")]),
         // The Prometheus-compatible HTTP API (issue 4).
         .target(
             name: "Server",

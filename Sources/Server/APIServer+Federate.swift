@@ -26,8 +26,12 @@ extension APIServer {
             } catch {
                 throw APIError.internalError("\(error)")
             }
+            // As Prometheus: the external labels are added to series that lack them.
+            let external = config.parsed.global.externalLabels
+            var out: [Labels: Sample] = [:]
+            for (labels, sample) in latest { out[Self.adding(external, to: labels)] = sample }
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(string: Self.exposition(latest))))
+                            body: .init(byteBuffer: ByteBuffer(string: Self.exposition(out))))
         } catch let e as APIError {
             // Prometheus answers federation errors in plain text (http.Error).
             return Self.text(e.message + "\n", status: HTTPResponse.Status(code: e.status))

@@ -25,17 +25,18 @@ extension APIServer {
         }
         do {
             let db = try database()
+            let external = config.parsed.global.externalLabels
             metrics.remoteRead(queries: read.queries.count)
             if read.acceptedResponseTypes.first == .streamedXorChunks {
-                return try streamedRead(read, db: db)
+                return try streamedRead(read, db: db, external: external)
             }
             var response = Prometheus_ReadResponse()
             var total = 0
             for q in read.queries {
                 var result = Prometheus_QueryResult()
-                for s in try select(q, db: db) {
+                for s in try select(q, db: db, external: external) {
                     var ts = Prometheus_TimeSeries()
-                    ts.labels = Self.protoLabels(s.labels)
+                    ts.labels = Self.protoLabels(Self.adding(external, to: s.labels))
                     var samples: [Sample] = []
                     try s.appendSamples(to: &samples)
                     total += samples.count
@@ -63,16 +64,16 @@ extension APIServer {
     }
 
     /// Frames of `ChunkedReadResponse`: uvarint length, big-endian CRC-32C of the message, the message.
-    private func streamedRead(_ read: Prometheus_ReadRequest, db: DB) throws -> Response {
+    private func streamedRead(_ read: Prometheus_ReadRequest, db: DB, external: [Label]) throws -> Response {
         var out = ByteBuffer()
         for (index, q) in read.queries.enumerated() {
-            for s in try select(q, db: db) {
+            for s in try select(q, db: db, external: external) {
                 var samples: [Sample] = []
                 try s.appendSamples(to: &samples)
                 var frame = Prometheus_ChunkedReadResponse()
                 frame.queryIndex = Int64(index)
                 var series = Prometheus_ChunkedSeries()
-                series.labels = Self.protoLabels(s.labels)
+                series.labels = Self.protoLabels(Self.adding(external, to: s.labels))
                 var frameBytes = 0
                 var start = 0
                 while start < samples.count {
@@ -115,10 +116,13 @@ extension APIServer {
         out.writeBytes(bytes)
     }
 
-    /// The series of one remote-read query, sorted by labels.
-    private func select(_ q: Prometheus_Query, db: DB) throws -> [Series] {
+    /// The series of one remote-read query, sorted by labels. An equality
+    /// matcher on an external label with its value asks for series without
+    /// that label (it is added on the way out), as Prometheus does.
+    private func select(_ q: Prometheus_Query, db: DB, external: [Label]) throws -> [Series] {
         var matchers: [LabelMatcher] = []
-        for m in q.matchers {
+        for var m in q.matchers {
+            if m.type == .eq, external.contains(where: { $0.name == m.name && $0.value == m.value }) { m.value = "" }
             let type: LabelMatcher.MatchType = switch m.type {
             case .eq: .equal
             case .neq: .notEqual
@@ -131,6 +135,12 @@ extension APIServer {
             }
         }
         return try db.querier(mint: q.startTimestampMs, maxt: q.endTimestampMs).select(matchers)
+    }
+
+    /// The series' labels plus the external labels it does not have itself.
+    static func adding(_ external: [Label], to labels: Labels) -> Labels {
+        guard !external.isEmpty else { return labels }
+        return Labels(external.filter { e in labels[e.name].isEmpty } + labels.pairs)
     }
 
     static func protoLabels(_ labels: Labels) -> [Prometheus_Label] {

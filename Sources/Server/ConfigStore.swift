@@ -1,4 +1,5 @@
 import Foundation
+import Ingest
 import Synchronization
 import Yams
 
@@ -25,6 +26,7 @@ public final class ConfigStore: Sendable {
 
     struct State {
         var yaml: String
+        var parsed: PrometheusConfig
         var lastReloadSucceeded = true
         var lastSuccessfulLoad = Date()
     }
@@ -35,18 +37,21 @@ public final class ConfigStore: Sendable {
     /// Prometheus' default configuration, with no file behind it.
     public init() {
         path = nil
-        state = Mutex(State(yaml: Self.defaultYAML))
+        state = Mutex(State(yaml: Self.defaultYAML, parsed: try! PrometheusConfig.parse(Self.defaultYAML, file: "default")))
     }
 
     /// Loads `path` (or the default configuration); a bad file fails the start.
     public init(path: String?) throws(ConfigError) {
         self.path = path
-        let yaml = try path.map { p throws(ConfigError) in try Self.load(p) } ?? Self.defaultYAML
-        state = Mutex(State(yaml: yaml))
+        let (yaml, parsed) = try path.map { p throws(ConfigError) in try Self.load(p) }
+            ?? (Self.defaultYAML, try! PrometheusConfig.parse(Self.defaultYAML, file: "default"))
+        state = Mutex(State(yaml: yaml, parsed: parsed))
     }
 
     /// The configuration in effect, as text.
     public var yaml: String { state.withLock { $0.yaml } }
+    /// The configuration in effect, parsed.
+    public var parsed: PrometheusConfig { state.withLock { $0.parsed } }
     public var lastReloadSucceeded: Bool { state.withLock { $0.lastReloadSucceeded } }
     public var lastSuccessfulLoad: Date { state.withLock { $0.lastSuccessfulLoad } }
 
@@ -57,16 +62,17 @@ public final class ConfigStore: Sendable {
             return
         }
         do {
-            let yaml = try Self.load(path)
-            state.withLock { $0 = State(yaml: yaml) }
+            let (yaml, parsed) = try Self.load(path)
+            state.withLock { $0 = State(yaml: yaml, parsed: parsed) }
         } catch {
             state.withLock { $0.lastReloadSucceeded = false }
             throw error
         }
     }
 
-    /// Reads and checks a configuration file: readable, valid YAML, a mapping at the top.
-    static func load(_ path: String) throws(ConfigError) -> String {
+    /// Reads and checks a configuration file: readable, valid YAML, and a valid
+    /// Prometheus configuration (`PrometheusConfig`: known keys, valid values).
+    static func load(_ path: String) throws(ConfigError) -> (String, PrometheusConfig) {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError("\(path): cannot read the configuration file")
         }
@@ -82,7 +88,9 @@ public final class ConfigStore: Sendable {
         if let node, node.mapping == nil {
             throw ConfigError("\(path):1:1: the configuration must be a YAML mapping (global:, scrape_configs:, …)")
         }
-        return text
+        do { return (text, try PrometheusConfig.parse(text, file: path)) } catch {
+            throw ConfigError(error.description)
+        }
     }
 
     /// `line:column: problem` from a Yams error.

@@ -1,5 +1,6 @@
 import Foundation
 import PromQL
+import TSDB
 
 /// Request parameters from the query string and, for POST, an
 /// `application/x-www-form-urlencoded` body, as Prometheus' handlers read them.

@@ -1,5 +1,6 @@
 import Foundation
 import PromQL
+import TSDB
 
 /// How the server was started: the switches its handlers consult, and every
 /// command-line flag with its effective value for `/api/v1/status/flags`
@@ -23,19 +24,8 @@ public struct ServerOptions: Sendable {
 
     public init() {}
 
-    /// Prometheus' `--storage.tsdb.retention.size` units: B, KB, MB, GB, TB, PB, EB,
-    /// powers of two (1KB = 1024 B; `KiB` … accepted too). Nil if malformed.
-    public static func parseBytes(_ s: String) -> Int64? {
-        let units: [(String, Int64)] = [("EB", 1 << 60), ("PB", 1 << 50), ("TB", 1 << 40), ("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10),
-                                        ("EiB", 1 << 60), ("PiB", 1 << 50), ("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10),
-                                        ("B", 1)]
-        for (suffix, factor) in units where s.hasSuffix(suffix) {
-            guard let n = Double(s.dropLast(suffix.count)), n.isFinite, n >= 0 else { return nil }
-            let bytes = n * Double(factor)
-            return bytes < Double(Int64.max) ? Int64(bytes) : nil
-        }
-        return nil
-    }
+    /// Prometheus' `--storage.tsdb.retention.size` units (see `ByteSizeFormat`). Nil if malformed.
+    public static func parseBytes(_ s: String) -> Int64? { ByteSizeFormat.parse(s) }
 
     /// The retention in effect as (duration ms, bytes): Prometheus keeps 15 days
     /// when neither flag is given; a size alone sets no time limit.

@@ -164,6 +164,39 @@ struct AdminReadFederateTests {
         }
     }
 
+    @Test("external_labels from prometheus.yml: added by federation and remote read; remote-read matchers on them match")
+    func externalLabels() async throws {
+        let path = NSTemporaryDirectory() + "/ext-\(UUID().uuidString).yml"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "global:\n  external_labels:\n    cluster: eu-1\n    job: override-not\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try await withServer(config: try ConfigStore(path: path)) { client, _ in
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            try await client.execute(uri: "/api/v1/write", method: .post,
+                                     body: writeBody([(Labels(["__name__": "up", "job": "a"]), [Sample(now - 1000, 1)])])) { _ in }
+            try await client.execute(uri: "/federate?match[]=up", method: .get) { r in
+                // The series' own job wins over the external one.
+                #expect(String(buffer: r.body).contains("up{cluster=\"eu-1\",job=\"a\"} 1 \(now - 1000)"), "\(String(buffer: r.body))")
+            }
+            var query = Prometheus_Query()
+            query.startTimestampMs = now - 60_000
+            query.endTimestampMs = now
+            var byName = Prometheus_LabelMatcher()
+            byName.name = "__name__"
+            byName.value = "up"
+            var byCluster = Prometheus_LabelMatcher()
+            byCluster.name = "cluster"
+            byCluster.value = "eu-1"
+            query.matchers = [byName, byCluster]
+            var request = Prometheus_ReadRequest()
+            request.queries = [query]
+            try await client.execute(uri: "/api/v1/read", method: .post,
+                                     body: ByteBuffer(bytes: Snappy.compress(try request.serializedBytes()))) { r in
+                let response = try Prometheus_ReadResponse(serializedBytes: try Snappy.decompress(Array(buffer: r.body)))
+                #expect(response.results.first?.timeseries.first?.labels.map { "\($0.name)=\($0.value)" } == ["__name__=up", "cluster=eu-1", "job=a"])
+            }
+        }
+    }
+
     @Test("/federate: newest sample per series within the lookback, text format with timestamps")
     func federate() async throws {
         try await withServer { client, _ in

@@ -74,6 +74,13 @@ struct StatusAndLifecycleTests {
             "\(e)".hasPrefix("\(path):4:")
         }
         #expect(throws: ConfigError.self) { _ = try ConfigStore(path: path + ".missing") }
+        // Valid YAML but not a valid configuration: the key and its place are named.
+        try "global:\n  scrape_intervall: 15s\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect {
+            _ = try ConfigStore(path: path)
+        } throws: { e in
+            "\(e)" == "\(path):2:3: field scrape_intervall not found in global"
+        }
     }
 
     @Test("flags and the head's cardinality as Prometheus reports them")
