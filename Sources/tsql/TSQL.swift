@@ -12,7 +12,7 @@ struct TSQL: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tsql",
         abstract: "Prometheus-compatible time-series database and shell.",
-        subcommands: [Info.self, Serve.self, Import.self, DebugAppend.self, DebugQuery.self],
+        subcommands: [Info.self, Serve.self, Import.self, Check.self, DebugAppend.self, DebugQuery.self],
         defaultSubcommand: Info.self)
 }
 
