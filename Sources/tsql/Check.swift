@@ -53,13 +53,9 @@ struct CheckConfig: ParsableCommand {
     /// A rule_files entry: a path or a glob (in its last component), relative to the config file.
     static func expand(_ pattern: String, relativeTo base: String) throws -> [String] {
         let path = pattern.hasPrefix("/") ? pattern : (base.isEmpty ? pattern : base + "/" + pattern)
-        guard pattern.contains("*") || pattern.contains("?") || pattern.contains("[") else {
-            guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("rule file \(path) does not exist") }
-            return [path]
-        }
-        let dir = (path as NSString).deletingLastPathComponent, glob = (path as NSString).lastPathComponent
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.isEmpty ? "." : dir)) ?? []
-        return names.filter { fnmatch(glob, $0, 0) == 0 }.sorted().map { dir.isEmpty ? $0 : dir + "/" + $0 }
+        let files = PathGlob.expand(path)
+        if files == [path] && !FileManager.default.fileExists(atPath: path) { throw ValidationError("rule file \(path) does not exist") }
+        return files
     }
 
     /// Checks a rule file's structure and that every expression parses; returns the number of rules.
