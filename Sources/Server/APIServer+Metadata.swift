@@ -2,8 +2,8 @@ import Hummingbird
 import PromQL
 import TSDB
 
-/// `/api/v1/labels`, `/api/v1/label/<name>/values`, `/api/v1/series`, `/api/v1/metadata`, and the (still
-/// empty) targets, rules and alerts lists.
+/// `/api/v1/labels`, `/api/v1/label/<name>/values`, `/api/v1/series`, `/api/v1/metadata`,
+/// `/api/v1/targets`, and the (still empty) rules and alerts lists.
 extension APIServer {
     func registerMetadata(_ router: Router<BasicRequestContext>) {
         for method in [HTTPRequest.Method.get, .post] {
@@ -14,10 +14,10 @@ extension APIServer {
             try await self.labelValues(request, name: context.parameters.get("name") ?? "")
         }
         router.get("/api/v1/metadata") { request, _ in try await self.metadata(request) }
-        // No scraper, rules or alerting yet (issues 5, 8): these answer with
+        router.get("/api/v1/targets") { request, _ in try await self.targets(request) }
+        // No rules or alerting yet (issue 8): these answer with
         // Prometheus' shapes, empty, so that Grafana and clients work.
         let empty: [(String, StaticString)] = [
-            ("/api/v1/targets", "{\"status\":\"success\",\"data\":{\"activeTargets\":[],\"droppedTargets\":[],\"droppedTargetCounts\":{}}}"),
             ("/api/v1/rules", "{\"status\":\"success\",\"data\":{\"groups\":[]}}"),
             ("/api/v1/alerts", "{\"status\":\"success\",\"data\":{\"alerts\":[]}}"),
         ]

@@ -33,6 +33,12 @@ public final class ConfigStore: Sendable {
 
     public let path: String?
     private let state: Mutex<State>
+    private let observers = Mutex<[@Sendable (PrometheusConfig) -> Void]>([])
+
+    /// Calls `f` with every configuration a reload puts in effect (the scraper follows it).
+    public func onReload(_ f: @escaping @Sendable (PrometheusConfig) -> Void) {
+        observers.withLock { $0.append(f) }
+    }
 
     /// Prometheus' default configuration, with no file behind it.
     public init() {
@@ -64,6 +70,7 @@ public final class ConfigStore: Sendable {
         do {
             let (yaml, parsed) = try Self.load(path)
             state.withLock { $0 = State(yaml: yaml, parsed: parsed) }
+            for f in observers.withLock({ $0 }) { f(parsed) }
         } catch {
             state.withLock { $0.lastReloadSucceeded = false }
             throw error

@@ -1,13 +1,16 @@
+import Ingest
 import Synchronization
 import TSDB
 
 /// The database the server answers from, which arrives only after the WAL
 /// replay: until then the server is up but not ready (`/-/ready` and the API
-/// answer 503, `/api/v1/status/walreplay` shows the replay's progress).
+/// answer 503, `/api/v1/status/walreplay` shows the replay's progress). The
+/// scraper that writes into it is kept here too, for `/api/v1/targets`.
 public final class DatabaseSlot: Sendable {
     private struct State {
         var db: DB?
         var replay = WALReplayProgress(min: 0, max: 0, current: 0)
+        var scraper: ScrapeManager?
     }
 
     private let state = Mutex(State())
@@ -33,4 +36,10 @@ public final class DatabaseSlot: Sendable {
     public func replayed(_ p: WALReplayProgress) { state.withLock { $0.replay = p } }
 
     public var replay: WALReplayProgress { state.withLock { $0.replay } }
+
+    /// The scraper, once the database is open and it has been started.
+    public var scraper: ScrapeManager? {
+        get { state.withLock { $0.scraper } }
+        set { state.withLock { $0.scraper = newValue } }
+    }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Ingest
 import Logging
 import PromQL
 import Server
@@ -113,6 +114,11 @@ struct Serve: AsyncParsableCommand {
             logger.info("\(db.replayReport)")
             slot.open(db)
             defer { try? db.close() }
+            // Scrape what prometheus.yml names, following reloads.
+            let scraper = ScrapeManager(db: db)
+            slot.scraper = scraper
+            await scraper.apply(config.parsed)
+            config.onReload { parsed in Task { await scraper.apply(parsed) } }
             try await group.next()
         }
     }

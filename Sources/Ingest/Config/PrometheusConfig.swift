@@ -40,19 +40,19 @@ public struct PrometheusConfig: Sendable {
     }
 
     /// `static_configs` entry.
-    public struct StaticTargets: Sendable {
+    public struct StaticTargets: Sendable, Equatable {
         public var targets: [String] = []
         public var labels: [Label] = []
     }
 
     /// `file_sd_configs` entry.
-    public struct FileSD: Sendable {
+    public struct FileSD: Sendable, Equatable {
         public var files: [String] = []
         public var refreshInterval: Int64 = 300_000
     }
 
     /// One `scrape_configs` entry.
-    public struct ScrapeJob: Sendable {
+    public struct ScrapeJob: Sendable, Equatable {
         public var jobName = ""
         public var scrapeInterval: Int64 = 0
         public var scrapeTimeout: Int64 = 0

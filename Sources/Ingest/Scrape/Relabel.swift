@@ -4,7 +4,7 @@ import TSDB
 /// with Prometheus' defaults and semantics (model/relabel/relabel.go): the
 /// source label values are joined with `separator`, matched against the
 /// fully anchored `regex`, and the action decides what happens.
-public struct RelabelConfig: Sendable {
+public struct RelabelConfig: Sendable, Equatable {
     public enum Action: String, Sendable, CaseIterable {
         case replace, keep, drop, keepequal, dropequal, hashmod, labelmap, labeldrop, labelkeep, lowercase, uppercase
     }

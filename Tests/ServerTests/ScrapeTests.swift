@@ -1,0 +1,164 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Ingest
+import Server
+import Synchronization
+import Testing
+import TSDB
+
+/// Scraping over real HTTP: an in-test target whose series change between
+/// scrapes, that fails, times out, answers garbage or too much; Debian's
+/// node exporter; and the manager with `/api/v1/targets`.
+@Suite("Scraping", .serialized)
+struct ScrapeTests {
+    enum Mode: Sendable {
+        case body(String, contentType: String)
+        case status(Int)
+        case slow(String)
+    }
+
+    /// What the in-test target answers, changed by the test between scrapes.
+    final class Behaviour: Sendable {
+        private let mode: Mutex<Mode>
+        init(_ m: Mode) { mode = Mutex(m) }
+        var current: Mode { mode.withLock { $0 } }
+        func set(_ m: Mode) { mode.withLock { $0 = m } }
+    }
+
+    /// Runs `body` with a target on 127.0.0.1 serving `/metrics` as `mode` says.
+    func withTarget(_ mode: Behaviour, _ body: @Sendable (Int) async throws -> Void) async throws {
+        let router = Router()
+        router.get("/metrics") { _, _ -> Response in
+            switch mode.current {
+            case .body(let text, let type):
+                return Response(status: .ok, headers: [.contentType: type], body: .init(byteBuffer: ByteBuffer(string: text)))
+            case .status(let code):
+                return Response(status: .init(code: code))
+            case .slow(let text):
+                try await Task.sleep(for: .seconds(2))
+                return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: text)))
+            }
+        }
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in try await body(client.port!) }
+    }
+
+    func job(_ port: Int, extra: String = "") throws -> (PrometheusConfig.ScrapeJob, ScrapeTarget) {
+        let job = try PrometheusConfig.parse("""
+            scrape_configs:
+              - job_name: t
+                scrape_interval: 1s
+                scrape_timeout: 500ms
+            \(extra)
+                static_configs: [{targets: ["127.0.0.1:\(port)"], labels: {tier: test}}]
+            """, file: "t.yml").scrapeConfigs[0]
+        return (job, try #require(try TargetBuilder.targets(for: job, groups: TargetBuilder.staticGroups(job)).active.first))
+    }
+
+    func openDB() throws -> (DB, String) {
+        let dir = NSTemporaryDirectory() + "/scrape-http-\(UUID().uuidString)"
+        return (try DB.open(dir, options: { var o = DBOptions(); o.compactionInterval = nil; return o }()), dir)
+    }
+
+    @Test("series that change, failures, timeouts, garbage and oversized bodies")
+    func changingAndFailingTarget() async throws {
+        let mode = Behaviour(.body("# TYPE a gauge\na 1\nb{x=\"1\"} 2\n", contentType: "text/plain; version=0.0.4"))
+        let (db, dir) = try openDB()
+        defer { try? db.close(); try? FileManager.default.removeItem(atPath: dir) }
+        try await withTarget(mode) { port in
+            let (job, target) = try self.job(port, extra: "    body_size_limit: 1KB")
+            let loop = try ScrapeLoop(target: target, job: job, db: db, session: .shared)
+            let first = await loop.scrapeOnce()
+            #expect(first.up && first.scraped == 2, "\(first)")
+            #expect(await loop.status.health == "up")
+            let b = try db.querier(mint: 0, maxt: .max).select([.equal("__name__", "b")])
+            #expect(b.first?.labels == Labels(["__name__": "b", "x": "1", "job": "t", "instance": "127.0.0.1:\(port)", "tier": "test"]))
+
+            // OpenMetrics, negotiated by the Content-Type; b is gone: stale.
+            mode.set(.body("# TYPE a gauge\na 5\n# EOF\n", contentType: "application/openmetrics-text; version=1.0.0; charset=utf-8"))
+            #expect(await loop.scrapeOnce().up)
+            let bSamples = try #require(try db.querier(mint: 0, maxt: .max).select([.equal("__name__", "b")]).first?.samples())
+            #expect(bSamples.count == 2 && StaleNaN.isStale(bSamples[1].v))
+
+            mode.set(.status(500))
+            let failed = await loop.scrapeOnce()
+            #expect(!failed.up && failed.error == "server returned HTTP status 500 Internal Server Error", "\(failed)")
+            mode.set(.slow("a 1\n"))
+            let slow = await loop.scrapeOnce()
+            #expect(slow.error == "context deadline exceeded (timeout 500ms)", "\(slow)")
+            mode.set(.body("a{ 1\n", contentType: "text/plain"))
+            #expect(await loop.scrapeOnce().error == "1:4: expected a label name, got \"1\"")
+            mode.set(.body(String(repeating: "big_metric 1\n", count: 200), contentType: "text/plain"))
+            #expect(await loop.scrapeOnce().error == "body size limit exceeded")
+            #expect(await loop.status.health == "down")
+            let up = try db.querier(mint: 0, maxt: .max).select([.equal("__name__", "up")]).first?.samples().map(\.v)
+            #expect(up == [1, 1, 0, 0, 0, 0])
+        }
+    }
+
+    @Test("the manager scrapes on the interval and /api/v1/targets reports it")
+    func managerAndTargetsAPI() async throws {
+        let mode = Behaviour(.body("m 1\n", contentType: "text/plain"))
+        let (db, dir) = try openDB()
+        defer { try? db.close(); try? FileManager.default.removeItem(atPath: dir) }
+        try await withTarget(mode) { port in
+            let config = try PrometheusConfig.parse("""
+                scrape_configs:
+                  - job_name: t
+                    scrape_interval: 1s
+                    scrape_timeout: 500ms
+                    static_configs: [{targets: ["127.0.0.1:\(port)"]}]
+                    relabel_configs:
+                      - source_labels: [__address__]
+                        regex: "nomatch"
+                        action: drop
+                  - job_name: gone
+                    static_configs: [{targets: ["x:1"]}]
+                    relabel_configs: [{action: drop, source_labels: [__address__], regex: "x:1"}]
+                """, file: "t.yml")
+            let scraper = ScrapeManager(db: db)
+            await scraper.apply(config)
+            try await Task.sleep(for: .milliseconds(2_600))
+            let server = APIServer(db: db)
+            server.slot.scraper = scraper
+            let app = Application(router: server.router())
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/api/v1/targets", method: .get) { r in
+                    let s = String(buffer: r.body)
+                    #expect(s.contains(#""labels":{"instance":"127.0.0.1:\#(port)","job":"t"}"#), "\(s)")
+                    #expect(s.contains(#""health":"up""#) && s.contains(#""scrapeUrl":"http://127.0.0.1:\#(port)/metrics""#), "\(s)")
+                    #expect(s.contains(#""droppedTargets":[{"discoveredLabels":{"__address__":"x:1""#), "\(s)")
+                    #expect(s.contains(#""droppedTargetCounts":{"gone":1,"t":0}"#), "\(s)")
+                }
+            }
+            let samples = try db.querier(mint: 0, maxt: .max).select([.equal("__name__", "m")]).first?.samples() ?? []
+            #expect(samples.count >= 2, "\(samples)")  // at least two scrapes in 2.6 s at a 1 s interval
+            // A new config without the job: its series go stale.
+            await scraper.apply(try PrometheusConfig.parse("scrape_configs: []\n", file: "t.yml"))
+            let after = try db.querier(mint: 0, maxt: .max).select([.equal("__name__", "m")]).first?.samples() ?? []
+            #expect(after.last.map { StaleNaN.isStale($0.v) } == true)
+            await scraper.stopAll()
+        }
+    }
+
+    @Test("Debian's prometheus-node-exporter")
+    func nodeExporter() async throws {
+        guard let exporter = RealClientTests.which("prometheus-node-exporter") else {
+            Issue.record("SKIPPED: prometheus-node-exporter is not installed (scripts/setup.sh installs it)")
+            return
+        }
+        let port = 21_000 + Int(getpid() % 9_000)
+        let child = try RealClientTests.Child(exporter, ["--web.listen-address=127.0.0.1:\(port)"], log: NSTemporaryDirectory() + "/ne-\(port).log")
+        defer { child.stop() }
+        try await RealClientTests.waitUntilReady("http://127.0.0.1:\(port)/metrics")
+        let (db, dir) = try openDB()
+        defer { try? db.close(); try? FileManager.default.removeItem(atPath: dir) }
+        let (job, target) = try self.job(port)
+        let loop = try ScrapeLoop(target: target, job: job, db: db, session: .shared)
+        let report = await loop.scrapeOnce()
+        #expect(report.up && report.scraped > 100, "\(report)")
+        let load = try db.querier(mint: 0, maxt: .max).select([.equal("__name__", "node_load1")])
+        #expect(load.first?.labels["job"] == "t" && load.first?.labels["tier"] == "test")
+    }
+}
