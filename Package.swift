@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
     ],
     targets: [
         // Thin system-library targets: the only places C types appear.
@@ -33,7 +35,15 @@ let package = Package(
         // PromQL parser and evaluator (issue 3). Depends on TSDB only.
         .target(name: "PromQL", dependencies: ["TSDB"]),
         // Exposition parsers, remote-write decoding, scraper, bulk import (issue 5).
-        .target(name: "Ingest", dependencies: ["TSDB", "CSnappy", "CZlib", .product(name: "Yams", package: "Yams")]),
+        .target(
+            name: "Ingest",
+            dependencies: [
+                "TSDB", "CSnappy", "CZlib",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         // The Prometheus-compatible HTTP API (issue 4).
         .target(
             name: "Server",
@@ -67,6 +77,8 @@ let package = Package(
             dependencies: [
                 "Server", "TSDB", "Ingest", "PromQL",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "CompressNIO", package: "compress-nio"),
             ]
         ),

@@ -1,7 +1,9 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import HummingbirdTLS
 import Ingest
+import NIOSSL
 import Server
 import Synchronization
 import Testing
@@ -68,7 +70,7 @@ struct ScrapeTests {
         defer { try? db.close(); try? FileManager.default.removeItem(atPath: dir) }
         try await withTarget(mode) { port in
             let (job, target) = try self.job(port, extra: "    body_size_limit: 1KB")
-            let loop = try ScrapeLoop(target: target, job: job, db: db, session: .shared)
+            let loop = try ScrapeLoop(target: target, job: job, db: db)
             let first = await loop.scrapeOnce()
             #expect(first.up && first.scraped == 2, "\(first)")
             #expect(await loop.status.health == "up")
@@ -142,6 +144,41 @@ struct ScrapeTests {
         }
     }
 
+    @Test("https targets: a CA file or insecure_skip_verify, and a clear error without either")
+    func https() async throws {
+        let dir = NSTemporaryDirectory() + "/tls-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let openssl = Process()
+        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        openssl.arguments = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem",
+                             "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+        openssl.standardError = FileHandle.nullDevice
+        try openssl.run()
+        openssl.waitUntilExit()
+        let tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(dir + "/cert.pem").map { .certificate($0) },
+            privateKey: .file(dir + "/key.pem"))
+        let router = Router()
+        router.get("/metrics") { _, _ in "secure_metric 1\n" }
+        let app = Application(router: router, server: try .tls(tlsConfiguration: tls),
+                              configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        let (db, dbDir) = try openDB()
+        defer { try? db.close(); try? FileManager.default.removeItem(atPath: dbDir) }
+        try await app.test(.live) { client in
+            let port = client.port!
+            for (tlsConfig, expectUp) in [("tls_config: {ca_file: \"\(dir)/cert.pem\"}", true),
+                                          ("tls_config: {insecure_skip_verify: true}", true),
+                                          ("tls_config: {}", false)] {
+                let (job, target) = try self.job(port, extra: "    scheme: https\n    \(tlsConfig)")
+                #expect(target.url == "https://127.0.0.1:\(port)/metrics")
+                let report = await (try ScrapeLoop(target: target, job: job, db: db)).scrapeOnce()
+                #expect(report.up == expectUp, "\(tlsConfig): \(report)")
+                if !expectUp { #expect(report.error?.contains("certificate") == true || report.error?.contains("handshake") == true, "\(report)") }
+            }
+        }
+    }
+
     @Test("Debian's prometheus-node-exporter")
     func nodeExporter() async throws {
         guard let exporter = RealClientTests.which("prometheus-node-exporter") else {
@@ -155,7 +192,7 @@ struct ScrapeTests {
         let (db, dir) = try openDB()
         defer { try? db.close(); try? FileManager.default.removeItem(atPath: dir) }
         let (job, target) = try self.job(port)
-        let loop = try ScrapeLoop(target: target, job: job, db: db, session: .shared)
+        let loop = try ScrapeLoop(target: target, job: job, db: db)
         let report = await loop.scrapeOnce()
         #expect(report.up && report.scraped > 100, "\(report)")
         let load = try db.querier(mint: 0, maxt: .max).select([.equal("__name__", "node_load1")])

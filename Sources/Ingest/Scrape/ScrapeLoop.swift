@@ -1,12 +1,15 @@
+import AsyncHTTPClient
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOCore
+import NIOHTTP1
+import NIOSSL
 import TSDB
 
-/// Scrapes one target on its interval until stopped: an HTTP GET with
+/// Scrapes one target on its interval until stopped: an HTTP(S) GET with
 /// Prometheus' Accept header (OpenMetrics preferred, text accepted),
-/// timeout and headers, the body (gzip inflated) parsed and stored by a
+/// timeout, auth and TLS options (`ca_file`, client certificate,
+/// `insecure_skip_verify`, `server_name`), the body (gzip inflated, at most
+/// `body_size_limit`) parsed and stored by a
 /// `ScrapeAppender`, one commit per scrape. The first scrape waits an
 /// offset derived from the target's labels, so targets spread over the
 /// interval deterministically, as in Prometheus.
@@ -14,7 +17,7 @@ public actor ScrapeLoop {
     public let target: ScrapeTarget
     public let job: PrometheusConfig.ScrapeJob
     let db: DB
-    let session: URLSession
+    let client: HTTPClient
 
     /// What `/api/v1/targets` shows about the target.
     public struct Status: Sendable {
@@ -28,11 +31,11 @@ public actor ScrapeLoop {
     public private(set) var status = Status()
     private var task: Task<Void, Never>?
 
-    public init(target: ScrapeTarget, job: PrometheusConfig.ScrapeJob, db: DB, session: URLSession) throws {
+    public init(target: ScrapeTarget, job: PrometheusConfig.ScrapeJob, db: DB, client: HTTPClient = .shared) throws {
         self.target = target
         self.job = job
         self.db = db
-        self.session = session
+        self.client = client
         appender = try ScrapeAppender(target: target, job: job)
     }
 
@@ -111,47 +114,49 @@ public actor ScrapeLoop {
     }
 
     func fetch() async -> ([UInt8]?, ExpositionFormat, String?) {
-        guard let url = URL(string: target.url) else { return (nil, .prometheusText, "invalid scrape URL \(target.url)") }
-        var request = URLRequest(url: url, timeoutInterval: Double(target.timeout) / 1000)
-        request.setValue(Self.acceptHeader(job.scrapeProtocols), forHTTPHeaderField: "Accept")
-        request.setValue(String(format: "%g", Double(target.timeout) / 1000), forHTTPHeaderField: "X-Prometheus-Scrape-Timeout-Seconds")
-        request.setValue("Prometheus/3.14.0 (tsql)", forHTTPHeaderField: "User-Agent")
+        var request = HTTPClientRequest(url: target.url)
+        request.headers.add(name: "Accept", value: Self.acceptHeader(job.scrapeProtocols))
+        request.headers.add(name: "Accept-Encoding", value: "gzip")
+        request.headers.add(name: "X-Prometheus-Scrape-Timeout-Seconds", value: String(format: "%g", Double(target.timeout) / 1000))
+        request.headers.add(name: "User-Agent", value: "Prometheus/3.14.0 (tsql)")
         if let auth = job.basicAuth {
             let password = auth.passwordFile.isEmpty ? auth.password : Self.read(auth.passwordFile)
-            request.setValue("Basic " + Data("\(auth.username):\(password)".utf8).base64EncodedString(), forHTTPHeaderField: "Authorization")
+            request.headers.add(name: "Authorization", value: "Basic " + Data("\(auth.username):\(password)".utf8).base64EncodedString())
         } else if let auth = job.authorization {
             let credentials = auth.credentialsFile.isEmpty ? auth.credentials : Self.read(auth.credentialsFile)
-            request.setValue("\(auth.type) \(credentials)", forHTTPHeaderField: "Authorization")
+            request.headers.add(name: "Authorization", value: "\(auth.type) \(credentials)")
         }
-        let finished = request
-        let (session, timeout) = (self.session, target.timeout)
         do {
-            let (data, response) = try await withThrowingTaskGroup(of: (Data, URLResponse).self) { group in
-                group.addTask { try await session.data(for: finished) }
-                group.addTask {
-                    try await Task.sleep(for: .milliseconds(timeout))
-                    throw URLError(.timedOut)
-                }
-                defer { group.cancelAll() }
-                return try await group.next()!
+            if target.labels["__scheme__"] == "https" { request.tlsConfiguration = try Self.tlsConfiguration(job.tls) }
+            let response = try await client.execute(request, timeout: .milliseconds(target.timeout))
+            guard response.status == .ok else {
+                return (nil, .prometheusText, "server returned HTTP status \(response.status.code) \(response.status.reasonPhrase)")
             }
-            guard let http = response as? HTTPURLResponse else { return (nil, .prometheusText, "not an HTTP response") }
-            guard http.statusCode == 200 else {
-                return (nil, .prometheusText, "server returned HTTP status \(http.statusCode) \(HTTPURLResponse.localizedString(forStatusCode: http.statusCode))")
-            }
-            var body = [UInt8](data)
-            if body.count >= 2 && body[0] == 0x1f && body[1] == 0x8b {
-                body = try Gzip.decompress(body, limit: job.bodySizeLimit > 0 ? Int(job.bodySizeLimit) : 1 << 30)
-            }
-            if job.bodySizeLimit > 0 && body.count > job.bodySizeLimit {
-                return (nil, .prometheusText, "body size limit exceeded")
-            }
-            return (body, ExpositionFormat(contentType: http.value(forHTTPHeaderField: "Content-Type")), nil)
-        } catch let e as URLError where e.code == .timedOut {
+            let limit = job.bodySizeLimit > 0 ? Int(job.bodySizeLimit) : 1 << 30
+            var body = Array(buffer: try await response.body.collect(upTo: limit))
+            if body.count >= 2 && body[0] == 0x1f && body[1] == 0x8b { body = try Gzip.decompress(body, limit: limit) }
+            return (body, ExpositionFormat(contentType: response.headers.first(name: "Content-Type")), nil)
+        } catch let e as HTTPClientError where e == .deadlineExceeded || e == .readTimeout || e == .connectTimeout {
             return (nil, .prometheusText, "context deadline exceeded (timeout \(DurationFormat.format(target.timeout)))")
+        } catch is NIOTooManyBytesError {
+            return (nil, .prometheusText, "body size limit exceeded")
+        } catch let e as ExpositionFileReader.ReadError where e.description.contains("more than") {
+            return (nil, .prometheusText, "body size limit exceeded")
         } catch {
             return (nil, .prometheusText, "\(error)")
         }
+    }
+
+    /// NIOSSL settings from `tls_config`.
+    static func tlsConfiguration(_ t: PrometheusConfig.TLS) throws -> TLSConfiguration {
+        var c = TLSConfiguration.makeClientConfiguration()
+        if !t.caFile.isEmpty { c.trustRoots = .file(t.caFile) }
+        if !t.certFile.isEmpty && !t.keyFile.isEmpty {
+            c.certificateChain = try NIOSSLCertificate.fromPEMFile(t.certFile).map { .certificate($0) }
+            c.privateKey = .file(t.keyFile)
+        }
+        if t.insecureSkipVerify { c.certificateVerification = .none }
+        return c
     }
 
     static func read(_ path: String) -> String {

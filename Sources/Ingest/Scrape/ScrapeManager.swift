@@ -1,7 +1,5 @@
+import AsyncHTTPClient
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import TSDB
 
 /// Runs the scrape loops a configuration asks for: targets from
@@ -23,19 +21,16 @@ public actor ScrapeManager {
     }
 
     let db: DB
-    let session: URLSession
+    let client: HTTPClient
     private var config = PrometheusConfig()
     private var loops: [Key: ScrapeLoop] = [:]
     private var dropped: [String: [Labels]] = [:]
     public private(set) var errors: [String] = []
     private var refresher: Task<Void, Never>?
 
-    public init(db: DB) {
+    public init(db: DB, client: HTTPClient = .shared) {
         self.db = db
-        let c = URLSessionConfiguration.ephemeral
-        c.httpMaximumConnectionsPerHost = 4
-        c.requestCachePolicy = .reloadIgnoringLocalCacheData
-        session = URLSession(configuration: c)
+        self.client = client
     }
 
     /// Starts, keeps or stops loops for `config`.
@@ -86,7 +81,7 @@ public actor ScrapeManager {
         }
         for (key, (target, job)) in wanted where loops[key] == nil {
             do {
-                let loop = try ScrapeLoop(target: target, job: job, db: db, session: session)
+                let loop = try ScrapeLoop(target: target, job: job, db: db, client: client)
                 loops[key] = loop
                 await loop.start()
             } catch {
