@@ -136,6 +136,11 @@ struct ScrapeTests {
             }
             let samples = try db.querier(mint: 0, maxt: .max).select([.equal("__name__", "m")]).first?.samples() ?? []
             #expect(samples.count >= 2, "\(samples)")  // at least two scrapes in 2.6 s at a 1 s interval
+            // The same configuration again (a reload that changes nothing here): the loop keeps running, nothing goes stale.
+            await scraper.apply(config)
+            try await Task.sleep(for: .milliseconds(1_100))
+            let kept = try db.querier(mint: 0, maxt: .max).select([.equal("__name__", "m")]).first?.samples() ?? []
+            #expect(kept.count > samples.count && !kept.contains { StaleNaN.isStale($0.v) }, "\(kept)")
             // A new config without the job: its series go stale.
             await scraper.apply(try PrometheusConfig.parse("scrape_configs: []\n", file: "t.yml"))
             let after = try db.querier(mint: 0, maxt: .max).select([.equal("__name__", "m")]).first?.samples() ?? []
