@@ -27,6 +27,8 @@ struct Import: ParsableCommand {
     var blockDuration = "2h"
     @Flag(name: .customLong("skip-invalid"), help: "Skip bad lines (counted and reported) instead of stopping at the first.")
     var skipInvalid = false
+    @Option(name: .customLong("memory-budget"), help: "Chunk bytes held in memory before spilling to temporary files (e.g. 256MB).")
+    var memoryBudget = "256MB"
     @Argument(help: "Files to import ('-' for standard input).")
     var files: [String]
 
@@ -36,6 +38,9 @@ struct Import: ParsableCommand {
         guard let d = DurationFormat.parse(blockDuration), d > 0 else { throw ValidationError("--block-duration: cannot parse \"\(blockDuration)\"") }
         for l in labels where !l.contains("=") || l.hasPrefix("=") { throw ValidationError("--label must be name=value, got \"\(l)\"") }
         if let t = defaultTimestamp, Self.parseTime(t) == nil { throw ValidationError("--default-timestamp: cannot parse \"\(t)\"") }
+        guard let budget = ByteSizeFormat.parse(memoryBudget), budget > 0 else {
+            throw ValidationError("--memory-budget: cannot parse \"\(memoryBudget)\" (e.g. 256MB)")
+        }
     }
 
     static func parseTime(_ s: String) -> Int64? {
@@ -46,6 +51,8 @@ struct Import: ParsableCommand {
     func run() throws {
         var options = BlockImporter.Options()
         options.blockDuration = DurationFormat.parse(blockDuration)!
+        options.memoryBudget = Int(ByteSizeFormat.parse(memoryBudget)!)
+        options.spillDirectory = data  // spill files next to the data, removed at the end
         options.extraLabels = labels.map { l in
             let eq = l.firstIndex(of: "=")!
             return Label(String(l[..<eq]), String(l[l.index(after: eq)...]))
@@ -88,6 +95,7 @@ struct Import: ParsableCommand {
             print("\(summary.conflicts) sample(s) repeated a timestamp with another value (the first kept); the first: \(summary.firstConflict ?? "")")
         }
         if summary.duplicates > 0 { print("\(summary.duplicates) exact duplicate sample(s) stored once") }
+        if importer.spills > 0 { print("memory budget \(memoryBudget) reached: spilled to disk \(importer.spills) time(s)") }
     }
 
     func resolvedFormat(_ file: String) throws -> ExpositionFormat {

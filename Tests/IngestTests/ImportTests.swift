@@ -124,6 +124,40 @@ struct ImportTests {
         }
     }
 
+    @Test("with a tiny memory budget chunks and stragglers are spilled to disk; the blocks hold exactly the same")
+    func spilling() throws {
+        var lines: [String] = []
+        for i in 0..<20_000 {
+            let t = Int64(i % 2_000) * 10_000  // ten series, 2,000 samples each over 5.5 h, one series written backwards
+            let k = i / 2_000
+            let tt = k == 3 ? (1_999 - Int64(i % 2_000)) * 10_000 : t
+            lines.append("s{k=\"\(k)\"} \(i) \(tt)")
+        }
+        let text = lines.joined(separator: "\n") + "\n"
+        func blocks(_ budget: Int) throws -> ([String], Int) {
+            var o = BlockImporter.Options()
+            o.memoryBudget = budget
+            let dir = tempDir()
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let importer = BlockImporter(options: o)
+            var feeder = ExpositionImport(file: "t", options: .init())
+            try Array(text.utf8).withUnsafeBytes { try feeder.feed($0, into: importer) }
+            let summary = try importer.write(into: dir)
+            let db = try DB.open(dir, options: { var o = DBOptions(); o.compactionInterval = nil; return o }())
+            defer { try? db.close() }
+            var dump: [String] = []
+            for s in try db.querier(mint: .min, maxt: .max).select([.equal("__name__", "s")]) {
+                dump.append("\(s.labels) \(try s.samples().map { "\($0.t)=\($0.v)" })")
+            }
+            #expect(summary.samples == 20_000 && summary.blocks.count == 3)
+            return (dump, importer.spills)
+        }
+        let (inMemory, noSpills) = try blocks(256 << 20)
+        let (spilled, spills) = try blocks(1_024)
+        #expect(noSpills == 0 && spills > 10)
+        #expect(spilled == inMemory)
+    }
+
     @Test("extra labels replace or add; the block duration is honoured")
     func options() throws {
         var o = BlockImporter.Options()

@@ -7,15 +7,22 @@ import TSDB
 /// (a backfill): per series and block range the samples go into an
 /// in-memory XOR chunk while they come in time order (about 1–2 bytes per
 /// sample), and into a side list when they do not (sorted at the end).
-/// Nothing touches the database until `write(into:)`, which writes every
-/// block into a staging directory first and then moves them in, so a
-/// failure before that leaves the database as it was.
+/// When what is held passes `memoryBudget`, finished chunks (and
+/// stragglers) are spilled to one temporary file per block range, so memory
+/// stays bounded by the budget plus the blocks being written. Nothing
+/// touches the database until `write(into:)`, which writes every block into
+/// a staging directory first and then moves them in, so a failure before
+/// that leaves the database as it was.
 public final class BlockImporter {
     public struct Options: Sendable {
         /// Length of the blocks written (Prometheus: 2 h).
         public var blockDuration: Int64 = 2 * 3600 * 1000
         /// Labels added to (or replacing those of) every series.
         public var extraLabels: [Label] = []
+        /// Bytes of chunks held in memory before they are spilled to disk.
+        public var memoryBudget = 256 << 20
+        /// Where spill files go (a fresh directory in it, removed at the end).
+        public var spillDirectory = NSTemporaryDirectory()
 
         public init() {}
     }
@@ -42,20 +49,25 @@ public final class BlockImporter {
         var lastT: Int64?
         var late: [Sample] = []
 
-        func add(_ t: Int64, _ v: Double) {
+        /// Adds a sample; returns the bytes it made the builder hold for good
+        /// (a finished chunk, or a straggler).
+        func add(_ t: Int64, _ v: Double) -> Int {
             if let last = lastT, t <= last {
                 late.append(Sample(t, v))
-                return
+                return MemoryLayout<Sample>.stride
             }
             if appender.count == 0 { chunkMint = t }
             appender.append(t, v)
             lastT = t
-            if appender.count == BlockWriter.samplesPerChunk { cut() }
+            return appender.count == BlockWriter.samplesPerChunk ? cut() : 0
         }
 
-        private func cut() {
-            chunks.append(ChunkMeta(mint: chunkMint, maxt: lastT!, encoding: .xor, storage: ChunkBytes(appender.bytes)))
+        @discardableResult
+        func cut() -> Int {
+            let bytes = appender.bytes
+            chunks.append(ChunkMeta(mint: chunkMint, maxt: lastT!, encoding: .xor, storage: ChunkBytes(bytes)))
             appender = XORAppender()
+            return bytes.count
         }
 
         /// The chunks in time order, duplicates resolved (counted in `summary`).
@@ -101,6 +113,11 @@ public final class BlockImporter {
     private var builders: [[Int64: Builder]] = []
     private var cached: (series: Int, block: Int64, builder: Builder)?
     public private(set) var summary = Summary()
+    /// Bytes of finished chunks and stragglers held in memory.
+    private var held = 0
+    private var spill: SpillFiles?
+    /// How often memory was spilled to disk.
+    public private(set) var spills = 0
 
     public init(options: Options = Options()) {
         self.options = options
@@ -134,10 +151,30 @@ public final class BlockImporter {
             builders[i][start] = builder
             cached = (i, start, builder)
         }
-        builder.add(t, v)
+        held += builder.add(t, v)
+        if held > options.memoryBudget { spillToDisk() }
         summary.samples += 1
         if t < summary.minTime { summary.minTime = t }
         if t > summary.maxTime { summary.maxTime = t }
+    }
+
+    /// Moves every finished chunk and straggler to the spill files.
+    private func spillToDisk() {
+        do {
+            if spill == nil { spill = try SpillFiles(in: options.spillDirectory) }
+            for (i, perBlock) in builders.enumerated() {
+                for (start, b) in perBlock where !b.chunks.isEmpty || !b.late.isEmpty {
+                    try spill!.write(series: i, block: start, chunks: b.chunks, late: b.late)
+                    b.chunks.removeAll()
+                    b.late.removeAll()
+                }
+            }
+            held = 0
+            spills += 1
+        } catch {
+            // Cannot spill (disk full?): keep going in memory rather than lose data.
+            held = 0
+        }
     }
 
     /// Writes one block per block range into `directory` (a database's data
@@ -149,33 +186,38 @@ public final class BlockImporter {
         defer { try? FileIO.removeAll(staging) }
         let order = labels.indices.sorted { labels[$0] < labels[$1] }
         let starts = Set(builders.flatMap(\.keys)).sorted()
-        // Resolve each block's series (duplicates counted here), then write the
-        // blocks in parallel: each writer re-encodes its chunks on its own core.
-        var perBlock: [[SeriesChunks]] = []
-        for start in starts {
-            var series: [SeriesChunks] = []
-            for i in order {
-                guard let b = builders[i][start] else { continue }
-                series.append(SeriesChunks(labels: labels[i], chunks: try b.finish(labels[i], &summary)))
-                builders[i][start] = nil
-            }
-            perBlock.append(series)
-        }
-        let results = Mutex([Result<BlockMeta?, any Error>?](repeating: nil, count: starts.count))
-        let done = Atomic<Int>(0)
-        let duration = options.blockDuration
-        let blocks = perBlock
-        DispatchQueue.concurrentPerform(iterations: starts.count) { n in
-            let r = Result { try BlockWriter.write(into: staging, mint: starts[n], maxt: starts[n] + duration, series: blocks[n]) }
-            results.withLock { $0[n] = r }
-            let finished = done.add(1, ordering: .relaxed).newValue
-            progress?(finished, starts.count)
-        }
-        perBlock = []
+        // A batch of blocks at a time (one per core): their series resolved
+        // (spilled data read back, duplicates counted), then written in parallel,
+        // each writer re-encoding its chunks on its own core.
+        let batch = max(1, ProcessInfo.processInfo.activeProcessorCount)
         var written: [BlockMeta] = []
-        for r in results.withLock({ $0 }) {
-            if let meta = try r!.get() { written.append(meta) }
+        let done = Atomic<Int>(0)
+        for first in stride(from: 0, to: starts.count, by: batch) {
+            let range = first..<min(first + batch, starts.count)
+            var perBlock: [[SeriesChunks]] = []
+            for start in starts[range] {
+                try spill?.load(start, into: { i in builders[i][start]! })
+                var series: [SeriesChunks] = []
+                for i in order {
+                    guard let b = builders[i][start] else { continue }
+                    series.append(SeriesChunks(labels: labels[i], chunks: try b.finish(labels[i], &summary)))
+                    builders[i][start] = nil
+                }
+                perBlock.append(series)
+            }
+            let results = Mutex([Result<BlockMeta?, any Error>?](repeating: nil, count: range.count))
+            let duration = options.blockDuration
+            let blocks = perBlock, batchStarts = Array(starts[range]), total = starts.count
+            DispatchQueue.concurrentPerform(iterations: blocks.count) { n in
+                let r = Result { try BlockWriter.write(into: staging, mint: batchStarts[n], maxt: batchStarts[n] + duration, series: blocks[n]) }
+                results.withLock { $0[n] = r }
+                progress?(done.add(1, ordering: .relaxed).newValue, total)
+            }
+            for r in results.withLock({ $0 }) {
+                if let meta = try r!.get() { written.append(meta) }
+            }
         }
+        spill = nil
         for meta in written {
             try FileIO.rename(staging + "/" + meta.ulid, directory + "/" + meta.ulid)
         }
