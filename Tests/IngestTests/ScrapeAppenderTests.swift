@@ -81,6 +81,19 @@ struct ScrapeAppenderTests {
         #expect(try db.querier(mint: 0, maxt: .max).select([.equal("__name__", "up")]).first?.samples().last.map { StaleNaN.isStale($0.v) } == true)
     }
 
+    @Test("OpenMetrics _created series of counters are not stored, as Prometheus 3 scrapes them")
+    func createdSeries() throws {
+        var (db, s, dir) = try setup(Self.job)
+        defer { try? db.close(); try? FileManager.default.removeItem(atPath: dir) }
+        let app = db.appender()
+        let body = Array("# TYPE req counter\nreq_total 5\nreq_created 1.7e9\n# TYPE temp gauge\ntemp_created 3\n# EOF\n".utf8)
+        let report = body.withUnsafeBytes { s.append(body: $0, format: .openMetrics, failure: nil, at: 1_000, duration: 0.1, into: app) }
+        try app.commit()
+        #expect(report.up && report.scraped == 2, "\(report)")
+        let names = try db.querier(mint: 0, maxt: .max).labelValues("__name__")
+        #expect(names.contains("req_total") && names.contains("temp_created") && !names.contains("req_created"))
+    }
+
     @Test("honor_labels keeps the exposed labels; honor_timestamps false uses the scrape time; limits fail the scrape")
     func optionsAndLimits() throws {
         var (db, s, dir) = try setup("""

@@ -149,6 +149,44 @@ struct ScrapeTests {
         }
     }
 
+    @Test("reloads apply new configurations (a broken one keeps the old); file_sd files are re-read")
+    func reloadAndFileSD() async throws {
+        let mode = Behaviour(.body("m 1\n", contentType: "text/plain"))
+        let (db, dir) = try openDB()
+        defer { try? db.close(); try? FileManager.default.removeItem(atPath: dir) }
+        try await withTarget(mode) { port in
+            let path = dir + "/prometheus.yml", sd = dir + "/targets.json"
+            try "scrape_configs:\n  - job_name: a\n    static_configs: [{targets: [\"127.0.0.1:\(port)\"]}]\n"
+                .write(toFile: path, atomically: true, encoding: .utf8)
+            let config = try ConfigStore(path: path)
+            let scraper = ScrapeManager(db: db)
+            await scraper.apply(config.parsed)
+            config.onReload { parsed in Task { await scraper.apply(parsed) } }
+            #expect(await scraper.targets().active.map(\.job) == ["a"])
+
+            try #"[{"targets": ["127.0.0.1:\#(port)"], "labels": {"env": "x"}}]"#.write(toFile: sd, atomically: true, encoding: .utf8)
+            try "scrape_configs:\n  - job_name: a\n    static_configs: [{targets: [\"127.0.0.1:\(port)\"]}]\n  - job_name: files\n    file_sd_configs: [{files: [\"\(sd)\"], refresh_interval: 1s}]\n"
+                .write(toFile: path, atomically: true, encoding: .utf8)
+            try config.reload()
+            try await Task.sleep(for: .milliseconds(300))
+            var active = await scraper.targets().active
+            #expect(active.map(\.job) == ["a", "files"] && active[1].target.publicLabels["env"] == "x")
+
+            // The file changes: picked up at the next refresh.
+            try #"[{"targets": ["127.0.0.1:\#(port)"], "labels": {"env": "y"}}]"#.write(toFile: sd, atomically: true, encoding: .utf8)
+            try await Task.sleep(for: .milliseconds(1_600))
+            active = await scraper.targets().active
+            #expect(active.count == 2 && active[1].target.publicLabels["env"] == "y", "\(active.map(\.target.publicLabels))")
+
+            // A broken configuration is refused; the running one stays.
+            try "scrape_configs:\n  - job_name: a\n    scrape_intervall: 1s\n".write(toFile: path, atomically: true, encoding: .utf8)
+            #expect(throws: ConfigError.self) { try config.reload() }
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(await scraper.targets().active.map(\.job) == ["a", "files"])
+            await scraper.stopAll()
+        }
+    }
+
     @Test("https targets: a CA file or insecure_skip_verify, and a clear error without either")
     func https() async throws {
         let dir = NSTemporaryDirectory() + "/tls-\(UUID().uuidString)"

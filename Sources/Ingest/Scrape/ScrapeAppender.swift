@@ -14,7 +14,7 @@ public struct ScrapeReport: Sendable, Equatable {
 }
 
 /// Turns one scrape of a target into appends, with Prometheus' semantics
-/// (scrape/scrape.go): target labels attached (`honor_labels` keeps the
+/// (scrape/scrape.go): OpenMetrics `_created` series skipped, target labels attached (`honor_labels` keeps the
 /// exposed ones, otherwise clashing exposed labels become `exported_*`),
 /// `metric_relabel_configs`, `honor_timestamps`, `sample_limit` and
 /// `label_limit` failing the whole scrape, staleness markers for series that
@@ -94,9 +94,19 @@ public struct ScrapeAppender {
                        current: inout [Labels: (Int64, Double)], order: inout [Labels]) throws(Failure) {
         var parser = ExpositionParser(body, format: format)
         var limit: String?
+        // OpenMetrics `_created` series of counters, summaries and histograms are
+        // not stored, as Prometheus 3 scrapes them (they are creation times, not samples).
+        var createdName = ""
         do throws(ExpositionError) {
             while limit == nil, let entry = try parser.next() {
+                if case .metadata(let family, .type(let kind)) = entry {
+                    createdName = format == .openMetrics && [.counter, .summary, .histogram, .gaugehistogram].contains(kind) ? family + "_created" : ""
+                }
                 guard case .sample(let s) = entry else { continue }
+                if !createdName.isEmpty && s.series.starts(with: createdName.utf8)
+                    && (s.series.count == createdName.utf8.count || s.series[createdName.utf8.count] == UInt8(ascii: "{")) {
+                    continue
+                }
                 report.scraped += 1
                 guard let labels = mutate(try s.labels()) else { continue }
                 if job.labelLimit > 0 && labels.count > job.labelLimit {
