@@ -42,6 +42,13 @@ struct ScrapeTests {
                 return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: text)))
             }
         }
+        // Routes that want credentials, for basic_auth and authorization.
+        for (path, expected) in [("/basic", "Basic dTpw"), ("/bearer", "Bearer s3cret")] {
+            router.get(RouterPath(path)) { request, _ -> Response in
+                guard request.headers[.authorization] == expected else { return Response(status: .unauthorized) }
+                return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "authed 1\n")))
+            }
+        }
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in try await body(client.port!) }
     }
@@ -96,6 +103,23 @@ struct ScrapeTests {
             #expect(await loop.status.health == "down")
             let up = try db.querier(mint: 0, maxt: .max).select([.equal("__name__", "up")]).first?.samples().map(\.v)
             #expect(up == [1, 1, 0, 0, 0, 0])
+        }
+    }
+
+    @Test("basic_auth and authorization credentials are sent (also from files)")
+    func credentials() async throws {
+        let (db, dir) = try openDB()
+        defer { try? db.close(); try? FileManager.default.removeItem(atPath: dir) }
+        try "s3cret\n".write(toFile: dir + "/token", atomically: true, encoding: .utf8)
+        try await withTarget(Behaviour(.status(404))) { port in
+            for (extra, up) in [("    metrics_path: /basic\n    basic_auth: {username: u, password: p}", true),
+                                ("    metrics_path: /basic\n    basic_auth: {username: u, password: wrong}", false),
+                                ("    metrics_path: /bearer\n    authorization: {credentials_file: \"\(dir)/token\"}", true),
+                                ("    metrics_path: /bearer", false)] {
+                let (job, target) = try self.job(port, extra: extra)
+                let report = await (try ScrapeLoop(target: target, job: job, db: db)).scrapeOnce()
+                #expect(report.up == up, "\(extra): \(report)")
+            }
         }
     }
 
