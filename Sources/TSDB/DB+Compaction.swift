@@ -3,7 +3,8 @@ extension DB {
     /// Writes every full block range the head holds beyond 1.5 block
     /// durations (as Prometheus does, so that late samples of the range being
     /// written are already out of bounds), then truncates the head and
-    /// checkpoints the WAL, loads imported blocks, and applies the retention.
+    /// checkpoints the WAL, loads imported blocks, merges blocks (leveled
+    /// compaction), and applies the retention.
     /// Returns the metas of the blocks cut from the head.
     @discardableResult
     public func compactHead() throws -> [BlockMeta] {
@@ -20,6 +21,7 @@ extension DB {
             }
             if truncated { try checkpointWAL() }
             _ = try loadNewBlocksLocked()
+            _ = try compactBlocksLocked()
             _ = try applyRetentionLocked()
             return written
         }

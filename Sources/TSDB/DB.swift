@@ -12,6 +12,9 @@ public struct DBOptions: Sendable {
     /// How often the background job checks whether the head should be cut
     /// into a block; nil disables the job (call `compactHead()` yourself).
     public var compactionInterval: Double? = 60
+    /// Largest span of a block made by merging blocks (Prometheus: 10 % of the
+    /// retention time, at most 31 days).
+    public var maxBlockDuration: Int64 = 31 * 24 * 3600 * 1000
     /// Blocks whose end is this long (ms) before the newest block's end are deleted; nil keeps all.
     public var retentionDuration: Int64?
     /// Beyond this many bytes of blocks and WAL the oldest blocks are deleted; nil for no limit.
@@ -20,6 +23,12 @@ public struct DBOptions: Sendable {
     public var replayProgress: (@Sendable (WALReplayProgress) -> Void)?
 
     public init() {}
+
+    /// Sets the time retention, and with it the largest merged block (10 % of it, at most 31 days), as Prometheus does.
+    public mutating func setRetention(duration: Int64) {
+        retentionDuration = duration
+        maxBlockDuration = max(blockDuration, min(31 * 24 * 3600 * 1000, duration / 10))
+    }
 }
 
 /// A time-series database on one directory: the head (in memory, backed by
@@ -77,6 +86,10 @@ public final class DB: @unchecked Sendable {
                     blocks.append(try Block(directory: path))
                 }
             }
+            // Parents of a merged block left by a crash between writing it and removing them.
+            let superseded = supersededBlocks(blocks)
+            for b in blocks where superseded.contains(b.meta.ulid) { try FileIO.removeAll(b.directory) }
+            blocks.removeAll { superseded.contains($0.meta.ulid) }
             blocks.sort { $0.minTime < $1.minTime }
 
             let walDir = directory + "/wal"

@@ -13,7 +13,7 @@ struct TSQL: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tsql",
         abstract: "Prometheus-compatible time-series database and shell.",
-        subcommands: [Info.self, Serve.self, Import.self, Check.self, DebugAppend.self, DebugQuery.self],
+        subcommands: [Info.self, Serve.self, Import.self, Check.self, Compact.self, DebugAppend.self, DebugQuery.self],
         defaultSubcommand: Info.self)
 }
 
@@ -94,7 +94,9 @@ struct Serve: AsyncParsableCommand {
         let dbOptions = {
             var o = DBOptions()
             o.replayProgress = { slot.replayed($0) }
-            (o.retentionDuration, o.retentionBytes) = options.effectiveRetention
+            let (duration, bytes) = options.effectiveRetention
+            if let duration { o.setRetention(duration: duration) }
+            o.retentionBytes = bytes
             return o
         }()
         let server = APIServer(slot: slot, engine: Engine(options: query), options: options, config: config)
