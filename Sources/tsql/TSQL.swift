@@ -122,6 +122,7 @@ struct Serve: AsyncParsableCommand {
             await scraper.apply(config.parsed)
             config.onReload { parsed in Task { await scraper.apply(parsed) } }
             try await group.next()
+            await scraper.shutdown()  // before the database closes
         }
     }
 

@@ -44,6 +44,12 @@ public actor ScrapeLoop {
         task = Task { await self.run() }
     }
 
+    /// Stops scraping without staleness markers (server shutdown: a restart
+    /// leaves a gap, as with Prometheus).
+    public func cancel() {
+        task?.cancel()
+    }
+
     /// Stops scraping and marks everything the target stored as stale.
     public func stop() {
         task?.cancel()

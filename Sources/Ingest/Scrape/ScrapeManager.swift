@@ -48,7 +48,14 @@ public actor ScrapeManager {
         }
     }
 
-    /// Stops every loop (server shutdown), marking their series stale.
+    /// Stops every loop for shutdown, without staleness markers.
+    public func shutdown() async {
+        refresher?.cancel()
+        for loop in loops.values { await loop.cancel() }
+        loops = [:]
+    }
+
+    /// Stops every loop, marking their series stale.
     public func stopAll() async {
         refresher?.cancel()
         for loop in loops.values { await loop.stop() }
