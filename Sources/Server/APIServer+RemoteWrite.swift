@@ -19,8 +19,7 @@ extension APIServer {
         }
         do {
             let batch = try WriteBatch(try Snappy.decompress(Array(buffer: buffer)))
-            let metadata = try WriteRequest.metadata(batch.payload)
-            if !metadata.isEmpty { metadataStore.record(metadata) }
+            if !batch.metadata.isEmpty { metadataStore.record(batch.metadata) }
             try batch.withView { view in
                 let known = seriesCache.lookup(view)
                 for i in 0..<view.count {

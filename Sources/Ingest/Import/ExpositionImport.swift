@@ -52,8 +52,6 @@ public struct ExpositionImport {
         var firstSkipped: ExpositionError?
         var lines = 0
         var sawEOF = false
-        /// The piece's first line (reported if it follows `# EOF`).
-        var firstLine = 0
         var hadEntries = false
     }
 
@@ -89,27 +87,28 @@ public struct ExpositionImport {
         let table = self.table ?? SeriesTable(importer)
         self.table = table
         let bounds = Self.pieces(bytes, count: bytes.count < 1 << 20 ? 1 : options.parallelism)
-        // Line numbers where the pieces start.
-        var lineAtStart = [line]
-        for b in bounds.dropLast() { lineAtStart.append(lineAtStart.last! + Self.newlines(UnsafeRawBufferPointer(rebasing: bytes[b]))) }
-        let firstLines = lineAtStart
         let results = Mutex([Piece?](repeating: nil, count: bounds.count))
         let options = self.options
         // The buffer is only read while the pieces are parsed, and outlives them.
         nonisolated(unsafe) let shared = bytes
         DispatchQueue.concurrentPerform(iterations: bounds.count) { k in
-            let piece = Self.parse(UnsafeRawBufferPointer(rebasing: shared[bounds[k]]), firstLine: firstLines[k],
-                                   options: options, table: table)
+            // Line numbers within the piece; made absolute below, once the pieces before have counted theirs.
+            let piece = Self.parse(UnsafeRawBufferPointer(rebasing: shared[bounds[k]]), firstLine: 1, options: options, table: table)
             results.withLock { $0[k] = piece }
         }
         var eof = sawEOF
         for piece in results.withLock({ $0 }).map({ $0! }) {
-            if eof && piece.hadEntries {
-                throw ImportError(file: file, error: ExpositionError(line: piece.firstLine, column: 1, message: "unexpected content after \"# EOF\""))
+            func absolute(_ e: ExpositionError) -> ImportError {
+                var e = e
+                e.line += line - 1
+                return ImportError(file: file, error: e)
             }
-            if let e = piece.error { throw ImportError(file: file, error: e) }
+            if eof && piece.hadEntries {
+                throw ImportError(file: file, error: ExpositionError(line: line, column: 1, message: "unexpected content after \"# EOF\""))
+            }
+            if let e = piece.error { throw absolute(e) }
             skippedLines += piece.skipped
-            if firstSkipped == nil, let e = piece.firstSkipped { firstSkipped = ImportError(file: file, error: e) }
+            if firstSkipped == nil, let e = piece.firstSkipped { firstSkipped = absolute(e) }
             for k in piece.series.indices { importer.add(series: Int(piece.series[k]), piece.times[k], piece.values[k]) }
             eof = eof || piece.sawEOF
             line += piece.lines
@@ -138,15 +137,8 @@ public struct ExpositionImport {
         return out
     }
 
-    static func newlines(_ bytes: UnsafeRawBufferPointer) -> Int {
-        var n = 0
-        for b in bytes where b == UInt8(ascii: "\n") { n += 1 }
-        return n
-    }
-
     static func parse(_ bytes: UnsafeRawBufferPointer, firstLine: Int, options: Options, table: SeriesTable) -> Piece {
         var piece = Piece()
-        piece.firstLine = firstLine
         var parser = ExpositionParser(bytes, format: options.format, firstLine: firstLine)
         var previous: UnsafeRawBufferPointer?
         var previousID: Int32 = 0

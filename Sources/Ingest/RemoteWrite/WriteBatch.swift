@@ -24,6 +24,8 @@ public struct WriteBatch: Sendable {
     public let payload: [UInt8]
     public private(set) var series: [Series] = []
     public private(set) var samples: [Sample] = []
+    /// The request's metadata entries (field 3), decoded in the same pass.
+    public private(set) var metadata: [MetricMetadata] = []
     /// Label fields of series whose labels were not contiguous in the payload.
     private var detachedLabels: [UInt8] = []
 
@@ -46,6 +48,11 @@ public struct WriteBatch: Sendable {
         var r = ProtoReader(raw)
         while !r.isAtEnd {
             let (field, wire) = try r.key()
+            if field == 3 && wire == 2 {
+                var m = try r.message()
+                metadata.append(try WriteRequest.decodeMetadata(&m))
+                continue
+            }
             guard field == 1 && wire == 2 else { try r.skip(wire); continue }
             var s = try r.message()
             var labelStart = -1, labelEnd = -1

@@ -26,38 +26,28 @@ public struct WriteRequest: Sendable {
         for i in batch.series.indices {
             series.append(TimeSeries(labels: try batch.labels(of: i), samples: Array(batch.samples(of: i))))
         }
-        return WriteRequest(timeseries: series, metadata: try metadata(bytes))
+        return WriteRequest(timeseries: series, metadata: batch.metadata)
     }
 
-    /// The request's metadata entries (field 3), skipping its series.
+    /// The request's metadata entries (field 3).
     public static func metadata(_ bytes: [UInt8]) throws(DecodeError) -> [MetricMetadata] {
-        let r: Result<[MetricMetadata], DecodeError> = bytes.withUnsafeBytes { raw in
-            do throws(DecodeError) {
-                var r = ProtoReader(raw)
-                var out: [MetricMetadata] = []
-                while !r.isAtEnd {
-                    let (field, wire) = try r.key()
-                    guard field == 3 && wire == 2 else { try r.skip(wire); continue }
-                    var m = try r.message()
-                    var entry = MetricMetadata(family: "", kind: .unknown)
-                    while !m.isAtEnd {
-                        let (f, w) = try m.key()
-                        switch (f, w) {
-                        case (1, 0): entry.kind = .init(remoteWrite: try m.varint())
-                        case (2, 2): entry.family = try m.string()
-                        case (4, 2): entry.help = try m.string()
-                        case (5, 2): entry.unit = try m.string()
-                        default: try m.skip(w)
-                        }
-                    }
-                    out.append(entry)
-                }
-                return .success(out)
-            } catch {
-                return .failure(error)
+        try WriteBatch(bytes).metadata
+    }
+
+    /// One `MetricMetadata` message.
+    static func decodeMetadata(_ m: inout ProtoReader) throws(DecodeError) -> MetricMetadata {
+        var entry = MetricMetadata(family: "", kind: .unknown)
+        while !m.isAtEnd {
+            let (f, w) = try m.key()
+            switch (f, w) {
+            case (1, 0): entry.kind = .init(remoteWrite: try m.varint())
+            case (2, 2): entry.family = try m.string()
+            case (4, 2): entry.help = try m.string()
+            case (5, 2): entry.unit = try m.string()
+            default: try m.skip(w)
             }
         }
-        return try r.get()
+        return entry
     }
 }
 
