@@ -21,18 +21,21 @@ public struct APIServer: Sendable {
     let seriesCache = SeriesRefCache()
 
     /// A server over a database that is still opening (see `DatabaseSlot`).
+    /// `metrics` is given when the database should report its maintenance
+    /// there (`DBOptions.maintenanceObserver` is set before it opens).
     public init(slot: DatabaseSlot, engine: Engine = Engine(), options: ServerOptions = ServerOptions(),
-                config: ConfigStore = ConfigStore()) {
+                config: ConfigStore = ConfigStore(), metrics: ServerMetrics = ServerMetrics()) {
         self.slot = slot
         self.engine = engine
         self.options = options
         self.config = config
-        self.metrics = ServerMetrics()
+        self.metrics = metrics
         self.gate = QueryGate(maxRunning: options.maxConcurrentQueries, maxWaiting: options.maxQueuedQueries)
     }
 
-    public init(db: DB, engine: Engine = Engine(), options: ServerOptions = ServerOptions(), config: ConfigStore = ConfigStore()) {
-        self.init(slot: DatabaseSlot(db), engine: engine, options: options, config: config)
+    public init(db: DB, engine: Engine = Engine(), options: ServerOptions = ServerOptions(), config: ConfigStore = ConfigStore(),
+                metrics: ServerMetrics = ServerMetrics()) {
+        self.init(slot: DatabaseSlot(db), engine: engine, options: options, config: config, metrics: metrics)
     }
 
     /// The open database; the API answers 503 until there is one.

@@ -13,6 +13,9 @@ func metric(_ name: String, _ help: String) -> MetricNameDescriptor {
 /// names where one exists (`prometheus_http_requests_total`,
 /// `prometheus_tsdb_head_series`, `process_resident_memory_bytes`, …), so
 /// that existing dashboards for a Prometheus server work on this one.
+///
+/// Give the same instance to the database (`maintenanceObserver` → `record`)
+/// and to `APIServer` to have the compaction and retention metrics.
 public final class ServerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let querySeconds: DurationHistogram
@@ -20,8 +23,17 @@ public final class ServerMetrics: Sendable {
     private let remoteWriteSamples: Counter
     private let remoteWriteRejected: Counter
     private let remoteReadQueries: Counter
+    private let compactions: Counter
+    private let compactionsFailed: Counter
+    private let compactionSeconds: DurationHistogram
+    private let tombstoneCleanupSeconds: DurationHistogram
+    private let compactionReclaimed: Counter
+    private let headTruncations: Counter
+    private let timeRetentions: Counter
+    private let sizeRetentions: Counter
+    private let retentionReclaimed: Counter
 
-    init() {
+    public init() {
         querySeconds = registry.makeDurationHistogram(
             descriptor: metric("prometheus_engine_query_duration_seconds", "Query evaluation time."),
             buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(500),
@@ -34,6 +46,48 @@ public final class ServerMetrics: Sendable {
             "prometheus_remote_write_samples_rejected_total", "Samples received through remote write and rejected (out of order, duplicate, out of bounds)."))
         remoteReadQueries = registry.makeCounter(descriptor: metric(
             "prometheus_api_remote_read_queries_total", "Queries answered through remote read."))
+        compactions = registry.makeCounter(descriptor: metric(
+            "prometheus_tsdb_compactions_total", "Total number of compactions that were executed for the partition."))
+        compactionsFailed = registry.makeCounter(descriptor: metric(
+            "prometheus_tsdb_compactions_failed_total", "Total number of compactions that failed for the partition."))
+        let slow: [Duration] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512].map { .seconds($0) }
+        compactionSeconds = registry.makeDurationHistogram(
+            descriptor: metric("prometheus_tsdb_compaction_duration_seconds", "Duration of compaction runs"), buckets: slow)
+        tombstoneCleanupSeconds = registry.makeDurationHistogram(
+            descriptor: metric("prometheus_tsdb_tombstone_cleanup_seconds", "The time taken to recompact blocks to remove tombstones."),
+            buckets: slow)
+        compactionReclaimed = registry.makeCounter(descriptor: metric(
+            "tsql_tsdb_compaction_reclaimed_bytes_total",
+            "Bytes of blocks on disk freed by merging blocks and removing deleted samples (head compactions not counted)."))
+        headTruncations = registry.makeCounter(descriptor: metric(
+            "prometheus_tsdb_head_truncations_total", "Total number of head truncations attempted."))
+        timeRetentions = registry.makeCounter(descriptor: metric(
+            "prometheus_tsdb_time_retentions_total",
+            "The number of times that blocks were deleted because the maximum time limit was exceeded."))
+        sizeRetentions = registry.makeCounter(descriptor: metric(
+            "prometheus_tsdb_size_retentions_total",
+            "The number of times that blocks were deleted because the maximum number of bytes was exceeded."))
+        retentionReclaimed = registry.makeCounter(descriptor: metric(
+            "tsql_tsdb_retention_reclaimed_bytes_total", "Bytes of blocks deleted by the time and size retention."))
+    }
+
+    /// Records what the database's maintenance job did (its `maintenanceObserver`).
+    public func record(_ event: MaintenanceEvent) {
+        switch event {
+        case .compactionFinished(let o):
+            compactions.increment()
+            if o.error != nil { compactionsFailed.increment() }
+            let took = Duration.nanoseconds(Int64(o.seconds * 1e9))
+            if o.kind == .tombstones { tombstoneCleanupSeconds.record(took) } else { compactionSeconds.record(took) }
+            if o.kind != .head, o.reclaimedBytes > 0 { compactionReclaimed.increment(by: o.reclaimedBytes) }
+        case .headTruncated:
+            headTruncations.increment()
+        case .retentionDeleted(_, let bytes, let reason):
+            (reason == .time ? timeRetentions : sizeRetentions).increment()
+            retentionReclaimed.increment(by: bytes)
+        case .compactionStarted, .compactionProgress:
+            break
+        }
     }
 
     func queryFinished(seconds: Double, samples: Int) {

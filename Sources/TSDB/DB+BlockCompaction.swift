@@ -68,6 +68,22 @@ extension DB {
     /// Writes one block holding `blocks`' data (tombstoned ranges dropped, equal
     /// timestamps once), adds it, then removes the originals.
     private func merge(_ blocks: [Block]) throws -> BlockMeta? {
+        let block = try compaction(.merge, inputs: blocks) { progress in try write(merging: blocks, progress: progress) }
+        if let block { addBlock(block) }
+        CrashPoints.reach("merge.block-added")
+        // The new block is durable: now the parents can go.
+        for b in blocks {
+            let parked = b.directory + ".deleting.tmp"
+            try FileIO.rename(b.directory, parked)
+            CrashPoints.reach("merge.parent-parked")
+            replaceBlock(b, with: nil)
+            try FileIO.removeAll(parked)
+        }
+        return block?.meta
+    }
+
+    /// Writes the block that replaces `blocks` (nil if they hold no sample).
+    private func write(merging blocks: [Block], progress: BlockWriter.Progress?) throws -> Block? {
         let mint = blocks.map(\.minTime).min()!, maxt = blocks.map(\.maxTime).max()!
         var byLabels: [Labels: SeriesChunks] = [:]
         for b in blocks {
@@ -91,16 +107,8 @@ extension DB {
         let sources = Array(Set(blocks.flatMap(\.meta.compaction.sources))).sorted()
         let parents = blocks.map { BlockMeta.Parent(ulid: $0.meta.ulid, minTime: $0.minTime, maxTime: $0.maxTime) }
         let meta = try BlockWriter.write(into: directory, mint: mint, maxt: maxt, series: series, level: level,
-                                         sources: sources, parents: parents)
-        if let meta { addBlock(try Block(directory: directory + "/" + meta.ulid)) }
-        // The new block is durable: now the parents can go.
-        for b in blocks {
-            let parked = b.directory + ".deleting.tmp"
-            try FileIO.rename(b.directory, parked)
-            replaceBlock(b, with: nil)
-            try FileIO.removeAll(parked)
-        }
-        return meta
+                                         sources: sources, parents: parents, progress: progress)
+        return try meta.map { try Block(directory: directory + "/" + $0.ulid) }
     }
 
     /// Blocks that a compacted block lists as its parents (a crash came between

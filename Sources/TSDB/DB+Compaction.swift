@@ -50,11 +50,44 @@ extension DB {
     /// Writes head samples in [start, end) as a block and truncates the head
     /// before `end` (the caller then checkpoints the WAL once).
     private func persistHeadRange(_ start: Int64, _ end: Int64) throws -> BlockMeta? {
-        let series = head.select([], mint: start, maxt: end - 1).sorted { $0.labels < $1.labels }
-        let meta = try BlockWriter.write(into: directory, mint: start, maxt: end, series: series)
-        if let meta { addBlock(try Block(directory: directory + "/" + meta.ulid)) }
+        let block = try compaction(.head, inputs: []) { progress in
+            let series = head.select([], mint: start, maxt: end - 1).sorted { $0.labels < $1.labels }
+            let meta = try BlockWriter.write(into: directory, mint: start, maxt: end, series: series, progress: progress)
+            return try meta.map { try Block(directory: directory + "/" + $0.ulid) }
+        }
+        if let block { addBlock(block) }
         _ = head.truncate(before: end)
-        return meta
+        report(.headTruncated)
+        return block?.meta
+    }
+
+    /// Tells the observer that something happened.
+    func report(_ event: MaintenanceEvent) { options.maintenanceObserver?(event) }
+
+    /// Runs one compaction that writes a block from `inputs` (none for the
+    /// head), telling the observer when it starts, how far it is and how it
+    /// ended (time, bytes, the error if it failed).
+    func compaction(_ kind: CompactionKind, inputs: [Block],
+                    _ write: (_ progress: BlockWriter.Progress?) throws -> Block?) throws -> Block? {
+        guard let observer = options.maintenanceObserver else { return try write(nil) }
+        let started = ContinuousClock.now
+        var outcome = CompactionOutcome(kind: kind, inputBlocks: inputs.count, inputBytes: inputs.reduce(0) { $0 + $1.size },
+                                        output: nil, outputBytes: 0, seconds: 0, error: nil)
+        observer(.compactionStarted(kind, inputs: inputs.map(\.meta)))
+        defer {
+            let took = ContinuousClock.now - started
+            outcome.seconds = Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18
+            observer(.compactionFinished(outcome))
+        }
+        do {
+            let block = try write { observer(.compactionProgress(series: $0, total: $1)) }
+            outcome.output = block?.meta
+            outcome.outputBytes = block?.size ?? 0
+            return block
+        } catch {
+            outcome.error = "\(error)"
+            throw error
+        }
     }
 
     /// After head truncation: closes the current WAL segment and condenses

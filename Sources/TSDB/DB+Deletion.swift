@@ -24,19 +24,29 @@ extension DB {
     }
 
     /// Rewrites every block that has tombstones without the deleted samples.
-    /// The new block is durable before the old one is removed; a crash in
-    /// between leaves both, whose merge returns the same data.
+    /// The new block is durable before the old one is removed; after a crash
+    /// in between, the next open removes the old one (the new one's parent).
     public func cleanTombstones() throws {
         try compactionLock.withLock {
             guard !isClosed else { throw TSDBError(.closed, "database is closed") }
             for b in blockList where !b.tombstones.isEmpty {
-                let series = try b.select([], mint: b.minTime, maxt: b.maxTime - 1).sorted { $0.labels < $1.labels }
-                let meta = try BlockWriter.write(
-                    into: directory, mint: b.minTime, maxt: b.maxTime, series: series,
-                    level: b.meta.compaction.level, sources: b.meta.compaction.sources, parents: b.meta.compaction.parents)
-                try replaceBlock(b, with: try meta.map { try Block(directory: directory + "/" + $0.ulid) })
-                // Queries still reading the old block keep their mappings; the files go when they finish.
-                try FileIO.removeAll(b.directory)
+                let rewritten = try compaction(.tombstones, inputs: [b]) { progress in
+                    let series = try b.select([], mint: b.minTime, maxt: b.maxTime - 1).sorted { $0.labels < $1.labels }
+                    // The old block is the new one's parent: if we crash before it is gone, the next open removes it.
+                    let meta = try BlockWriter.write(
+                        into: directory, mint: b.minTime, maxt: b.maxTime, series: series,
+                        level: b.meta.compaction.level, sources: b.meta.compaction.sources,
+                        parents: [.init(ulid: b.meta.ulid, minTime: b.minTime, maxTime: b.maxTime)], progress: progress)
+                    return try meta.map { try Block(directory: directory + "/" + $0.ulid) }
+                }
+                // Queries still reading the old block keep their mappings. Parked
+                // first, so that a crash while removing leaves no half block behind.
+                CrashPoints.reach("tombstones.block-written")
+                let parked = b.directory + ".deleting.tmp"
+                try FileIO.rename(b.directory, parked)
+                CrashPoints.reach("tombstones.parent-parked")
+                replaceBlock(b, with: rewritten)
+                try FileIO.removeAll(parked)
             }
         }
     }

@@ -18,10 +18,10 @@ extension DB {
     /// `applyRetention` with `compactionLock` held (no block is being written or rewritten).
     func applyRetentionLocked() throws -> [BlockMeta] {
         let newestFirst = blockList.reversed().map { $0 }
-        var doomed = Set<ObjectIdentifier>()
+        var doomed: [ObjectIdentifier: RetentionReason] = [:]
         if let retention = options.retentionDuration, retention > 0, let newest = newestFirst.first {
             for (i, b) in newestFirst.enumerated() where i > 0 && newest.maxTime - b.maxTime >= retention {
-                for old in newestFirst[i...] { doomed.insert(ObjectIdentifier(old)) }
+                for old in newestFirst[i...] { doomed[ObjectIdentifier(old)] = .time }
                 break
             }
         }
@@ -30,18 +30,21 @@ extension DB {
             for (i, b) in newestFirst.enumerated() {
                 total += b.size
                 if total > limit {
-                    for old in newestFirst[i...] { doomed.insert(ObjectIdentifier(old)) }
+                    for old in newestFirst[i...] where doomed[ObjectIdentifier(old)] == nil { doomed[ObjectIdentifier(old)] = .size }
                     break
                 }
             }
         }
         var deleted: [BlockMeta] = []
-        for b in newestFirst.reversed() where doomed.contains(ObjectIdentifier(b)) {
+        for b in newestFirst.reversed() {
+            guard let reason = doomed[ObjectIdentifier(b)] else { continue }
+            let bytes = b.size
             let parked = b.directory + ".deleting.tmp"  // removed at the next open if we crash now
             try FileIO.rename(b.directory, parked)
             replaceBlock(b, with: nil)
             try FileIO.removeAll(parked)
             deleted.append(b.meta)
+            report(.retentionDeleted(b.meta, bytes: bytes, reason: reason))
         }
         return deleted
     }

@@ -21,6 +21,9 @@ public struct DBOptions: Sendable {
     public var retentionBytes: Int64?
     /// Told which WAL segment the replay at open is reading (for `/-/ready`, `/api/v1/status/walreplay`).
     public var replayProgress: (@Sendable (WALReplayProgress) -> Void)?
+    /// Told what the maintenance job does (compactions, head truncation,
+    /// retention), as it happens; called on the maintenance thread.
+    public var maintenanceObserver: (@Sendable (MaintenanceEvent) -> Void)?
 
     public init() {}
 

@@ -91,15 +91,17 @@ struct Serve: AsyncParsableCommand {
         // Serve at once; the API answers 503 (and /api/v1/status/walreplay
         // reports progress) until the WAL replay has finished.
         let slot = DatabaseSlot()
+        let metrics = ServerMetrics()
         let dbOptions = {
             var o = DBOptions()
             o.replayProgress = { slot.replayed($0) }
+            o.maintenanceObserver = { metrics.record($0) }
             let (duration, bytes) = options.effectiveRetention
             if let duration { o.setRetention(duration: duration) }
             o.retentionBytes = bytes
             return o
         }()
-        let server = APIServer(slot: slot, engine: Engine(options: query), options: options, config: config)
+        let server = APIServer(slot: slot, engine: Engine(options: query), options: options, config: config, metrics: metrics)
         let reloadOnHangup = Self.reloadOnSIGHUP(config, logger: logger)
         defer { reloadOnHangup.cancel() }
         logger.info("serving on http://\(host):\(port), opening \(data)")

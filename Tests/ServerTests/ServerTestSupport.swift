@@ -7,14 +7,18 @@ import TSDB
 
 /// Runs `body` against an in-process server on a fresh database.
 func withServer(options: ServerOptions = ServerOptions(), config: ConfigStore = ConfigStore(),
+                database configure: (inout DBOptions) -> Void = { _ in },
                 _ body: @escaping @Sendable (any TestClientProtocol, DB) async throws -> Void) async throws {
     let dir = NSTemporaryDirectory() + "/api-test-\(UUID().uuidString)"
     defer { try? FileManager.default.removeItem(atPath: dir) }
+    let metrics = ServerMetrics()
     var o = DBOptions()
     o.compactionInterval = nil
+    o.maintenanceObserver = { metrics.record($0) }
+    configure(&o)
     let db = try DB.open(dir, options: o)
     defer { try? db.close() }
-    let app = Application(router: APIServer(db: db, options: options, config: config).router())
+    let app = Application(router: APIServer(db: db, options: options, config: config, metrics: metrics).router())
     try await app.test(.router) { client in try await body(client, db) }
 }
 

@@ -7,14 +7,6 @@ import TSDBTestSupport
 struct BlockCompactionTests {
     static let hour: Int64 = 3_600_000
 
-    func everything(_ db: DB) throws -> [Labels: [Sample]] {
-        var out: [Labels: [Sample]] = [:]
-        for s in try db.querier(mint: .min, maxt: .max).select([try LabelMatcher(.regexMatch, "__name__", ".+")]) {
-            out[s.labels] = try s.samples()
-        }
-        return out
-    }
-
     /// `hours` of 2 h blocks: two series, one sample a minute.
     func blocks(_ path: String, hours: Int64) throws -> DB {
         let db = try DB.open(path, options: testOptions())
@@ -32,20 +24,20 @@ struct BlockCompactionTests {
     func adjacentBlocksMerge() throws {
         let tmp = TempDir()
         let db = try blocks(tmp.path, hours: 12)
-        let before = try everything(db)
+        let before = try allSamples(db)
         #expect(db.blockList.count == 6)
         let written = try db.compactBlocks()
         // [0, 6 h) is behind the newest block ([10 h, 12 h)); [6 h, 12 h) is not yet.
         #expect(written.map { [$0.minTime, $0.maxTime] } == [[0, 6 * Self.hour]])
         #expect(written[0].compaction.level == 2 && written[0].compaction.parents?.count == 3 && written[0].compaction.sources.count == 3)
         #expect(db.blockList.map(\.minTime) == [0, 6, 8, 10].map { $0 * Self.hour })
-        #expect(try everything(db) == before)
+        #expect(try allSamples(db) == before)
         #expect(try db.compactBlocks().isEmpty)
         try db.close()
         // Reopened: the same, and the parents' directories are gone.
         let again = try DB.open(tmp.path, options: testOptions())
         #expect(again.blockList.count == 4)
-        #expect(try everything(again) == before)
+        #expect(try allSamples(again) == before)
         try again.close()
     }
 
@@ -53,7 +45,7 @@ struct BlockCompactionTests {
     func overlappingBlocks() throws {
         let tmp = TempDir()
         let db = try blocks(tmp.path, hours: 2)
-        let before = try everything(db)
+        let before = try allSamples(db)
         // A second block over the same range with the same samples and one more series.
         let extra = Labels(["__name__": "c"])
         let one = ChunkEncoder.encode([Sample(5, 1)])
@@ -66,7 +58,7 @@ struct BlockCompactionTests {
         #expect(written.count == 1 && db.blockList.count == 1)
         var expected = before
         expected[extra] = [Sample(5, 1)]
-        #expect(try everything(db) == expected)
+        #expect(try allSamples(db) == expected)
         try db.close()
     }
 
@@ -75,9 +67,9 @@ struct BlockCompactionTests {
         let tmp = TempDir()
         let db = try blocks(tmp.path, hours: 8)
         try db.delete([.equal("__name__", "a")], mint: Self.hour, maxt: 3 * Self.hour - 1)
-        let before = try everything(db)
+        let before = try allSamples(db)
         #expect(try db.compactBlocks().count == 1)  // [0, 6 h) is behind [6 h, 8 h)
-        #expect(try everything(db) == before)
+        #expect(try allSamples(db) == before)
         #expect(try db.blockList[0].select([.equal("__name__", "a")], mint: 0, maxt: 6 * Self.hour)[0].deleted.isEmpty)
         try db.close()
     }
@@ -86,7 +78,7 @@ struct BlockCompactionTests {
     func crashLeftovers() throws {
         let tmp = TempDir()
         let db = try blocks(tmp.path, hours: 8)
-        let before = try everything(db)
+        let before = try allSamples(db)
         let parents = db.blockList.prefix(3).map(\.directory)
         let copies = parents.map { $0 + ".copy" }
         for (p, c) in zip(parents, copies) { try FileManager.default.copyItem(atPath: p, toPath: c) }
@@ -96,7 +88,7 @@ struct BlockCompactionTests {
         let again = try DB.open(tmp.path, options: testOptions())
         #expect(again.blockList.count == 2)
         for p in parents { #expect(!FileManager.default.fileExists(atPath: p)) }
-        #expect(try everything(again) == before)
+        #expect(try allSamples(again) == before)
         try again.close()
     }
 }

@@ -12,12 +12,15 @@ public enum BlockWriter {
     /// a few microseconds when a query seeks into it.
     public static let samplesPerChunk = 480
 
+    /// Told the number of series written so far and the total, now and then.
+    public typealias Progress = (_ written: Int, _ total: Int) -> Void
+
     /// Writes the samples of `series` with mint ≤ t < maxt. Series must be
     /// sorted by labels; their chunks may overlap (they are merged). Returns
     /// nil when the range holds no sample (no block is created).
     public static func write(into parent: String, mint: Int64, maxt: Int64, series: [SeriesChunks],
                              level: Int = 1, sources: [String]? = nil,
-                             parents: [BlockMeta.Parent]? = nil) throws -> BlockMeta? {
+                             parents: [BlockMeta.Parent]? = nil, progress: Progress? = nil) throws -> BlockMeta? {
         let ulid = ULID.make()
         let tmp = parent + "/" + ulid + tmpSuffix
         try FileIO.removeAll(tmp)
@@ -28,7 +31,8 @@ public enum BlockWriter {
             entries.reserveCapacity(series.count)
             var numSamples: UInt64 = 0, numChunks: UInt64 = 0
             var actualMin = Int64.max, actualMax = Int64.min
-            for s in series {
+            for (i, s) in series.enumerated() {
+                if let progress, i % 4096 == 0 { progress(i, series.count) }
                 var entry = BlockSeriesEntry(labels: s.labels, chunks: [])
                 for c in try clip(s, mint: mint, maxt: maxt) {
                     let ref = try chunkWriter.write(c.encoding, c.bytes)
@@ -40,7 +44,9 @@ public enum BlockWriter {
                 }
                 if !entry.chunks.isEmpty { entries.append(entry) }
             }
+            progress?(series.count, series.count)
             try chunkWriter.close()
+            CrashPoints.reach("block.chunks-written")
             if entries.isEmpty {
                 try FileIO.removeAll(tmp)
                 return nil
@@ -54,6 +60,7 @@ public enum BlockWriter {
                 version: 1)
             try writeFile(try encodeMeta(meta), tmp + "/meta.json")
             try FileIO.syncDirectory(tmp)
+            CrashPoints.reach("block.before-rename")
             try FileIO.rename(tmp, parent + "/" + ulid)
             try FileIO.syncDirectory(parent)
             return meta

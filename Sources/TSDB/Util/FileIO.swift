@@ -122,13 +122,26 @@ public final class WritableFile {
         try data.withUnsafeBytes { (b) throws in try write(b) }
     }
 
+    /// Writes all of `data` at the end, or throws with the file as it was:
+    /// the bytes of a failed write (a short write, then `ENOSPC`) are cut off
+    /// again, so that a later write never follows a torn one. If even that
+    /// fails, the file refuses every further write.
     public func write(_ data: UnsafeRawBufferPointer) throws {
+        guard fd >= 0 else { throw TSDBError(.io, "write failed: file was closed after an earlier failure", file: path) }
         var done = 0
         while done < data.count {
-            let n = Glibc.write(fd, data.baseAddress! + done, data.count - done)
+            let n: Int
+            if WriteFaults.shouldFail(path) {
+                n = done == 0 && data.count > 1 ? Glibc.write(fd, data.baseAddress!, data.count / 2) : -1
+                if n < 0 { errno = ENOSPC }
+            } else {
+                n = Glibc.write(fd, data.baseAddress! + done, data.count - done)
+            }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw FileIO.fail("write", path)
+                let failure = FileIO.fail("write", path)
+                if done > 0 && (ftruncate(fd, off_t(size)) != 0 || lseek(fd, off_t(size), SEEK_SET) < 0) { close() }
+                throw failure
             }
             done += n
         }

@@ -16,10 +16,20 @@ public enum Checkpoint {
     @discardableResult
     public static func create(walDirectory dir: String, through last: Int, mint: Int64,
                               keepSeries: (SeriesRef) -> Bool) throws -> Stats {
-        var stats = Stats()
         let tmp = dir + "/checkpoint." + WAL.segmentName(last) + ".tmp"
         try FileIO.removeAll(tmp)
         try FileIO.makeDirectory(tmp)
+        do {
+            return try write(into: tmp, from: dir, through: last, mint: mint, keepSeries: keepSeries)
+        } catch {
+            try? FileIO.removeAll(tmp)  // a full disk, say: the segments stay as they are
+            throw error
+        }
+    }
+
+    private static func write(into tmp: String, from dir: String, through last: Int, mint: Int64,
+                              keepSeries: (SeriesRef) -> Bool) throws -> Stats {
+        var stats = Stats()
         let out = try WritableFile(creating: WAL.segmentPath(tmp, 0))
         let writer = FrameWriter(file: out)
 

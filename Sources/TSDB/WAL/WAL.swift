@@ -102,12 +102,15 @@ public final class WAL: @unchecked Sendable {
         }
     }
 
+    /// The next segment is created before the current one is closed, so that
+    /// a failure (a full disk) leaves the log appending where it was.
     private func cutLocked() throws {
         try file?.sync()
-        file?.close()
-        currentSegment += 1
-        file = try WritableFile(creating: WAL.segmentPath(directory, currentSegment))
+        let next = try WritableFile(creating: WAL.segmentPath(directory, currentSegment + 1))
         try FileIO.syncDirectory(directory)
+        file?.close()
+        file = next
+        currentSegment += 1
     }
 
     /// fsyncs everything written so far. Concurrent callers share one fsync.
