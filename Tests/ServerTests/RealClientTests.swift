@@ -63,14 +63,16 @@ struct RealClientTests {
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    static func waitUntilReady(_ url: String, seconds: Double = 30) async throws {
+    static func waitUntilReady(_ url: String, seconds: Double = 30, log: String? = nil) async throws {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if let u = URL(string: url), let (_, r) = try? await URLSession.shared.data(from: u),
                (r as? HTTPURLResponse)?.statusCode == 200 { return }
             try await Task.sleep(for: .milliseconds(200))
         }
-        Issue.record("\(url) did not become ready")
+        let text = log.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? ""
+        let message: String = "\(url) did not become ready" + (log == nil ? "" : "; its log:\n\(text)")
+        Issue.record(Comment(rawValue: message))
     }
 
     /// Parses promtool's `-o json` output into a canonical, comparable form.
@@ -119,7 +121,7 @@ struct RealClientTests {
                                   log: dir + "/exporter.log"))
         children.append(try Child(tsql, ["serve", "--data", dir + "/ours", "--web.listen-address", "127.0.0.1:\(ourPort)"],
                                   log: dir + "/tsql.log"))
-        try await Self.waitUntilReady(ours + "/-/ready")
+        try await Self.waitUntilReady(ours + "/-/ready", log: dir + "/tsql.log")
         children.append(try Child(Self.which("prometheus")!, [
             "--config.file=\(dir)/writer.yml", "--storage.tsdb.path=\(dir)/prom", "--web.listen-address=127.0.0.1:\(promPort)",
         ], log: dir + "/prometheus.log"))

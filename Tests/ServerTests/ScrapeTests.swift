@@ -38,7 +38,7 @@ struct ScrapeTests {
             case .status(let code):
                 return Response(status: .init(code: code))
             case .slow(let text):
-                try await Task.sleep(for: .seconds(2))
+                try await Task.sleep(for: .seconds(3))
                 return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: text)))
             }
         }
@@ -58,7 +58,7 @@ struct ScrapeTests {
             scrape_configs:
               - job_name: t
                 scrape_interval: 1s
-                scrape_timeout: 500ms
+                scrape_timeout: 1s
             \(extra)
                 static_configs: [{targets: ["127.0.0.1:\(port)"], labels: {tier: test}}]
             """, file: "t.yml").scrapeConfigs[0]
@@ -70,6 +70,13 @@ struct ScrapeTests {
         return (try DB.open(dir, options: { var o = DBOptions(); o.compactionInterval = nil; return o }()), dir)
     }
 
+    /// A scrape at least 2 ms after the previous one: two in the same
+    /// millisecond would write `up` twice at one timestamp (a duplicate).
+    func spaced(_ loop: ScrapeLoop) async -> ScrapeReport {
+        try? await Task.sleep(for: .milliseconds(2))
+        return await loop.scrapeOnce()
+    }
+
     @Test("series that change, failures, timeouts, garbage and oversized bodies")
     func changingAndFailingTarget() async throws {
         let mode = Behaviour(.body("# TYPE a gauge\na 1\nb{x=\"1\"} 2\n", contentType: "text/plain; version=0.0.4"))
@@ -78,7 +85,7 @@ struct ScrapeTests {
         try await withTarget(mode) { port in
             let (job, target) = try self.job(port, extra: "    body_size_limit: 1KB")
             let loop = try ScrapeLoop(target: target, job: job, db: db)
-            let first = await loop.scrapeOnce()
+            let first = await spaced(loop)
             #expect(first.up && first.scraped == 2, "\(first)")
             #expect(await loop.status.health == "up")
             let b = try db.querier(mint: 0, maxt: .max).select([.equal("__name__", "b")])
@@ -86,20 +93,20 @@ struct ScrapeTests {
 
             // OpenMetrics, negotiated by the Content-Type; b is gone: stale.
             mode.set(.body("# TYPE a gauge\na 5\n# EOF\n", contentType: "application/openmetrics-text; version=1.0.0; charset=utf-8"))
-            #expect(await loop.scrapeOnce().up)
+            #expect(await spaced(loop).up)
             let bSamples = try #require(try db.querier(mint: 0, maxt: .max).select([.equal("__name__", "b")]).first?.samples())
             #expect(bSamples.count == 2 && StaleNaN.isStale(bSamples[1].v))
 
             mode.set(.status(500))
-            let failed = await loop.scrapeOnce()
+            let failed = await spaced(loop)
             #expect(!failed.up && failed.error == "server returned HTTP status 500 Internal Server Error", "\(failed)")
             mode.set(.slow("a 1\n"))
-            let slow = await loop.scrapeOnce()
-            #expect(slow.error == "context deadline exceeded (timeout 500ms)", "\(slow)")
+            let slow = await spaced(loop)
+            #expect(slow.error == "context deadline exceeded (timeout 1s)", "\(slow)")
             mode.set(.body("a{ 1\n", contentType: "text/plain"))
-            #expect(await loop.scrapeOnce().error == "1:4: expected a label name, got \"1\"")
+            #expect(await spaced(loop).error == "1:4: expected a label name, got \"1\"")
             mode.set(.body(String(repeating: "big_metric 1\n", count: 200), contentType: "text/plain"))
-            #expect(await loop.scrapeOnce().error == "body size limit exceeded")
+            #expect(await spaced(loop).error == "body size limit exceeded")
             #expect(await loop.status.health == "down")
             let up = try db.querier(mint: 0, maxt: .max).select([.equal("__name__", "up")]).first?.samples().map(\.v)
             #expect(up == [1, 1, 0, 0, 0, 0])

@@ -58,3 +58,10 @@ extension Array where Element == Sample {
     /// Bit patterns, for comparisons that must distinguish NaN payloads and -0.0.
     public var bits: [[UInt64]] { map { [UInt64(bitPattern: $0.t), $0.v.bitPattern] } }
 }
+
+/// Waits for a child process without blocking a thread of the test runner's
+/// cooperative pool (on a 2-core machine two blocked threads starve every
+/// other test's `await`).
+public func waitForExit(_ p: Process) async {
+    while p.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+}

@@ -45,7 +45,7 @@ struct CompactionCrashTests {
 
     /// Runs `tsql compact` on `dir`, killing it after `millis` ms (nil: let it
     /// finish, or die at `crashPoint`, see `CrashPoints`). Returns its run time.
-    func compact(_ binary: String, _ dir: String, killAfter millis: Int?, crashPoint: String? = nil) throws -> Double {
+    func compact(_ binary: String, _ dir: String, killAfter millis: Int?, crashPoint: String? = nil) async throws -> Double {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = ["compact", "--data", dir]
@@ -55,15 +55,15 @@ struct CompactionCrashTests {
         let started = Date()
         try p.run()
         if let millis {
-            Thread.sleep(forTimeInterval: Double(millis) / 1000)
+            try await Task.sleep(for: .milliseconds(millis))
             kill(p.processIdentifier, SIGKILL)
         }
-        p.waitUntilExit()
+        await waitForExit(p)
         if millis == nil && crashPoint == nil { #expect(p.terminationStatus == 0, "tsql compact failed") }
         return Date().timeIntervalSince(started)
     }
 
-    @Test func compactionSurvivesKill9AtAnyMoment() throws {
+    @Test func compactionSurvivesKill9AtAnyMoment() async throws {
         guard let binary = CrashTests.tsqlBinary else {
             Issue.record("tsql binary not found next to the tests; run `swift build --product tsql` first (scripts/test.sh does)")
             return
@@ -81,7 +81,7 @@ struct CompactionCrashTests {
 
         // One uninterrupted run: how long it takes, and where it ends.
         try FileManager.default.copyItem(atPath: pristine, toPath: work)
-        let fullRun = try compact(binary, work, killAfter: nil)
+        let fullRun = try await compact(binary, work, killAfter: nil)
         let finalBlocks: Int = try {
             let db = try DB.open(work, options: testOptions())
             defer { try? db.close() }
@@ -99,9 +99,9 @@ struct CompactionCrashTests {
             let millis = Int(rng.next() % UInt64(max(1, fullRun * 1000)))
             let point = CrashPoints.all[Int(rng.next() % UInt64(CrashPoints.all.count))] + ":\(1 + rng.next() % 3)"
             if round % 2 == 0 {
-                _ = try compact(binary, work, killAfter: millis)
+                _ = try await compact(binary, work, killAfter: millis)
             } else {
-                _ = try compact(binary, work, killAfter: nil, crashPoint: point)
+                _ = try await compact(binary, work, killAfter: nil, crashPoint: point)
             }
             let db = try DB.open(work, options: testOptions())
             let blocks = db.blockList.count

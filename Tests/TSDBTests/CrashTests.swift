@@ -23,7 +23,7 @@ struct CrashTests {
     }
 
     /// Runs the writer for `millis` ms, kills it, and returns the acknowledged batches.
-    static func runAndKill(_ binary: String, data: String, millis: Int) throws -> [Ack] {
+    static func runAndKill(_ binary: String, data: String, millis: Int) async throws -> [Ack] {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = ["debug-append", "--data", data, "--series", "20", "--step", "1000", "--block-duration", "60000"]
@@ -31,9 +31,9 @@ struct CrashTests {
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice
         try p.run()
-        Thread.sleep(forTimeInterval: Double(millis) / 1000)
+        try await Task.sleep(for: .milliseconds(millis))
         kill(p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
+        await waitForExit(p)
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         // The last line may be cut by the kill: only complete lines are acknowledgements.
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
@@ -43,7 +43,7 @@ struct CrashTests {
         }
     }
 
-    @Test func acknowledgedSamplesSurviveKill9() throws {
+    @Test func acknowledgedSamplesSurviveKill9() async throws {
         guard let binary = Self.tsqlBinary else {
             Issue.record("tsql binary not found next to the tests; run `swift build --product tsql` first (scripts/test.sh does)")
             return
@@ -53,7 +53,7 @@ struct CrashTests {
         var rng = SeededRandom(seed: UInt64(Date().timeIntervalSince1970))
         var totalKills = 0
         for round in 0..<8 {
-            let acks = try Self.runAndKill(binary, data: tmp.path, millis: 300 + Int(rng.next() % 900))
+            let acks = try await Self.runAndKill(binary, data: tmp.path, millis: 300 + Int(rng.next() % 900))
             for a in acks { acked[a.t] = a.bits }
             totalKills += 1
 
