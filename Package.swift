@@ -58,10 +58,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The interactive shell's logic (issue 6): session, meta-commands,
+        // completion, tables, charts, embedded and remote backends. No terminal I/O.
+        .target(
+            name: "Shell",
+            dependencies: [
+                "TSDB", "PromQL", "Ingest", "Server",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
         .executableTarget(
             name: "tsql",
             dependencies: [
-                "TSDB", "PromQL", "Ingest", "Server", "CReadline",
+                "TSDB", "PromQL", "Ingest", "Server", "Shell", "CReadline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -72,6 +81,7 @@ let package = Package(
         .testTarget(name: "TSDBTests", dependencies: ["TSDB", "TSDBTestSupport"]),
         .testTarget(name: "PromQLTests", dependencies: ["PromQL", "TSDB"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "TSDB"]),
+        .testTarget(name: "ShellTests", dependencies: ["Shell", "PromQL", "TSDB", "Server", "TSDBTestSupport"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [

@@ -2,8 +2,9 @@
 # Installs the Debian packages the build and tests need, if missing.
 set -euo pipefail
 need=()
-# zlib1g-dev: gzip responses (compress-nio); prometheus and the node exporter: the interoperability tests' real peers.
-for p in liblz4-dev libsnappy-dev libreadline-dev pkg-config zlib1g-dev prometheus prometheus-node-exporter; do
+# zlib1g-dev: gzip responses (compress-nio); prometheus and the node exporter: the interoperability tests' real peers;
+# tmux: the shell's end-to-end test drives tsql in a real terminal.
+for p in liblz4-dev libsnappy-dev libreadline-dev pkg-config zlib1g-dev prometheus prometheus-node-exporter tmux; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

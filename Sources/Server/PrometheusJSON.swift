@@ -251,3 +251,11 @@ struct PrometheusJSON {
         return w.out
     }
 }
+
+/// A query result in the API's JSON shape, for other front ends (the shell's
+/// `json` output) that should print exactly what `/api/v1/query` answers.
+public enum QueryResultJSON {
+    public static func encode(_ result: QueryResult, warnings: [String] = [], infos: [String] = []) -> String {
+        String(buffer: PrometheusJSON.success(result, warnings: warnings, infos: infos))
+    }
+}

@@ -4,17 +4,18 @@ import Ingest
 import Logging
 import PromQL
 import Server
+import Shell
 import TSDB
 
-/// `tsql`: the command-line face of the database. Until the shell and server
-/// land (issues 4 and 6) it opens a data directory and reports what it holds.
+/// `tsql`: the command-line face of the database — the interactive shell by
+/// default, the server, and the offline tools (import, compact, check).
 @main
 struct TSQL: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tsql",
         abstract: "Prometheus-compatible time-series database and shell.",
-        subcommands: [Info.self, Serve.self, Import.self, Check.self, Compact.self, DebugAppend.self, DebugQuery.self],
-        defaultSubcommand: Info.self)
+        subcommands: [ShellCommand.self, Serve.self, Info.self, Import.self, Check.self, Compact.self, DebugAppend.self, DebugQuery.self],
+        defaultSubcommand: ShellCommand.self)
 }
 
 /// `tsql serve`: the Prometheus-compatible HTTP API on a data directory.
@@ -46,6 +47,17 @@ struct Serve: AsyncParsableCommand {
     var maxConcurrency = 20
     @Option(name: .customLong("log.level"), help: "debug, info, warn or error.")
     var logLevel = "info"
+    @Flag(name: .customLong("no-shell"), help: "Do not open the interactive shell, even on a terminal (for daemons).")
+    var noShell = false
+
+    /// Shown when the shell opens next to the server.
+    static let hint = """
+        The server scrapes what --config.file names (scripts/run.sh: its own /metrics every 5 s). Try:
+          up
+          rate(prometheus_http_requests_total[1m])
+          \\range now-15m now 15s   then   sum by (handler) (rate(prometheus_http_requests_total[1m]))
+          process_resident_memory_bytes
+        """
 
     func run() async throws {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
@@ -62,7 +74,10 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--storage.tsdb.retention.size: cannot parse \"\(retentionSize)\" as a size (e.g. 512MB)")
         }
         let levels: [String: Logger.Level] = ["debug": .debug, "info": .info, "warn": .warning, "error": .error]
-        guard let level = levels[logLevel] else { throw ValidationError("--log.level must be one of debug, info, warn, error") }
+        guard var level = levels[logLevel] else { throw ValidationError("--log.level must be one of debug, info, warn, error") }
+        // With the shell on the same terminal, routine messages would break into its lines.
+        let shell = !noShell && isatty(0) != 0 && isatty(1) != 0
+        if shell && level == .info { level = .warning }
         let logger = { var l = Logger(label: "tsql"); l.logLevel = level; return l }()
 
         var query = QueryOptions()
@@ -123,7 +138,21 @@ struct Serve: AsyncParsableCommand {
             slot.scraper = scraper
             await scraper.apply(config.parsed)
             config.onReload { parsed in Task { await scraper.apply(parsed) } }
+            // On a terminal, the shell over the same database; leaving it stops the server.
+            if shell {
+                let engine = Engine(options: query), address = listen
+                group.addTask {
+                    await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                        Thread.detachNewThread {
+                            ShellRunner(backend: EmbeddedBackend(db: db, engine: engine), format: nil, color: true)
+                                .runInteractive(hint: "serving the Prometheus API on http://\(address)\n" + Self.hint)
+                            done.resume()
+                        }
+                    }
+                }
+            }
             try await group.next()
+            group.cancelAll()
             await scraper.shutdown()  // before the database closes
         }
     }

@@ -89,17 +89,21 @@ extension Evaluator {
         let source = try windowSource(arg)
         let times = source.times, windowLength = source.range, steps = steps
         let (t0, dt) = (start, step)
+        let (deadline, cancellation) = (deadline, options.cancellation)
+        let interrupted: @Sendable () -> Bool = { ContinuousClock.now > deadline || cancellation?.isCancelled == true }
         let rows = try decodeRows(count: source.count) { k, buffer throws(PromQLError) in
             switch source.input {
             case .stored(let series): try Self.decode(series[k], into: &buffer, dropStale: true)
             case .computed(let series): buffer = series[k].points
             }
         } row: { _, samples in
-            Self.windowRow(samples, times: times, range: windowLength, steps: steps, scanResets: scanResets) { w, i, monotonic in
+            Self.windowRow(samples, times: times, range: windowLength, steps: steps, scanResets: scanResets,
+                           interrupted: interrupted) { w, i, monotonic in
                 f(Window(samples: w, rangeStart: times[i] - windowLength, rangeEnd: times[i], range: windowLength,
                          param: params?[i] ?? 0, stepTime: t0 + Int64(i) * dt, noCounterResets: monotonic), i)
             }
         }
+        try checkDeadline()  // rows cut short by a timeout or cancellation must not count
         var out: [StepSeries] = []
         for (k, row) in rows.enumerated() {
             guard let row else { continue }
@@ -109,9 +113,10 @@ extension Evaluator {
     }
 
     /// Slides the window over `samples` and calls `f(window, step, noCounterResets)` at each step.
+    /// Every 16 steps it asks `interrupted` (deadline, cancellation) and gives up if so.
     static func windowRow(
         _ samples: UnsafeBufferPointer<Sample>, times: [Int64], range: Int64, steps: Int, scanResets: Bool,
-        _ f: (UnsafeBufferPointer<Sample>, Int, Bool) -> Double?
+        interrupted: () -> Bool = { false }, _ f: (UnsafeBufferPointer<Sample>, Int, Bool) -> Double?
     ) -> StepRow? {
         let monotonic = scanResets && neverDecreases(samples)
         var values = [Double](repeating: 0, count: steps)
@@ -120,6 +125,7 @@ extension Evaluator {
         var selected = 0
         var lo = 0, hi = 0
         for i in 0..<steps {
+            if i & 15 == 15 && interrupted() { return nil }
             let t = times[i]
             if i > 0 && t < times[i - 1] { lo = 0; hi = 0 }
             while hi < samples.count && samples[hi].t <= t { hi += 1 }

@@ -65,9 +65,11 @@ struct Evaluator {
     /// Throws Prometheus' timeout error once the deadline has passed.
     func checkDeadline() throws(PromQLError) {
         if ContinuousClock.now > deadline { throw Self.timedOut }
+        if options.cancellation?.isCancelled == true { throw Self.canceled }
     }
 
     static let timedOut = PromQLError("query timed out in query execution")
+    static let canceled = PromQLError("query was canceled in query execution")
 
     /// Timestamp of step `i`.
     @inline(__always)
@@ -183,12 +185,13 @@ struct Evaluator {
         let rows = SharedSlots<StepRow?>(repeating: nil, count: count)
         let errors = SharedSlots<PromQLError?>(repeating: nil, count: Parallel.cores)
         let loaded = SharedSlots<Int>(repeating: 0, count: Parallel.cores)
-        let (alreadyLoaded, maxSamples, deadline) = (samplesLoaded, options.maxSamples, deadline)
+        let (alreadyLoaded, maxSamples, deadline, cancellation) = (samplesLoaded, options.maxSamples, deadline, options.cancellation)
         let tasks = Parallel.forEachRange(count: count, minimumPerTask: 16) { range, task in
             var buffer: [Sample] = []
             for k in range {
                 do throws(PromQLError) {
                     if ContinuousClock.now > deadline { throw Self.timedOut }
+                    if cancellation?.isCancelled == true { throw Self.canceled }
                     try decode(k, &buffer)
                 } catch {
                     errors[task] = error

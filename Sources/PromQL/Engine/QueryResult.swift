@@ -1,3 +1,4 @@
+import Synchronization
 import TSDB
 
 /// The result of a query, in the shapes of Prometheus' API.
@@ -16,6 +17,12 @@ public struct VectorSample: Sendable {
     public var labels: Labels
     public var t: Int64
     public var v: Double
+
+    public init(labels: Labels, t: Int64, v: Double) {
+        self.labels = labels
+        self.t = t
+        self.v = v
+    }
 }
 
 /// A series with samples at several times.
@@ -41,6 +48,19 @@ public struct QueryOptions: Sendable {
     public var defaultSubqueryStep: Int64 = 60 * 1000
     /// Maximum time a query may run (`--query.timeout`), in seconds.
     public var timeout: Double = 120
+    /// Set to stop the query early (Ctrl-C in the shell, a client gone).
+    public var cancellation: QueryCancellation?
 
     public init() {}
+}
+
+/// A flag that stops a running query: the evaluator checks it wherever it
+/// checks its deadline, and fails with Prometheus' "query was canceled".
+public final class QueryCancellation: Sendable {
+    private let flag = Atomic<Bool>(false)
+
+    public init() {}
+
+    public func cancel() { flag.store(true, ordering: .releasing) }
+    public var isCancelled: Bool { flag.load(ordering: .acquiring) }
 }

@@ -1,0 +1,79 @@
+import Foundation
+import PromQL
+@testable import Shell
+import Testing
+import TSDB
+
+@Suite("Shell session: commands, formats, errors (golden transcript)")
+struct ShellSessionTests {
+    /// Runs `testdata/shell/session.txt` through one session and compares the
+    /// transcript with `session.golden` (UPDATE_GOLDEN=1 rewrites it).
+    @Test func goldenTranscript() throws {
+        let dir = Fixture.tempDirectory
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let db = try Fixture.makeDatabase(dir)
+        defer { try? db.close() }
+        let session = ShellSession(backend: EmbeddedBackend(db: db), format: .table)
+        session.now = { Fixture.now }
+        session.formatter.width = 80
+
+        let script = try String(contentsOf: Fixture.testdata.appendingPathComponent("session.txt"), encoding: .utf8)
+        var transcript = ""
+        for line in script.split(separator: "\n") where !line.hasPrefix("# ") {
+            let input = line.replacingOccurrences(of: "\\n", with: "\n")
+            let prompt = session.prompt
+            let out = session.execute(input)
+            transcript += prompt + input.replacingOccurrences(of: "\n", with: "\n... ") + "\n"
+            if !out.text.isEmpty { transcript += out.text.replacingOccurrences(of: dir, with: "<data>") + "\n" }
+            if let e = out.error { transcript += "[stderr] " + e.replacingOccurrences(of: "\n", with: "\n[stderr] ") + "\n" }
+        }
+        let golden = Fixture.testdata.appendingPathComponent("session.golden")
+        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
+            try transcript.write(to: golden, atomically: true, encoding: .utf8)
+        }
+        let expected = (try? String(contentsOf: golden, encoding: .utf8)) ?? ""
+        #expect(transcript == expected, "transcript differs from \(golden.path); run with UPDATE_GOLDEN=1 and review the diff")
+        if transcript != expected {
+            try? transcript.write(toFile: NSTemporaryDirectory() + "/session.actual", atomically: true, encoding: .utf8)
+        }
+    }
+
+    @Test("errors put a caret under the failing position, on the right line of a multi-line query")
+    func caret() {
+        let e = ShellError("unexpected \"}\"", line: 2, column: 9)
+        #expect(ShellSession.describe(e, in: "sum(\n  rate(x}[5m]))") == "error: unexpected \"}\"\n    rate(x}[5m]))\n          ^")
+    }
+
+    @Test("unknown commands suggest the closest one")
+    func closest() {
+        #expect(MetaCommand.closest(to: "tim") == "time")
+        #expect(MetaCommand.closest(to: "rnage") == "range")
+        #expect(MetaCommand.closest(to: "stast") == "stats")
+        #expect(MetaCommand.closest(to: "frobnicate") == nil)
+    }
+
+    @Test("times: RFC 3339, unix seconds, now±duration")
+    func times() {
+        let now: Int64 = 1_700_000_000_000
+        #expect(TimeFormat.parse("now", now: now) == now)
+        #expect(TimeFormat.parse("now-1h", now: now) == now - 3_600_000)
+        #expect(TimeFormat.parse("now+1m30s", now: now) == now + 90_000)
+        #expect(TimeFormat.parse("1700000000.5", now: 0) == 1_700_000_000_500)
+        #expect(TimeFormat.parse("2023-11-14T22:13:20Z", now: 0) == 1_700_000_000_000)
+        #expect(TimeFormat.parse("2023-11-14T22:13:20.250Z", now: 0) == 1_700_000_000_250)
+        #expect(TimeFormat.parse("yesterday", now: now) == nil)
+    }
+
+    @Test("values: exact integers, six significant digits, special values; axis units")
+    func values() {
+        #expect(ValueFormat.text(42) == "42")
+        #expect(ValueFormat.text(0.1 + 0.2) == "0.3")
+        #expect(ValueFormat.text(123456.789) == "123457")
+        #expect(ValueFormat.text(1.5e-7) == "1.50000e-07")
+        #expect(ValueFormat.text(.nan) == "NaN" && ValueFormat.text(-.infinity) == "-Inf")
+        #expect(ValueFormat.axis(3.5 * 1024 * 1024, unit: .bytes) == "3.5 MiB")
+        #expect(ValueFormat.axis(0.25, unit: .seconds) == "250ms")
+        #expect(ValueFormat.axis(1500, unit: .plain) == "1.5k")
+        #expect(ValueFormat.axis(0.5, unit: .ratio) == "50%")
+    }
+}
