@@ -103,7 +103,7 @@ public final class EmbeddedBackend: ShellBackend {
         let card = db.head.cardinality(limit: 5)
         var lines = [
             "data directory  \(db.directory)",
-            "head            \(s.head.numSeries) series, \(s.head.numChunks) chunks"
+            "head            \(s.head.numSeries) series, \(s.head.samplesAppended) samples, \(s.head.numChunks) chunks"
                 + (s.head.minTime.map { ", \(TimeFormat.rfc3339($0)) – \(TimeFormat.rfc3339(s.head.maxTime ?? $0))" } ?? ""),
             "blocks          \(s.blocks.count), \(s.blockSamples) samples, \(ByteCount.text(s.blockBytes))"
                 + (s.blockSamples > 0 ? String(format: " (%.2f bytes/sample)", Double(s.blockBytes) / Double(s.blockSamples)) : ""),

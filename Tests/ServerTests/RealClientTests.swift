@@ -159,6 +159,17 @@ struct RealClientTests {
         #expect(try Self.run(promtool, seriesArgs + [ours]) == series)
         #expect(try Self.run(promtool, ["query", "labels", ours, "job"]) == Self.run(promtool, ["query", "labels", prom, "job"]))
 
+        // The shell's remote mode (`tsql --url`) prints the same over a real Prometheus as over us.
+        for q in ["up", "sum by (mode) (node_cpu_seconds_total)", "node_memory_MemTotal_bytes", "sum(rate(x{a=\"b\"}}[5m]))"] {
+            let args = ["--format", "csv", "-e", "\\time \(t)", "-e", q]
+            let (theirStatus, theirs) = try Self.runStatus(tsql, ["--url", prom] + args)
+            let (myStatus, mine) = try Self.runStatus(tsql, ["--url", ours] + args)
+            // Parse errors are worded differently (deliberately); the caret lands on the same character.
+            let compared = q.contains("}}") ? { (s: String) in s.split(separator: "\n").suffix(2) } : { (s: String) in s.split(separator: "\n").suffix(.max) }
+            #expect(compared(mine) == compared(theirs) && myStatus == theirStatus, "tsql --url: \(q)\nPrometheus:\n\(theirs)\nours:\n\(mine)")
+            #expect(theirs.contains(q.contains("}}") ? "^" : ","), "\(theirs)")
+        }
+
         // The second Prometheus has no data of its own: what it answers comes through remote read from us.
         for q in ["node_load1", "count(node_cpu_seconds_total)"] {
             let direct = try Self.run(promtool, ["query", "instant", "-o", "json", "--time=\(t)", prom, q])

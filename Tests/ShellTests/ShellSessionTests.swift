@@ -20,12 +20,15 @@ struct ShellSessionTests {
         let script = try String(contentsOf: Fixture.testdata.appendingPathComponent("session.txt"), encoding: .utf8)
         var transcript = ""
         for line in script.split(separator: "\n") where !line.hasPrefix("# ") {
-            let input = line.replacingOccurrences(of: "\\n", with: "\n")
+            let input = line.replacingOccurrences(of: "\\n", with: "\n").replacingOccurrences(of: "<testdata>", with: Fixture.testdata.path)
             let prompt = session.prompt
             let out = session.execute(input)
-            transcript += prompt + input.replacingOccurrences(of: "\n", with: "\n... ") + "\n"
-            if !out.text.isEmpty { transcript += out.text.replacingOccurrences(of: dir, with: "<data>") + "\n" }
-            if let e = out.error { transcript += "[stderr] " + e.replacingOccurrences(of: "\n", with: "\n[stderr] ") + "\n" }
+            transcript += prompt + line.replacingOccurrences(of: "\\n", with: "\n... ") + "\n"
+            func masked(_ s: String) -> String {
+                s.replacingOccurrences(of: dir, with: "<data>").replacingOccurrences(of: Fixture.testdata.path, with: "<testdata>")
+            }
+            if !out.text.isEmpty { transcript += masked(out.text) + "\n" }
+            if let e = out.error { transcript += "[stderr] " + masked(e).replacingOccurrences(of: "\n", with: "\n[stderr] ") + "\n" }
         }
         let golden = Fixture.testdata.appendingPathComponent("session.golden")
         if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
