@@ -80,3 +80,42 @@ struct ShellSessionTests {
         #expect(ValueFormat.axis(0.5, unit: .ratio) == "50%")
     }
 }
+
+@Suite("Shell charts")
+struct ChartTests {
+    static func series(_ n: Int) -> [RangeSeries] {
+        var out: [RangeSeries] = []
+        for i in 0..<n {
+            var points: [Sample] = []
+            for k in 0..<30 { points.append(Sample(Int64(k) * 60_000, Double(i * 10 + k % 7))) }
+            out.append(RangeSeries(labels: Labels(["__name__": "m", "i": String(i)]), points: points))
+        }
+        return out
+    }
+
+    @Test("more than 8 series: the first 8 are drawn and a note says how many are left out")
+    func capped() {
+        let text = ChartRenderer(width: 80, color: false).render(Self.series(11))
+        #expect(text.components(separatedBy: "━━").count - 1 == 8)
+        #expect(text.contains("… and 3 more series not shown"))
+    }
+
+    @Test("with colours, each series and its legend entry share a colour")
+    func colours() {
+        let text = ChartRenderer(width: 80, color: true).render(Self.series(2))
+        #expect(text.contains("\u{1B}[32m━━\u{1B}[0m m{i=\"0\"}") && text.contains("\u{1B}[33m━━\u{1B}[0m m{i=\"1\"}"))
+        #expect(text.contains("\u{1B}[32m⠀") || text.contains("\u{1B}[32m"))
+        #expect(!text.contains("series are not told apart"))
+    }
+
+    @Test("gaps longer than two steps are not joined")
+    func gaps() {
+        let points = [Sample(0, 1), Sample(60_000, 1), Sample(600_000, 1), Sample(660_000, 1)]
+        let text = ChartRenderer(width: 40, height: 4, color: false).render([RangeSeries(labels: .empty, points: points)])
+        func isBraille(_ c: Character) -> Bool { c.unicodeScalars.first.map { (0x2801...0x28FF).contains($0.value) } ?? false }
+        // The plotted row: dots, then blanks (the gap), then dots again.
+        let row = text.split(separator: "\n").first { $0.contains(where: isBraille) }.map { String($0.drop { !isBraille($0) }) } ?? ""
+        let afterFirstRun = row.drop(while: isBraille)
+        #expect(afterFirstRun.hasPrefix("  ") && afterFirstRun.contains(where: isBraille), "\(text)")
+    }
+}
