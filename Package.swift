@@ -58,6 +58,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Rule files, recording and alerting rules (issue 8).
+        .target(
+            name: "Rules",
+            dependencies: ["TSDB", "PromQL", "Ingest", .product(name: "Yams", package: "Yams")]
+        ),
         // The interactive shell's logic (issue 6): session, meta-commands,
         // completion, tables, charts, embedded and remote backends. No terminal I/O.
         .target(
@@ -70,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "tsql",
             dependencies: [
-                "TSDB", "PromQL", "Ingest", "Server", "Shell", "CReadline",
+                "TSDB", "PromQL", "Ingest", "Server", "Shell", "Rules", "CReadline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -81,6 +86,7 @@ let package = Package(
         .testTarget(name: "TSDBTests", dependencies: ["TSDB", "TSDBTestSupport"]),
         .testTarget(name: "PromQLTests", dependencies: ["PromQL", "TSDB"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "TSDB"]),
+        .testTarget(name: "RulesTests", dependencies: ["Rules", "Ingest", "PromQL", "TSDB"]),
         .testTarget(name: "ShellTests", dependencies: ["Shell", "PromQL", "TSDB", "Server", "TSDBTestSupport"]),
         .testTarget(
             name: "ServerTests",

@@ -2,13 +2,14 @@ import ArgumentParser
 import Foundation
 import Ingest
 import PromQL
+import Rules
 import Yams
 
 /// `tsql check config FILE...`: validates Prometheus configurations and the
 /// rule files they name, with promtool's output shape and exit codes.
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "check", abstract: "Check configuration files.", subcommands: [CheckConfig.self])
+        commandName: "check", abstract: "Check configuration and rule files.", subcommands: [CheckConfig.self, CheckRules.self])
 }
 
 struct CheckConfig: ParsableCommand {
@@ -37,7 +38,7 @@ struct CheckConfig: ParsableCommand {
                         let n = try Self.checkRules(rules)
                         print("  SUCCESS: \(n) rules found")
                     } catch {
-                        print("  FAILED:\n     \(error)")
+                        print("  FAILED:\n\(error)")
                         failed = true
                     }
                 }
@@ -58,33 +59,34 @@ struct CheckConfig: ParsableCommand {
         return files
     }
 
-    /// Checks a rule file's structure and that every expression parses; returns the number of rules.
+    /// Reads and validates a rule file; returns the number of rules.
     static func checkRules(_ path: String) throws -> Int {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw ValidationError("\(path): cannot read the file")
-        }
-        let root: Node?
-        do { root = try Yams.compose(yaml: text) } catch { throw ValidationError("\(path): \(error)") }
-        func fail(_ node: Node?, _ message: String) -> ValidationError {
-            ValidationError("\(path): \(node?.mark?.line ?? 1):\(node?.mark?.column ?? 1): \(message)")
-        }
-        guard let groups = root?.mapping?["groups"]?.sequence else { throw fail(root, "expected a \"groups\" list") }
-        var count = 0
-        var names = Set<String>()
-        for group in groups {
-            guard let name = group.mapping?["name"]?.string, !name.isEmpty else { throw fail(group, "rule group has no name") }
-            guard names.insert(name).inserted else { throw fail(group, "groupname: \"\(name)\" is repeated in the same file") }
-            for (n, rule) in (group.mapping?["rules"]?.sequence.map(Array.init) ?? []).enumerated() {
-                let record = rule.mapping?["record"]?.string, alert = rule.mapping?["alert"]?.string
-                let context = "group \"\(name)\", rule \(n + 1), \"\(record ?? alert ?? "")\""
-                guard (record == nil) != (alert == nil) else { throw fail(rule, "\(context): one of 'record' or 'alert' must be set") }
-                guard let exprNode = rule.mapping?["expr"], let expr = exprNode.string, !expr.isEmpty else {
-                    throw fail(rule, "\(context): field 'expr' must be set in rule")
-                }
-                do { _ = try Parser.parse(expr) } catch { throw fail(exprNode, "\(context): could not parse expression: \(error)") }
-                count += 1
+        try RuleFile.load(path).groups.reduce(0) { $0 + $1.rules.count }
+    }
+}
+
+/// `tsql check rules FILE...`: validates rule files like `promtool check rules`
+/// (structure, PromQL of every expression, names), with file:line:column errors.
+struct CheckRules: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rules", abstract: "Check rule files, like promtool check rules.")
+
+    @Argument(help: "Rule files.")
+    var files: [String]
+
+    func run() throws {
+        var failed = false
+        for file in files {
+            print("Checking \(file)")
+            do {
+                let n = try CheckConfig.checkRules(file)
+                print("  SUCCESS: \(n) rules found")
+            } catch {
+                print("  FAILED:\n\(error)")
+                failed = true
             }
+            print("")
         }
-        return count
+        if failed { throw ExitCode(1) }
     }
 }

@@ -23,7 +23,7 @@ struct CheckCommandTests {
         #expect(okOutput.contains("rules/a.yml\n  SUCCESS: 2 rules found"), "\(okOutput)")
         try "groups:\n  - name: g\n    rules:\n      - record: x\n        expr: sum(\n".write(toFile: dir + "/rules/b.yml", atomically: true, encoding: .utf8)
         let (badRules, badRulesOutput) = try RealClientTests.runStatus(tsql, ["check", "config", config])
-        #expect(badRules == 1 && badRulesOutput.contains("rules/b.yml: 5:15: group \"g\", rule 1, \"x\": could not parse expression"), "\(badRulesOutput)")
+        #expect(badRules == 1 && badRulesOutput.contains("rules/b.yml:5:19: group \"g\", rule 1, \"x\": could not parse expression"), "\(badRulesOutput)")
         try FileManager.default.removeItem(atPath: dir + "/rules/b.yml")
         let badConfig = dir + "/bad.yml"
         try "scrape_configs:\n  - job_name: a\n    scrape_intervall: 5s\n".write(toFile: badConfig, atomically: true, encoding: .utf8)

@@ -8,6 +8,13 @@ public struct ConfigFileError: Error, CustomStringConvertible, Equatable, Sendab
     public var column: Int
     public var message: String
 
+    public init(file: String, line: Int, column: Int, message: String) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.message = message
+    }
+
     public var description: String { "\(file):\(line):\(column): \(message)" }
 }
 
@@ -15,15 +22,17 @@ public struct ConfigFileError: Error, CustomStringConvertible, Equatable, Sendab
 /// mapping must be known (as Go's yaml.UnmarshalStrict, which Prometheus
 /// uses), every value must have the expected type, and each error names
 /// the line and column it is about.
-struct YAMLReader {
-    let file: String
+public struct YAMLReader {
+    public let file: String
 
-    func error(_ node: Node?, _ message: String) -> ConfigFileError {
+    public init(file: String) { self.file = file }
+
+    public func error(_ node: Node?, _ message: String) -> ConfigFileError {
         ConfigFileError(file: file, line: node?.mark?.line ?? 1, column: node?.mark?.column ?? 1, message: message)
     }
 
     /// The entries of a mapping; unknown keys are an error naming `context`.
-    func mapping(_ node: Node, allowed: Set<String>, context: String) throws(ConfigFileError) -> [(key: String, node: Node)] {
+    public func mapping(_ node: Node, allowed: Set<String>, context: String) throws(ConfigFileError) -> [(key: String, node: Node)] {
         if case .scalar(let s) = node, s.string == "" || s.string == "null" || s.string == "~" { return [] }
         guard let m = node.mapping else { throw error(node, "expected a mapping for \(context)") }
         var out: [(String, Node)] = []
@@ -37,42 +46,42 @@ struct YAMLReader {
         return out
     }
 
-    func sequence(_ node: Node, _ what: String) throws(ConfigFileError) -> [Node] {
+    public func sequence(_ node: Node, _ what: String) throws(ConfigFileError) -> [Node] {
         if case .scalar(let s) = node, s.string == "" || s.string == "null" { return [] }
         guard let s = node.sequence else { throw error(node, "expected a list for \(what)") }
         return Array(s)
     }
 
-    func string(_ node: Node, _ what: String) throws(ConfigFileError) -> String {
+    public func string(_ node: Node, _ what: String) throws(ConfigFileError) -> String {
         guard case .scalar(let s) = node else { throw error(node, "expected a string for \(what)") }
         return s.string
     }
 
-    func strings(_ node: Node, _ what: String) throws(ConfigFileError) -> [String] {
+    public func strings(_ node: Node, _ what: String) throws(ConfigFileError) -> [String] {
         var out: [String] = []
         for n in try sequence(node, what) { out.append(try string(n, what)) }
         return out
     }
 
-    func bool(_ node: Node, _ what: String) throws(ConfigFileError) -> Bool {
+    public func bool(_ node: Node, _ what: String) throws(ConfigFileError) -> Bool {
         guard case .scalar = node, let b = node.bool else { throw error(node, "expected true or false for \(what)") }
         return b
     }
 
-    func int(_ node: Node, _ what: String) throws(ConfigFileError) -> Int {
+    public func int(_ node: Node, _ what: String) throws(ConfigFileError) -> Int {
         guard case .scalar = node, let n = node.int, n >= 0 else { throw error(node, "expected a non-negative integer for \(what)") }
         return n
     }
 
     /// A Prometheus duration (`15s`, `1m30s`), in milliseconds.
-    func duration(_ node: Node, _ what: String) throws(ConfigFileError) -> Int64 {
+    public func duration(_ node: Node, _ what: String) throws(ConfigFileError) -> Int64 {
         let s = try string(node, what)
         guard let ms = DurationFormat.parse(s) else { throw error(node, "not a valid duration string: \"\(s)\" (\(what))") }
         return ms
     }
 
     /// A size with Prometheus' units (`10MB`, powers of two); 0 for "0" or "".
-    func size(_ node: Node, _ what: String) throws(ConfigFileError) -> Int64 {
+    public func size(_ node: Node, _ what: String) throws(ConfigFileError) -> Int64 {
         let s = try string(node, what)
         if s.isEmpty || s == "0" { return 0 }
         guard let bytes = ByteSizeFormat.parse(s) else {
@@ -82,7 +91,7 @@ struct YAMLReader {
     }
 
     /// A mapping of label names to values.
-    func labels(_ node: Node, _ what: String) throws(ConfigFileError) -> [Label] {
+    public func labels(_ node: Node, _ what: String) throws(ConfigFileError) -> [Label] {
         if case .scalar(let s) = node, s.string == "" || s.string == "null" { return [] }
         guard let m = node.mapping else { throw error(node, "expected a mapping of label names to values for \(what)") }
         var out: [Label] = []
