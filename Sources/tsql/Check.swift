@@ -33,14 +33,8 @@ struct CheckConfig: ParsableCommand {
                 print("  SUCCESS: \(ruleFiles.count) rule files found")
                 print(" SUCCESS: \(file) is valid prometheus config file syntax")
                 for rules in ruleFiles {
-                    print("\nChecking \(rules)")
-                    do {
-                        let n = try Self.checkRules(rules)
-                        print("  SUCCESS: \(n) rules found")
-                    } catch {
-                        print("  FAILED:\n\(error)")
-                        failed = true
-                    }
+                    print("")
+                    if !Self.reportRules(rules) { failed = true }
                 }
             } catch {
                 print("  FAILED: \(error)")
@@ -59,9 +53,17 @@ struct CheckConfig: ParsableCommand {
         return files
     }
 
-    /// Reads and validates a rule file; returns the number of rules.
-    static func checkRules(_ path: String) throws -> Int {
-        try RuleFile.load(path).groups.reduce(0) { $0 + $1.rules.count }
+    /// Checks one rule file and prints promtool's lines for it; whether it is valid.
+    static func reportRules(_ path: String) -> Bool {
+        print("Checking \(path)")
+        do {
+            let n = try RuleFile.load(path).groups.reduce(0) { $0 + $1.rules.count }
+            print("  SUCCESS: \(n) rules found")
+            return true
+        } catch {
+            print("  FAILED:\n\(error)")
+            return false
+        }
     }
 }
 
@@ -77,14 +79,7 @@ struct CheckRules: ParsableCommand {
     func run() throws {
         var failed = false
         for file in files {
-            print("Checking \(file)")
-            do {
-                let n = try CheckConfig.checkRules(file)
-                print("  SUCCESS: \(n) rules found")
-            } catch {
-                print("  FAILED:\n\(error)")
-                failed = true
-            }
+            if !CheckConfig.reportRules(file) { failed = true }
             print("")
         }
         if failed { throw ExitCode(1) }

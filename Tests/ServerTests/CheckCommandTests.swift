@@ -24,6 +24,12 @@ struct CheckCommandTests {
         try "groups:\n  - name: g\n    rules:\n      - record: x\n        expr: sum(\n".write(toFile: dir + "/rules/b.yml", atomically: true, encoding: .utf8)
         let (badRules, badRulesOutput) = try RealClientTests.runStatus(tsql, ["check", "config", config])
         #expect(badRules == 1 && badRulesOutput.contains("rules/b.yml:5:19: group \"g\", rule 1, \"x\": could not parse expression"), "\(badRulesOutput)")
+        // `tsql check rules` on the rule files directly: one valid, one not.
+        let (rulesStatus, rulesOutput) = try RealClientTests.runStatus(tsql, ["check", "rules", dir + "/rules/a.yml", dir + "/rules/b.yml"])
+        #expect(rulesStatus == 1, "\(rulesOutput)")
+        #expect(rulesOutput.contains("Checking \(dir)/rules/a.yml\n  SUCCESS: 2 rules found\n\nChecking \(dir)/rules/b.yml\n  FAILED:\n\(dir)/rules/b.yml:5:19: "),
+                "\(rulesOutput)")
+        #expect(try RealClientTests.runStatus(tsql, ["check", "rules", dir + "/rules/a.yml"]).status == 0)
         try FileManager.default.removeItem(atPath: dir + "/rules/b.yml")
         let badConfig = dir + "/bad.yml"
         try "scrape_configs:\n  - job_name: a\n    scrape_intervall: 5s\n".write(toFile: badConfig, atomically: true, encoding: .utf8)
