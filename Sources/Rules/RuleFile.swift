@@ -167,6 +167,16 @@ public struct Rule: Sendable {
             if forDuration != nil { throw r.error(node, "\(named): invalid field 'for' in recording rule") }
             if keepFiringFor != nil { throw r.error(node, "\(named): invalid field 'keep_firing_for' in recording rule") }
         }
+        // Templates are parsed now, as Prometheus does, so that a broken one stops the load.
+        if alert != nil {
+            for (kind, pairs) in [("annotation", annotations ?? []), ("label", labels)] {
+                for p in pairs {
+                    do { _ = try AlertTemplate(p.value) } catch {
+                        throw r.error(node, "\(named): \(kind) \(p.name): template: \(error)")
+                    }
+                }
+            }
+        }
         // Like Prometheus, an expression of the wrong type (a range vector) is
         // accepted here and reported by every evaluation (the rule's health).
         var rule = Rule(kind: record.map(Kind.recording) ?? .alerting(alert!), expr: expr, exprText: text,

@@ -74,6 +74,8 @@ struct RuleFileTests {
         ("groups:\n  - name: \"\"\n    rules: []\n", "f.yml:2:5: Groupname must not be empty"),
         ("groups:\n  - name: g\n    rulez: []\n", "f.yml:3:5: field rulez not found in a rule group"),
         ("groups:\n  - name: g\n    interval: 5 minutes\n    rules: []\n", "f.yml:3:15: not a valid duration string: \"5 minutes\" (interval)"),
+        ("groups:\n  - name: g\n    rules:\n      - alert: a\n        expr: up\n        annotations:\n          summary: \"{{ $labels.x \"\n",
+         "f.yml:4:9: group \"g\", rule 1, \"a\": annotation summary: template: unclosed action"),
         ("groups:\n  - name: g\n    rules:\n      - record: a\n        expr: |\n          sum(\n            rate(up[5m]}\n          )\n",
          "f.yml:7:24: group \"g\", rule 1, \"a\": could not parse expression"),
     ]
