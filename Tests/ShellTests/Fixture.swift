@@ -2,6 +2,7 @@ import Foundation
 import PromQL
 @testable import Shell
 import TSDB
+import TSDBTestSupport
 
 /// A small database the shell tests query: one hour of samples every 15 s
 /// ending at `Fixture.now`, written through the real storage engine.
@@ -38,11 +39,5 @@ enum Fixture {
     }
 
     /// `tsql` built next to the tests (scripts/test.sh builds it first).
-    static var tsqlBinary: String? {
-        let candidates = [
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tsql").path,
-            URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/debug/tsql").path,
-        ]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    static var tsqlBinary: String? { builtTSQL() }
 }

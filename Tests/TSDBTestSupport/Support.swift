@@ -65,3 +65,12 @@ extension Array where Element == Sample {
 public func waitForExit(_ p: Process) async {
     while p.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
 }
+
+/// The `tsql` executable built next to the tests (scripts/test.sh builds it first), or nil.
+public func builtTSQL(_ testFile: String = #filePath) -> String? {
+    let candidates = [
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tsql").path,
+        URL(fileURLWithPath: testFile).deletingLastPathComponent().appendingPathComponent("../../.build/debug/tsql").path,
+    ]
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+}

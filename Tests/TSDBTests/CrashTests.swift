@@ -9,13 +9,7 @@ import TSDBTestSupport
 /// land during block writes, head truncation and WAL checkpoints.
 @Suite("Crash recovery", .serialized)
 struct CrashTests {
-    static var tsqlBinary: String? {
-        let candidates = [
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tsql").path,
-            URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/debug/tsql").path,
-        ]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    static var tsqlBinary: String? { builtTSQL() }
 
     struct Ack {
         var t: Int64
