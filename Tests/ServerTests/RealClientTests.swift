@@ -136,6 +136,13 @@ struct RealClientTests {
         try await Task.sleep(for: .seconds(15))
         let t = Int(Date().timeIntervalSince1970) - 4
         let promtool = Self.which("promtool")!
+        // On a loaded machine the remote-write queue may lag behind: wait until
+        // every series has reached us past `t` before comparing.
+        let caughtUp = "min(timestamp(node_cpu_seconds_total)) > \(t) and min(timestamp(node_load1)) > \(t)"
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, !(try Self.run(promtool, ["query", "instant", "-o", "json", ours, caughtUp]).contains("\"value\"")) {
+            try await Task.sleep(for: .milliseconds(500))
+        }
         let queries = [
             "up", "node_load1", "count(node_cpu_seconds_total)", "sum by (mode) (node_cpu_seconds_total)",
             "scrape_samples_scraped", "node_memory_MemTotal_bytes",
