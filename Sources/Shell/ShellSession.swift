@@ -68,11 +68,13 @@ public final class ShellSession {
             return Output(error: Self.describe(error, in: query))
         }
         let took = ContinuousClock.now - started
+        // Parsed once more here (the backend may be remote) for the chart's unit and the "no data" reasons.
+        let expr = try? Parser.parse(query)
         var f = formatter
-        f.unit = Self.unit(of: query)
+        f.unit = expr.map(Self.unit(of:)) ?? .plain
         var lines: [String] = []
         if Self.isEmpty(answer.result) && formatter.format != .json {
-            lines.append(explainEmpty(query, at: at))
+            lines.append(expr.map { explainEmpty($0, at: at) } ?? "no data")
         } else {
             lines.append(f.render(answer))
         }
@@ -99,8 +101,7 @@ public final class ShellSession {
 
     /// "no data", and why where it can tell: no such metric, matchers that
     /// exclude every series, or series without samples in the window.
-    func explainEmpty(_ query: String, at t: Int64) -> String {
-        guard let expr = try? Parser.parse(query) else { return "no data" }
+    func explainEmpty(_ expr: Expr, at t: Int64) -> String {
         var reasons: [String] = []
         expr.forEachSelector { vs in
             guard reasons.isEmpty else { return }
@@ -134,8 +135,7 @@ public final class ShellSession {
     }
 
     /// The unit of the first metric the query reads, for chart axes.
-    static func unit(of query: String) -> ValueFormat.Unit {
-        guard let expr = try? Parser.parse(query) else { return .plain }
+    static func unit(of expr: Expr) -> ValueFormat.Unit {
         var unit = ValueFormat.Unit.plain
         var seen = false
         expr.forEachSelector { vs in

@@ -42,10 +42,17 @@ public enum TimeFormat {
 
 /// Byte counts for people: `812 B`, `3.4 MiB`.
 public enum ByteCount {
+    static let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
+
     public static func text(_ n: Int64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
-        var v = Double(n), i = 0
+        let (v, unit) = scaled(Double(n))
+        return unit == "B" ? "\(n) B" : String(format: "%.1f %@", v, unit)
+    }
+
+    /// `bytes` divided by 1024 until below 1024, and its unit.
+    static func scaled(_ bytes: Double) -> (Double, String) {
+        var v = bytes, i = 0
         while abs(v) >= 1024 && i < units.count - 1 { v /= 1024; i += 1 }
-        return i == 0 ? "\(n) B" : String(format: "%.1f %@", v, units[i])
+        return (v, units[i])
     }
 }

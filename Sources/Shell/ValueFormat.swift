@@ -34,10 +34,8 @@ public enum ValueFormat {
         if !v.isFinite { return text(v) }
         switch unit {
         case .bytes:
-            let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
-            var x = v, i = 0
-            while abs(x) >= 1024 && i < units.count - 1 { x /= 1024; i += 1 }
-            return compact(x) + " " + units[i]
+            let (x, unit) = ByteCount.scaled(v)
+            return compact(x) + " " + unit
         case .seconds:
             let a = abs(v)
             if a == 0 { return "0s" }
