@@ -70,6 +70,7 @@ let package = Package(
             dependencies: [
                 "TSDB", "PromQL", "Ingest", "Server",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .executableTarget(
@@ -85,13 +86,13 @@ let package = Package(
         .target(name: "TSDBTestSupport", dependencies: ["TSDB"], path: "Tests/TSDBTestSupport"),
         .testTarget(name: "TSDBTests", dependencies: ["TSDB", "TSDBTestSupport"]),
         .testTarget(name: "PromQLTests", dependencies: ["PromQL", "TSDB"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "TSDB"]),
-        .testTarget(name: "RulesTests", dependencies: ["Rules", "Ingest", "PromQL", "TSDB"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "TSDB", "TSDBTestSupport"]),
+        .testTarget(name: "RulesTests", dependencies: ["Rules", "Ingest", "PromQL", "TSDB", "TSDBTestSupport"]),
         .testTarget(name: "ShellTests", dependencies: ["Shell", "PromQL", "TSDB", "Server", "TSDBTestSupport"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "TSDB", "Ingest", "PromQL",
+                "Server", "TSDB", "Ingest", "PromQL", "TSDBTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 import PromQL
 import Synchronization
 import TSDB
@@ -73,10 +74,7 @@ public final class RemoteBackend: ShellBackend {
 
     public func importFile(_ path: String) throws(ShellError) -> String {
         guard let body = FileManager.default.contents(atPath: path) else { throw ShellError("cannot read \(path)") }
-        var request = HTTPClientRequest(url: base + "/api/v1/import/prometheus")
-        request.method = .POST
-        request.body = .bytes(ByteBuffer(bytes: body))
-        let (status, _) = try send(request, cancellation: QueryCancellation())
+        let (status, _) = try send(.POST, "/api/v1/import/prometheus", body: ByteBuffer(bytes: body), cancellation: QueryCancellation())
         guard (200..<300).contains(status) else {
             throw ShellError("\(name) refused the import (HTTP \(status)); only tsql servers take /api/v1/import/prometheus")
         }
@@ -92,11 +90,8 @@ public final class RemoteBackend: ShellBackend {
         var form = URLComponents()
         form.queryItems = params.sorted { $0.key < $1.key }.flatMap { k, vs in vs.map { URLQueryItem(name: k, value: $0) } }
         let body = (form.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")
-        var request = HTTPClientRequest(url: base + path)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-        request.body = .bytes(ByteBuffer(string: body))
-        let (status, bytes) = try send(request, cancellation: cancellation)
+        let (status, bytes) = try send(.POST, path, contentType: "application/x-www-form-urlencoded",
+                                       body: ByteBuffer(string: body), cancellation: cancellation)
         guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
             throw ShellError("\(name)\(path): HTTP \(status), not a JSON answer")
         }
@@ -106,19 +101,26 @@ public final class RemoteBackend: ShellBackend {
         return object
     }
 
-    /// Sends a request and waits for the whole answer, or until `cancellation` is set.
-    private func send(_ request: HTTPClientRequest, cancellation: QueryCancellation) throws(ShellError) -> (Int, [UInt8]) {
+    /// Sends a request and waits for the whole answer, or until `cancellation`
+    /// is set. The request runs on the client's event loops, never on the Swift
+    /// concurrency pool: a caller that blocks a pool thread (an async test, a
+    /// 2-core machine) must not wait for work that needs another pool thread.
+    private func send(_ method: HTTPMethod, _ path: String, contentType: String? = nil, body: ByteBuffer,
+                      cancellation: QueryCancellation) throws(ShellError) -> (Int, [UInt8]) {
+        let request: HTTPClient.Request
+        do {
+            var headers = HTTPHeaders()
+            if let contentType { headers.add(name: "Content-Type", value: contentType) }
+            request = try HTTPClient.Request(url: base + path, method: method, headers: headers, body: .byteBuffer(body))
+        } catch {
+            throw ShellError("cannot send to \(name)\(path): \(error)")
+        }
         let box = ResponseBox()
         let done = DispatchSemaphore(value: 0)
-        let client = self.client
-        let task = Task {
-            do {
-                let response = try await client.execute(request, timeout: .minutes(10))
-                let body = try await response.body.collect(upTo: 1 << 30)
-                box.set(.success((Int(response.status.code), Array(buffer: body))))
-            } catch {
-                box.set(.failure(error))
-            }
+        let task = client.execute(request: request, delegate: ResponseAccumulator(request: request, maxBodySize: 1 << 30),
+                                  deadline: .now() + .minutes(10))
+        task.futureResult.whenComplete { result in
+            box.set(result.map { (Int($0.status.code), $0.body.map { Array(buffer: $0) } ?? []) })
             done.signal()
         }
         while done.wait(timeout: .now() + .milliseconds(50)) == .timedOut {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TSDBTestSupport
 @testable import Ingest
 import TSDB
 
@@ -174,16 +175,13 @@ struct ImportTests {
     }
 
     @Test("gzip files and a missing # EOF")
-    func gzipAndEOF() throws {
+    func gzipAndEOF() async throws {
         let dir = tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let plain = dir + "/in.om"
         try "# TYPE x gauge\nx 1 1.5\nx 2 2.5\n# EOF\n".write(toFile: plain, atomically: true, encoding: .utf8)
-        let gzip = Process()
-        gzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
-        gzip.arguments = ["-k", plain]
-        try gzip.run()
-        gzip.waitUntilExit()
+        let gzip = try await runProcess("/bin/gzip", ["-k", plain])
+        #expect(gzip.status == 0, "\(gzip.output)")
         var bytes: [UInt8] = []
         try ExpositionFileReader(path: plain + ".gz", chunkSize: 7).forEachChunk { chunk, _ in bytes += chunk }
         #expect(String(decoding: bytes, as: UTF8.self) == "# TYPE x gauge\nx 1 1.5\nx 2 2.5\n# EOF\n")

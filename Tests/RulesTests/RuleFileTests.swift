@@ -4,6 +4,7 @@ import PromQL
 @testable import Rules
 import Testing
 import TSDB
+import TSDBTestSupport
 
 @Suite("Rule files")
 struct RuleFileTests {
@@ -91,7 +92,7 @@ struct RuleFileTests {
 
     /// Debian's promtool (installed by scripts/setup.sh) must agree on which files are valid.
     @Test("promtool check rules agrees on every file above")
-    func agreesWithPromtool() throws {
+    func agreesWithPromtool() async throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool") else {
             Issue.record("promtool is not installed; scripts/setup.sh installs it (Debian's prometheus package)")
             return
@@ -108,14 +109,8 @@ struct RuleFileTests {
         for (i, (text, valid)) in cases.enumerated() {
             let path = "\(dir)/\(i).yml"
             try text.write(toFile: path, atomically: true, encoding: .utf8)
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/promtool")
-            p.arguments = ["check", "rules", path]
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            p.waitUntilExit()
-            #expect((p.terminationStatus == 0) == valid, "promtool on case \(i):\n\(text)")
+            let promtool = try await runProcess("/usr/bin/promtool", ["check", "rules", path])
+            #expect((promtool.status == 0) == valid, "promtool on case \(i):\n\(text)\n\(promtool.output)")
             let ours = (try? RuleFile.load(path)) != nil
             #expect(ours == valid, "ours on case \(i):\n\(text)")
         }

@@ -5,6 +5,7 @@ import Ingest
 import PromQL
 @testable import Server
 import Testing
+import TSDBTestSupport
 import TSDB
 
 @Suite("HTTP API")
@@ -247,7 +248,7 @@ struct HTTPImportTests {
             try await client.execute(uri: "/api/v1/query?query=fine&time=5", method: .get) { r in
                 #expect(String(buffer: r.body).contains(#""result":[]"#))  // nothing of the bad body was stored
             }
-            let gz = try gzipped("zipped 3 3000\n")
+            let gz = try await gzipped("zipped 3 3000\n")
             try await client.execute(uri: "/api/v1/import/prometheus", method: .post,
                                      headers: [.contentEncoding: "gzip"], body: ByteBuffer(bytes: gz)) { r in
                 #expect(r.status == .noContent)
@@ -258,18 +259,7 @@ struct HTTPImportTests {
         }
     }
 
-    func gzipped(_ text: String) throws -> [UInt8] {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/gzip")
-        p.arguments = ["-c"]
-        let input = Pipe(), output = Pipe()
-        p.standardInput = input
-        p.standardOutput = output
-        try p.run()
-        input.fileHandleForWriting.write(Data(text.utf8))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Array(data)
+    func gzipped(_ text: String) async throws -> [UInt8] {
+        Array(try await runProcess("/bin/gzip", ["-c"], input: Data(text.utf8)).bytes)
     }
 }

@@ -7,6 +7,7 @@ import NIOSSL
 import Server
 import Synchronization
 import Testing
+import TSDBTestSupport
 import TSDB
 
 /// Scraping over real HTTP: an in-test target whose series change between
@@ -223,13 +224,11 @@ struct ScrapeTests {
         let dir = NSTemporaryDirectory() + "/tls-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let openssl = Process()
-        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        openssl.arguments = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem",
-                             "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
-        openssl.standardError = FileHandle.nullDevice
-        try openssl.run()
-        openssl.waitUntilExit()
+        let openssl = try await runProcess("/usr/bin/openssl", [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem",
+            "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+        ])
+        #expect(openssl.status == 0, "\(openssl.output)")
         let tls = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMFile(dir + "/cert.pem").map { .certificate($0) },
             privateKey: .file(dir + "/key.pem"))
@@ -260,16 +259,17 @@ struct ScrapeTests {
             return
         }
         let port = 21_000 + Int(getpid() % 9_000)
-        let child = try RealClientTests.Child(exporter, ["--web.listen-address=127.0.0.1:\(port)"], log: NSTemporaryDirectory() + "/ne-\(port).log")
-        defer { child.stop() }
-        try await RealClientTests.waitUntilReady("http://127.0.0.1:\(port)/metrics")
-        let (db, dir) = try openDB()
-        defer { try? db.close(); try? FileManager.default.removeItem(atPath: dir) }
-        let (job, target) = try self.job(port)
-        let loop = try ScrapeLoop(target: target, job: job, db: db)
-        let report = await loop.scrapeOnce()
-        #expect(report.up && report.scraped > 100, "\(report)")
-        let load = try db.querier(mint: 0, maxt: .max).select([.equal("__name__", "node_load1")])
-        #expect(load.first?.labels["job"] == "t" && load.first?.labels["tier"] == "test")
+        try await withChildProcesses { children in
+            try children.start(exporter, ["--web.listen-address=127.0.0.1:\(port)"], log: NSTemporaryDirectory() + "/ne-\(port).log")
+            try await RealClientTests.waitUntilReady("http://127.0.0.1:\(port)/metrics")
+            let (db, dir) = try openDB()
+            defer { try? db.close(); try? FileManager.default.removeItem(atPath: dir) }
+            let (job, target) = try self.job(port)
+            let loop = try ScrapeLoop(target: target, job: job, db: db)
+            let report = await loop.scrapeOnce()
+            #expect(report.up && report.scraped > 100, "\(report)")
+            let load = try db.querier(mint: 0, maxt: .max).select([.equal("__name__", "node_load1")])
+            #expect(load.first?.labels["job"] == "t" && load.first?.labels["tier"] == "test")
+        }
     }
 }

@@ -3,6 +3,7 @@ import PromQL
 @testable import Shell
 import Testing
 import TSDB
+import TSDBTestSupport
 
 /// `tsql --url`: the same session over HTTP gives what it gives embedded.
 /// The server is the real `tsql serve`, started here on a copy of the fixture.
@@ -23,20 +24,16 @@ struct RemoteBackendTests {
         try FileManager.default.copyItem(atPath: dir, toPath: served)
 
         let port = 40_000 + Int(getpid() % 10_000)
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: binary)
-        server.arguments = ["serve", "--no-shell", "--storage.tsdb.path", served, "--web.listen-address", "127.0.0.1:\(port)"]
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        defer {
-            server.terminate()
-            server.waitUntilExit()
+        try await withChildProcesses { children in
+            try children.start(binary, ["serve", "--no-shell", "--storage.tsdb.path", served, "--web.listen-address", "127.0.0.1:\(port)"])
+            let remote = try RemoteBackend(url: "http://127.0.0.1:\(port)/")
+            let deadline = Date().addingTimeInterval(30)
+            while (try? remote.labelNames([])) == nil && Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
+            try compare(embeddedAt: dir, with: remote)
         }
-        let remote = try RemoteBackend(url: "http://127.0.0.1:\(port)/")
-        let deadline = Date().addingTimeInterval(30)
-        while (try? remote.labelNames([])) == nil && Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
+    }
 
+    func compare(embeddedAt dir: String, with remote: RemoteBackend) throws {
         var o = DBOptions()
         o.compactionInterval = nil
         let db = try DB.open(dir, options: o)

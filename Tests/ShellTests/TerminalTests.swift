@@ -13,26 +13,24 @@ struct TerminalTests {
         let session = "tsql-test-\(UUID().uuidString.prefix(8))"
         let tmux: String
 
-        /// Runs tmux; `output` only for commands that print (the server that
-        /// `new-session` starts would hold a captured pipe open forever).
+        /// Runs tmux to completion and returns what it printed.
         @discardableResult
-        func run(_ args: [String], output: Bool = false) throws -> String {
+        func run(_ args: [String]) async throws -> String { try await runProcess(tmux, args).output }
+
+        func send(_ keys: String...) async throws { try await run(["send-keys", "-t", session] + keys) }
+        /// Types text literally (no key-name lookup: "up" is not the Up key).
+        func type(_ text: String) async throws { try await run(["send-keys", "-t", session, "-l", text]) }
+        func screen() async throws -> String { try await run(["capture-pane", "-t", session, "-p", "-S", "-500"]) }
+
+        /// Ends the session from a `defer`: started, not waited for.
+        func kill() {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: tmux)
-            p.arguments = args
-            let out = Pipe()
-            p.standardOutput = output ? out : FileHandle.nullDevice
+            p.arguments = ["kill-session", "-t", session]
+            p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
-            try p.run()
-            let data = output ? out.fileHandleForReading.readDataToEndOfFile() : Data()
-            p.waitUntilExit()
-            return String(decoding: data, as: UTF8.self)
+            try? p.run()
         }
-
-        func send(_ keys: String...) throws { try run(["send-keys", "-t", session] + keys) }
-        /// Types text literally (no key-name lookup: "up" is not the Up key).
-        func type(_ text: String) throws { try run(["send-keys", "-t", session, "-l", text]) }
-        func screen() throws -> String { try run(["capture-pane", "-t", session, "-p", "-S", "-500"], output: true) }
 
         /// Waits until the screen shows `text` (`count` times); returns the screen.
         @discardableResult
@@ -40,7 +38,7 @@ struct TerminalTests {
             let deadline = Date().addingTimeInterval(seconds)
             var last = ""
             while Date() < deadline {
-                last = try screen()
+                last = try await screen()
                 if last.components(separatedBy: text).count - 1 >= count { return last }
                 try await Task.sleep(for: .milliseconds(100))
             }
@@ -74,52 +72,52 @@ struct TerminalTests {
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
 
         let t = Tmux(tmux: tmuxPath)
-        try t.run(["new-session", "-d", "-s", t.session, "-x", "100", "-y", "60",
+        try await t.run(["new-session", "-d", "-s", t.session, "-x", "100", "-y", "60",
                    "env HOME=\(home) TERM=xterm \(binary) --data \(dir); echo EXITED $?; sleep 60"])
-        defer { _ = try? t.run(["kill-session", "-t", t.session]) }
+        defer { t.kill() }
         try await t.wait(for: "tsql on \(dir)")
 
         // A query, at the fixture's time.
-        try t.type("\\time 2023-11-14T23:13:20Z"); try t.send("Enter")
+        try await t.type("\\time 2023-11-14T23:13:20Z"); try await t.send("Enter")
         try await t.wait(for: "instant queries at 2023-11-14T23:13:20Z")
-        try t.type("up"); try t.send("Enter")
+        try await t.type("up"); try await t.send("Enter")
         try await t.wait(for: "(3 series at 2023-11-14T23:13:20Z)")
 
         // Tab completes a metric name.
-        try t.type("http_req"); try t.send("Tab")
+        try await t.type("http_req"); try await t.send("Tab")
         try await t.wait(for: "tsql> http_requests_total")
-        try t.send("Enter")
+        try await t.send("Enter")
         try await t.wait(for: " http_requests_total | a        | api |   720")
 
         // An unfinished query continues on a second line.
-        try t.type("sum("); try t.send("Enter")
+        try await t.type("sum("); try await t.send("Enter")
         try await t.wait(for: "tsql> sum(\n ...>")
-        try t.type("up)"); try t.send("Enter")
+        try await t.type("up)"); try await t.send("Enter")
         try await t.wait(for: "(1 series at 2023-11-14T23:13:20Z)")
 
         // Range mode draws a chart.
-        try t.type("\\range 2023-11-14T22:43:20Z 2023-11-14T23:13:20Z 1m"); try t.send("Enter")
-        try t.type("rate(http_requests_total[5m])"); try t.send("Enter")
+        try await t.type("\\range 2023-11-14T22:43:20Z 2023-11-14T23:13:20Z 1m"); try await t.send("Enter")
+        try await t.type("rate(http_requests_total[5m])"); try await t.send("Enter")
         let chart = try await t.wait(for: "━━ {instance=\"c\", job=\"db\"}")
         #expect(chart.contains("┤") && chart.contains("└─") && chart.contains("23:13"))
 
         // Ctrl-C cancels a long query; the shell stays.
-        try t.type("\\range 2023-11-14T22:13:20Z 2023-11-14T23:13:20Z 1s"); try t.send("Enter")
-        try t.type("quantile_over_time(0.5, rate(up[1m])[1h:10ms])"); try t.send("Enter")
+        try await t.type("\\range 2023-11-14T22:13:20Z 2023-11-14T23:13:20Z 1s"); try await t.send("Enter")
+        try await t.type("quantile_over_time(0.5, rate(up[1m])[1h:10ms])"); try await t.send("Enter")
         try await Task.sleep(for: .milliseconds(1500))
-        try t.send("C-c")
+        try await t.send("C-c")
         try await t.wait(for: "error: query was canceled")
-        try t.type("\\instant"); try t.send("Enter")
+        try await t.type("\\instant"); try await t.send("Enter")
         try await t.wait(for: "instant queries at the current time")
 
         // Ctrl-C on a half-typed line drops it.
-        try t.type("sum(rate(")
-        try t.send("C-c")
-        try t.type("\\timing on"); try t.send("Enter")
+        try await t.type("sum(rate(")
+        try await t.send("C-c")
+        try await t.type("\\timing on"); try await t.send("Enter")
         try await t.wait(for: "timing on")
 
         // Ctrl-D leaves; the history file holds what was typed (multi-line flattened).
-        try t.send("C-d")
+        try await t.send("C-d")
         try await t.wait(for: "EXITED 0")
         let history = try String(contentsOfFile: home + "/.tsql_history", encoding: .utf8)
         #expect(history.contains("sum( up)") && history.contains("rate(http_requests_total[5m])"))
@@ -144,21 +142,21 @@ struct TerminalTests {
             .write(toFile: dir + "/prometheus.yml", atomically: true, encoding: .utf8)
 
         let t = Tmux(tmux: tmuxPath)
-        try t.run(["new-session", "-d", "-s", t.session, "-x", "120", "-y", "60",
+        try await t.run(["new-session", "-d", "-s", t.session, "-x", "120", "-y", "60",
                    "env HOME=\(dir) \(binary) serve --config.file \(dir)/prometheus.yml --data \(dir)/data "
                    + "--web.listen-address 127.0.0.1:\(port); echo EXITED $?; sleep 60"])
-        defer { _ = try? t.run(["kill-session", "-t", t.session]) }
+        defer { t.kill() }
         try await t.wait(for: "rate(prometheus_http_requests_total[1m])")  // the hint
         // The first scrape of its own /metrics comes within the 5 s interval.
         let deadline = Date().addingTimeInterval(15)
         var screen = ""
         repeat {
             try await Task.sleep(for: .seconds(1))
-            try t.type("up"); try t.send("Enter")
+            try await t.type("up"); try await t.send("Enter")
             screen = try await t.wait(for: "tsql> up", count: screen.components(separatedBy: "tsql> up").count)
         } while !screen.contains("| 127.0.0.1:\(port) | tsql |     1") && Date() < deadline
         #expect(screen.contains(" up       | 127.0.0.1:\(port) | tsql |     1"), "\(screen)")
-        try t.send("C-d")
+        try await t.send("C-d")
         try await t.wait(for: "EXITED 0")
     }
 }

@@ -59,13 +59,6 @@ extension Array where Element == Sample {
     public var bits: [[UInt64]] { map { [UInt64(bitPattern: $0.t), $0.v.bitPattern] } }
 }
 
-/// Waits for a child process without blocking a thread of the test runner's
-/// cooperative pool (on a 2-core machine two blocked threads starve every
-/// other test's `await`).
-public func waitForExit(_ p: Process) async {
-    while p.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
-}
-
 /// The `tsql` executable built next to the tests (scripts/test.sh builds it first), or nil.
 public func builtTSQL(_ testFile: String = #filePath) -> String? {
     let candidates = [
