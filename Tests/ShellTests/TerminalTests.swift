@@ -22,14 +22,10 @@ struct TerminalTests {
         func type(_ text: String) async throws { try await run(["send-keys", "-t", session, "-l", text]) }
         func screen() async throws -> String { try await run(["capture-pane", "-t", session, "-p", "-S", "-500"]) }
 
-        /// Ends the session from a `defer`: started, not waited for.
+        /// Ends the session from a `defer`: started, reaped in the background.
         func kill() {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: tmux)
-            p.arguments = ["kill-session", "-t", session]
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try? p.run()
+            guard let child = try? ChildProcess.spawn(tmux, ["kill-session", "-t", session]) else { return }
+            Task { await child.wait() }
         }
 
         /// Waits until the screen shows `text` (`count` times); returns the screen.

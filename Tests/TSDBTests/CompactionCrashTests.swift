@@ -46,20 +46,14 @@ struct CompactionCrashTests {
     /// Runs `tsql compact` on `dir`, killing it after `millis` ms (nil: let it
     /// finish, or die at `crashPoint`, see `CrashPoints`). Returns its run time.
     func compact(_ binary: String, _ dir: String, killAfter millis: Int?, crashPoint: String? = nil) async throws -> Double {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = ["compact", "--data", dir]
-        if let crashPoint { p.environment = ProcessInfo.processInfo.environment.merging(["TSDB_CRASH_AT": crashPoint]) { $1 } }
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
         let started = Date()
-        try p.run()
+        let child = try ChildProcess.spawn(binary, ["compact", "--data", dir], environment: crashPoint.map { ["TSDB_CRASH_AT": $0] })
         if let millis {
             try await Task.sleep(for: .milliseconds(millis))
-            kill(p.processIdentifier, SIGKILL)
+            kill(child.pid, SIGKILL)
         }
-        await waitForExit(p)
-        if millis == nil && crashPoint == nil { #expect(p.terminationStatus == 0, "tsql compact failed") }
+        let status = await child.wait()
+        if millis == nil && crashPoint == nil { #expect(status == 0, "tsql compact failed") }
         return Date().timeIntervalSince(started)
     }
 

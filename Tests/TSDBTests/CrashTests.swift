@@ -18,17 +18,13 @@ struct CrashTests {
 
     /// Runs the writer for `millis` ms, kills it, and returns the acknowledged batches.
     static func runAndKill(_ binary: String, data: String, millis: Int) async throws -> [Ack] {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = ["debug-append", "--data", data, "--series", "20", "--step", "1000", "--block-duration", "60000"]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("acks-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let child = try ChildProcess.spawn(binary, ["debug-append", "--data", data, "--series", "20", "--step", "1000",
+                                                    "--block-duration", "60000"], output: log, discardErrors: true)
         try await Task.sleep(for: .milliseconds(millis))
-        kill(p.processIdentifier, SIGKILL)
-        await waitForExit(p)
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        await child.stop(signal: SIGKILL)
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         // The last line may be cut by the kill: only complete lines are acknowledgements.
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         return lines.map { line in
