@@ -48,7 +48,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "TSDB", "PromQL", "Ingest",
+                "TSDB", "PromQL", "Ingest", "Rules",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -61,7 +61,11 @@ let package = Package(
         // Rule files, recording and alerting rules (issue 8).
         .target(
             name: "Rules",
-            dependencies: ["TSDB", "PromQL", "Ingest", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "TSDB", "PromQL", "Ingest", .product(name: "Yams", package: "Yams"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
         // The interactive shell's logic (issue 6): session, meta-commands,
         // completion, tables, charts, embedded and remote backends. No terminal I/O.

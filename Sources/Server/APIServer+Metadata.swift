@@ -3,7 +3,7 @@ import PromQL
 import TSDB
 
 /// `/api/v1/labels`, `/api/v1/label/<name>/values`, `/api/v1/series`, `/api/v1/metadata`,
-/// `/api/v1/targets`, and the (still empty) rules and alerts lists.
+/// `/api/v1/targets`; the rules and alerts lists are in APIServer+Rules.swift.
 extension APIServer {
     func registerMetadata(_ router: Router<BasicRequestContext>) {
         for method in [HTTPRequest.Method.get, .post] {
@@ -15,19 +15,8 @@ extension APIServer {
         }
         router.get("/api/v1/metadata") { request, _ in try await self.metadata(request) }
         router.get("/api/v1/targets") { request, _ in try await self.targets(request) }
-        // No rules or alerting yet (issue 8): these answer with
-        // Prometheus' shapes, empty, so that Grafana and clients work.
-        let empty: [(String, StaticString)] = [
-            ("/api/v1/rules", "{\"status\":\"success\",\"data\":{\"groups\":[]}}"),
-            ("/api/v1/alerts", "{\"status\":\"success\",\"data\":{\"alerts\":[]}}"),
-        ]
-        for (path, body) in empty {
-            router.get(RouterPath(path)) { _, _ in
-                var w = PrometheusJSON()
-                w.raw(body)
-                return Self.json(w.out)
-            }
-        }
+        router.get("/api/v1/rules") { request, _ in self.rules(request) }
+        router.get("/api/v1/alerts") { _, _ in self.alerts() }
     }
 
     /// Each `match[]` selector's matchers; Prometheus' errors for bad ones.

@@ -34,6 +34,15 @@ public final class ConfigStore: Sendable {
     public let path: String?
     private let state: Mutex<State>
     private let observers = Mutex<[@Sendable (PrometheusConfig) -> Void]>([])
+    private let preparers = Mutex<[@Sendable (PrometheusConfig) throws -> @Sendable () -> Void]>([])
+
+    /// Adds a step a reload must pass: `prepare` reads what the new
+    /// configuration names (rule files) and throws if it is broken, which
+    /// fails the whole reload; otherwise the closure it returns puts it in
+    /// effect, after every step has passed.
+    public func onReload(prepare: @escaping @Sendable (PrometheusConfig) throws -> @Sendable () -> Void) {
+        preparers.withLock { $0.append(prepare) }
+    }
 
     /// Calls `f` with every configuration a reload puts in effect (the scraper follows it).
     public func onReload(_ f: @escaping @Sendable (PrometheusConfig) -> Void) {
@@ -69,12 +78,25 @@ public final class ConfigStore: Sendable {
         }
         do {
             let (yaml, parsed) = try Self.load(path)
+            let commits = try prepare(parsed)
             state.withLock { $0 = State(yaml: yaml, parsed: parsed) }
+            for commit in commits { commit() }
             for f in observers.withLock({ $0 }) { f(parsed) }
         } catch {
             state.withLock { $0.lastReloadSucceeded = false }
             throw error
         }
+    }
+
+    /// Runs every reload step's check; the first failure fails the reload.
+    private func prepare(_ parsed: PrometheusConfig) throws(ConfigError) -> [@Sendable () -> Void] {
+        var commits: [@Sendable () -> Void] = []
+        for step in preparers.withLock({ $0 }) {
+            let commit: @Sendable () -> Void
+            do { commit = try step(parsed) } catch { throw ConfigError("\(error)") }
+            commits.append(commit)
+        }
+        return commits
     }
 
     /// Reads and checks a configuration file: readable, valid YAML, and a valid
@@ -115,5 +137,5 @@ public final class ConfigStore: Sendable {
 /// A configuration file that could not be loaded; the message names the file and place.
 public struct ConfigError: Error, CustomStringConvertible {
     public let description: String
-    init(_ message: String) { description = message }
+    public init(_ message: String) { description = message }
 }

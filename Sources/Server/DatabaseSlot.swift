@@ -1,16 +1,19 @@
 import Ingest
+import Rules
 import Synchronization
 import TSDB
 
 /// The database the server answers from, which arrives only after the WAL
 /// replay: until then the server is up but not ready (`/-/ready` and the API
 /// answer 503, `/api/v1/status/walreplay` shows the replay's progress). The
-/// scraper that writes into it is kept here too, for `/api/v1/targets`.
+/// scraper and the rule manager that write into it are kept here too, for
+/// `/api/v1/targets`, `/api/v1/rules` and `/api/v1/alerts`.
 public final class DatabaseSlot: Sendable {
     private struct State {
         var db: DB?
         var replay = WALReplayProgress(min: 0, max: 0, current: 0)
         var scraper: ScrapeManager?
+        var rules: RuleManager?
     }
 
     private let state = Mutex(State())
@@ -41,5 +44,11 @@ public final class DatabaseSlot: Sendable {
     public var scraper: ScrapeManager? {
         get { state.withLock { $0.scraper } }
         set { state.withLock { $0.scraper = newValue } }
+    }
+
+    /// The rule manager, once the database is open and the rules are loaded.
+    public var rules: RuleManager? {
+        get { state.withLock { $0.rules } }
+        set { state.withLock { $0.rules = newValue } }
     }
 }

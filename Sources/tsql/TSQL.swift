@@ -3,6 +3,7 @@ import Foundation
 import Ingest
 import Logging
 import PromQL
+import Rules
 import Server
 import Shell
 import TSDB
@@ -49,6 +50,7 @@ struct Serve: AsyncParsableCommand {
     var logLevel = "info"
     @Flag(name: .customLong("no-shell"), help: "Do not open the interactive shell, even on a terminal (for daemons).")
     var noShell = false
+    @OptionGroup var alerting: AlertingFlags
 
     /// Shown when the shell opens next to the server.
     static let hint = """
@@ -102,6 +104,11 @@ struct Serve: AsyncParsableCommand {
         do { config = try configFile.map { try ConfigStore(path: $0) } ?? ConfigStore() } catch {
             throw ValidationError("error loading config: \(error)")
         }
+        let ruleFiles: [RuleFile]
+        do { ruleFiles = try RuleManager.load(config.parsed, baseDirectory: alerting.baseDirectory(configFile)) } catch {
+            throw ValidationError("error loading rules: \(error)")
+        }
+        let timing = try alerting.timing(listen: listen)
 
         // Serve at once; the API answers 503 (and /api/v1/status/walreplay
         // reports progress) until the WAL replay has finished.
@@ -138,6 +145,13 @@ struct Serve: AsyncParsableCommand {
             slot.scraper = scraper
             await scraper.apply(config.parsed)
             config.onReload { parsed in Task { await scraper.apply(parsed) } }
+            // Rules and alerts, following reloads (a broken rule file fails the reload).
+            let notifier = Notifier(options: alerting.notifierOptions, observe: { metrics.record($0) })
+            let rules = AlertingFlags.startRules(ruleFiles, config: config, db: db, engine: Engine(options: query), timing: timing,
+                                                 notifier: notifier, metrics: metrics, baseDirectory: alerting.baseDirectory(configFile),
+                                                 logger: logger)
+            slot.rules = rules
+            group.addTask { await notifier.run() }
             // On a terminal, the shell over the same database; leaving it stops the server.
             if shell {
                 let engine = Engine(options: query), address = listen
@@ -153,6 +167,8 @@ struct Serve: AsyncParsableCommand {
             }
             try await group.next()
             group.cancelAll()
+            rules.stop()
+            notifier.stop()
             await scraper.shutdown()  // before the database closes
         }
     }

@@ -12,6 +12,8 @@ public struct PrometheusConfig: Sendable {
         public var scrapeInterval: Int64 = 60_000
         public var scrapeTimeout: Int64 = 10_000
         public var evaluationInterval: Int64 = 60_000
+        /// Rules evaluate this much in the past (ms) unless their group says otherwise.
+        public var ruleQueryOffset: Int64 = 0
         public var externalLabels: [Label] = []
         public var sampleLimit = 0
         public var labelLimit = 0
@@ -80,6 +82,7 @@ public struct PrometheusConfig: Sendable {
 
     public var global = Global()
     public var ruleFiles: [String] = []
+    public var alerting = Alerting()
     public var scrapeConfigs: [ScrapeJob] = []
 
     public init() {}
@@ -103,6 +106,7 @@ public struct PrometheusConfig: Sendable {
             case "scrape_configs":
                 jobNodes = try r.sequence(node, "scrape_configs")
             case "scrape_config_files": _ = try r.strings(node, "scrape_config_files")
+            case "alerting": config.alerting = try parseAlerting(node, r)
             default:  // interpreted elsewhere (or not yet): only the shape is checked
                 guard node.mapping != nil || node.sequence != nil || node.scalar?.string == "" || node.scalar?.string == "null" else {
                     throw r.error(node, "expected a mapping or a list for \(key)")
@@ -137,6 +141,7 @@ public struct PrometheusConfig: Sendable {
                 g.scrapeTimeout = try r.duration(v, key)
                 timeoutNode = v
             case "evaluation_interval": g.evaluationInterval = try r.duration(v, key)
+            case "rule_query_offset": g.ruleQueryOffset = try r.duration(v, key)
             case "external_labels": g.externalLabels = try r.labels(v, key)
             case "sample_limit": g.sampleLimit = try r.int(v, key)
             case "label_limit": g.labelLimit = try r.int(v, key)

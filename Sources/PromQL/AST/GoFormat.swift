@@ -31,17 +31,20 @@ public enum GoFormat {
         case api
         /// `strconv.FormatFloat(v, 'g', -1, 64)`, the exposition format's form: 'e' below 1e-4 and from 1e6 (`1e+06`).
         case exposition
+        /// `strconv.FormatFloat(v, 'e', -1, 64)`, always 'e' (`1e+00`, `5.5e-02`): alert values in the rules API.
+        case exponent
     }
 
     public static func formatFloat(_ v: Double, _ style: FloatStyle = .fixed) -> String {
         if v.isNaN { return "NaN" }
         if v.isInfinite { return v < 0 ? "-Inf" : "+Inf" }
+        if v == 0 && style == .exponent { return v.sign == .minus ? "-0e+00" : "0e+00" }
         if v == 0 { return v.sign == .minus ? "-0" : "0" }
         let (digits, point) = shortestDigits(v)
         let sign = v < 0 ? "-" : ""
         let x = point - 1  // exponent in d.ddd × 10^x
         let ds = String(decoding: digits.map { $0 + 48 }, as: UTF8.self)
-        if (style == .api && (x < -6 || x >= 21)) || (style == .exposition && (x < -4 || x >= 6)) {
+        if style == .exponent || (style == .api && (x < -6 || x >= 21)) || (style == .exposition && (x < -4 || x >= 6)) {
             var m = String(ds.first!)
             if ds.count > 1 { m += "." + ds.dropFirst() }
             let ex = abs(x) < 10 ? "0\(abs(x))" : "\(abs(x))"
