@@ -178,7 +178,7 @@ public final class AlertingRule: RuleEvaluator {
         var external: [String: String] = [:]
         for p in env.externalLabels.pairs { external[p.name] = p.value }
         let (engine, db) = (env.engine, env.db)
-        return AlertTemplate.Data(labels: dict, value: sample.v, externalLabels: external, externalURL: env.externalURL) { text in
+        var data = AlertTemplate.Data(labels: dict, value: sample.v, externalLabels: external, externalURL: env.externalURL) { text in
             switch try engine.instantQuery(text, at: t, db: db) {
             case .vector(let v):
                 return v.map { s in (Dictionary(s.labels.pairs.map { ($0.name, $0.value) }) { $1 }, s.v) }
@@ -186,6 +186,8 @@ public final class AlertingRule: RuleEvaluator {
             default: throw RuleError("query result is not a vector or scalar")
             }
         }
+        data.time = t
+        return data
     }
 
     static func render(_ template: AlertTemplate?, _ data: AlertTemplate.Data) -> String {

@@ -73,7 +73,7 @@ public final class Notifier: Sendable {
 
     /// Queues alerts of one rule (the `notify` of a `RuleEnvironment`).
     public func send(_ alerts: [Alert], expr: String, externalURL: String) {
-        let generatorURL = externalURL + "/graph?g0.expr=" + Self.queryEscape(expr) + "&g0.tab=1"
+        let generatorURL = externalURL + "/graph?g0.expr=" + TemplateFunctions.queryEscape(expr) + "&g0.tab=1"
         let dropped: Int = state.withLock { s in
             guard !s.targets.isEmpty else { return 0 }
             for alert in alerts {
@@ -181,21 +181,6 @@ public final class Notifier: Sendable {
             return [("Authorization", "Basic " + Data("\(basic.username):\(password)".utf8).base64EncodedString())]
         }
         return []
-    }
-
-    /// Go's `url.QueryEscape`: space as `+`, everything but unreserved characters percent-encoded.
-    static func queryEscape(_ s: String) -> String {
-        var out = ""
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
-                out.append(Character(UnicodeScalar(b)))
-            case UInt8(ascii: " "): out += "+"
-            default: out += String(format: "%%%02X", b)
-            }
-        }
-        return out
     }
 
     /// RFC 3339 with milliseconds, UTC.

@@ -32,8 +32,13 @@ public final class RuleManager: Sendable {
     /// The rule files `config.ruleFiles` names (globs, relative to `baseDirectory`),
     /// each read and validated; the first error (file, line, column) fails them all.
     public static func load(_ config: PrometheusConfig, baseDirectory: String) throws(ConfigFileError) -> [RuleFile] {
+        try load(config.ruleFiles, baseDirectory: baseDirectory)
+    }
+
+    /// The rule files matching `patterns` (globs, relative to `baseDirectory`).
+    public static func load(_ patterns: [String], baseDirectory: String) throws(ConfigFileError) -> [RuleFile] {
         var files: [RuleFile] = []
-        for pattern in config.ruleFiles {
+        for pattern in patterns {
             let absolute = pattern.hasPrefix("/") ? pattern : baseDirectory + "/" + pattern
             for path in PathGlob.expand(absolute).sorted() { files.append(try RuleFile.load(path)) }
         }

@@ -15,7 +15,7 @@ struct TSQL: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tsql",
         abstract: "Prometheus-compatible time-series database and shell.",
-        subcommands: [ShellCommand.self, Serve.self, Info.self, Import.self, Check.self, Compact.self, DebugAppend.self, DebugQuery.self],
+        subcommands: [ShellCommand.self, Serve.self, Info.self, Import.self, Check.self, TestCommand.self, Compact.self, DebugAppend.self, DebugQuery.self],
         defaultSubcommand: ShellCommand.self)
 }
 

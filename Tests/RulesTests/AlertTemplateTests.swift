@@ -61,6 +61,23 @@ struct AlertTemplateTests {
         #expect(try render("x{{/* a comment */}}y") == "xy")
     }
 
+    @Test("times, durations, links and URLs, domains, args, now")
+    func timesLinksAndURLs() throws {
+        #expect(try render("{{ 1500000000 | toTime }}") == "2017-07-14 02:40:00 +0000 UTC")
+        #expect(try render("{{ 3723 | toDuration }} {{ 1.5 | toDuration }} {{ 0.25 | toDuration }} {{ 0 | toDuration }}")
+                == "1h2m3s 1.5s 250ms 0s")
+        #expect(try render("{{ graphLink \"rate(x[5m]) > 1\" }}") == "/graph?g0.expr=rate%28x%5B5m%5D%29+%3E+1&g0.tab=0")
+        #expect(try render("{{ tableLink \"up\" }} {{ urlQueryEscape \"a b&c\" }}") == "/graph?g0.expr=up&g0.tab=1 a+b%26c")
+        #expect(try render("{{ externalURL }}{{ pathPrefix }}") == "http://prom:9090")
+        #expect(try AlertTemplate("{{ pathPrefix }}").render(.init(labels: [:], value: 0, externalURL: "https://x/prometheus")) == "/prometheus")
+        #expect(try render("{{ stripDomain \"node1.example.com:9100\" }} {{ stripDomain \"10.0.0.1:9100\" }} {{ stripDomain \"db.local\" }}")
+                == "node1:9100 10.0.0.1:9100 db")
+        #expect(try render("{{ with args 1 \"x\" }}{{ .arg0 }}-{{ .arg1 }}{{ end }}") == "1-x")
+        var data = AlertTemplate.Data(labels: [:], value: 0)
+        data.time = 1_700_000_000_500
+        #expect(try AlertTemplate("{{ now }}").render(data) == "1.7000000005e+09")
+    }
+
     @Test("printf, strings and regular expressions")
     func strings() throws {
         #expect(try render("{{ printf \"%.2f\" $value }}") == "0.12")

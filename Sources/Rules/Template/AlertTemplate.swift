@@ -23,6 +23,8 @@ public struct AlertTemplate: Sendable {
         public var externalURL = ""
         /// Runs `query "…"` (an instant query at the evaluation time); nil where queries are not available.
         public var query: (@Sendable (String) throws -> [(labels: [String: String], value: Double)])?
+        /// The evaluation time (ms) `now` returns; nil: the current time.
+        public var time: Int64?
 
         public init(labels: [String: String], value: Double, externalLabels: [String: String] = [:], externalURL: String = "",
                     query: (@Sendable (String) throws -> [(labels: [String: String], value: Double)])? = nil) {
@@ -39,7 +41,8 @@ public struct AlertTemplate: Sendable {
             "Labels": .labels(data.labels), "Value": .number(data.value),
             "ExternalLabels": .labels(data.externalLabels), "ExternalURL": .string(data.externalURL),
         ])
-        var ev = TemplateEvaluator(query: data.query)
+        var ev = TemplateEvaluator(query: data.query, externalURL: data.externalURL,
+                                   now: data.time.map { Double($0) / 1000 } ?? Date().timeIntervalSince1970)
         ev.scopes = [["": root, "labels": .labels(data.labels), "value": .number(data.value),
                       "externalLabels": .labels(data.externalLabels), "externalURL": .string(data.externalURL)]]
         var out = ""
@@ -51,6 +54,9 @@ public struct AlertTemplate: Sendable {
 /// Walks a parsed template, keeping variables in nested scopes.
 struct TemplateEvaluator {
     let query: (@Sendable (String) throws -> [(labels: [String: String], value: Double)])?
+    var externalURL = ""
+    /// Unix seconds.
+    var now = 0.0
     var scopes: [[String: TemplateValue]] = []
 
     mutating func run(_ nodes: [TemplateNode], dot: TemplateValue, into out: inout String) throws(TemplateError) {
@@ -238,6 +244,19 @@ struct TemplateEvaluator {
                 guard case .sample(let lx, _) = x, case .sample(let ly, _) = y else { return false }
                 return (lx[key] ?? "") < (ly[key] ?? "")
             })
+        case "toTime": try arity(1); return .string(F.humanizeTimestamp(try a[0].number(for: name)))
+        case "toDuration": try arity(1); return .string(F.goDuration(try a[0].number(for: name)))
+        case "now": try arity(0); return .number(now)
+        case "urlQueryEscape": try arity(1); return .string(F.queryEscape(try string(a[0])))
+        case "graphLink": try arity(1); return .string("/graph?g0.expr=" + F.queryEscape(try string(a[0])) + "&g0.tab=0")
+        case "tableLink": try arity(1); return .string("/graph?g0.expr=" + F.queryEscape(try string(a[0])) + "&g0.tab=1")
+        case "externalURL": try arity(0); return .string(externalURL)
+        case "pathPrefix": try arity(0); return .string(URLComponents(string: externalURL)?.path ?? "")
+        case "stripDomain":
+            try arity(1)
+            return .string(F.stripDomain(try string(a[0])))
+        case "args":
+            return .map(Dictionary(uniqueKeysWithValues: a.enumerated().map { ("arg\($0.offset)", $0.element) }))
         case "parseDuration":
             try arity(1)
             guard let ms = DurationFormat.parse(try string(a[0])) else { throw TemplateError("error calling parseDuration: not a valid duration") }

@@ -137,4 +137,58 @@ enum TemplateFunctions {
             throw TemplateError("error calling \(name): incompatible types for comparison")
         }
     }
+
+    /// Go's `time.Duration.String` of `seconds`: `1h2m3s`, `1.5s`, `500ms`, `0s`.
+    static func goDuration(_ seconds: Double) -> String {
+        guard seconds.isFinite, abs(seconds) < 9.2e9 else { return g4(seconds) }
+        let nanos = Int64((seconds * 1e9).rounded(.towardZero))
+        if nanos == 0 { return "0s" }
+        let sign = nanos < 0 ? "-" : "", n = nanos.magnitude
+        func fraction(_ value: UInt64, _ unit: UInt64) -> String {
+            var text = String(value / unit)
+            var frac = String(value % unit)
+            if value % unit != 0 {
+                frac = String(repeating: "0", count: String(unit).count - 1 - frac.count) + frac
+                while frac.last == "0" { frac.removeLast() }
+                text += "." + frac
+            }
+            return text
+        }
+        if n < 1_000 { return sign + "\(n)ns" }
+        if n < 1_000_000 { return sign + fraction(n, 1_000) + "µs" }
+        if n < 1_000_000_000 { return sign + fraction(n, 1_000_000) + "ms" }
+        let h = n / 3_600_000_000_000, m = n / 60_000_000_000 % 60, s = fraction(n % 60_000_000_000, 1_000_000_000) + "s"
+        if h > 0 { return sign + "\(h)h\(m)m" + s }
+        if m > 0 { return sign + "\(m)m" + s }
+        return sign + s
+    }
+
+    /// Go's `url.QueryEscape`: space as `+`, everything but unreserved characters percent-encoded.
+    static func queryEscape(_ s: String) -> String {
+        var out = ""
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+                out.append(Character(UnicodeScalar(b)))
+            case UInt8(ascii: " "): out += "+"
+            default: out += String(format: "%%%02X", b)
+            }
+        }
+        return out
+    }
+
+    /// Prometheus' `stripDomain`: `host.example.com:9100` → `host:9100`; IP addresses unchanged.
+    static func stripDomain(_ hostPort: String) -> String {
+        var host = hostPort, port: String?
+        if hostPort.hasPrefix("[") { return hostPort }
+        if let colon = hostPort.lastIndex(of: ":"), hostPort.filter({ $0 == ":" }).count == 1 {
+            host = String(hostPort[..<colon])
+            port = String(hostPort[hostPort.index(after: colon)...])
+        }
+        let isIPv4 = host.split(separator: ".").count == 4 && host.split(separator: ".").allSatisfy { UInt8($0) != nil }
+        if isIPv4 || host.contains(":") { return hostPort }
+        let short = host.split(separator: ".", omittingEmptySubsequences: false).first.map(String.init) ?? host
+        return port.map { short + ":" + $0 } ?? short
+    }
 }
