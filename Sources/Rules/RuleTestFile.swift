@@ -11,6 +11,10 @@ public struct RuleTestFile: Sendable {
     /// Rule files, relative to this file's directory.
     public var ruleFiles: [String] = []
     public var evaluationInterval: Int64 = 60_000
+    /// Group names in the order to evaluate them (`group_eval_order`); empty: file order.
+    public var groupEvalOrder: [String] = []
+    /// Compare expression results with a relative tolerance (`fuzzy_compare`), as the promqltest runner does.
+    public var fuzzyCompare = false
     public var tests: [TestGroup] = []
 
     public struct TestGroup: Sendable {
@@ -59,7 +63,8 @@ public struct RuleTestFile: Sendable {
             case "rule_files": out.ruleFiles = try r.strings(node, key)
             case "evaluation_interval": out.evaluationInterval = try r.duration(node, key)
             case "tests": for t in try r.sequence(node, key) { out.tests.append(try testGroup(t, r)) }
-            default: break
+            case "group_eval_order": out.groupEvalOrder = try r.strings(node, key)
+            default: out.fuzzyCompare = try r.bool(node, key)
             }
         }
         return out

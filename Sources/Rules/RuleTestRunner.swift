@@ -21,9 +21,19 @@ public enum RuleTestRunner {
         do { ruleFiles = try RuleManager.load(file.ruleFiles, baseDirectory: base) } catch {
             return Outcome(passed: false, report: report + "  FAILED:\n    \(error)\n")
         }
+        var groups = ruleFiles.flatMap(\.groups)
+        if !file.groupEvalOrder.isEmpty {
+            let order = Dictionary(file.groupEvalOrder.enumerated().map { ($1, $0) }) { first, _ in first }
+            let missing = groups.map(\.name).filter { order[$0] == nil }
+            if !missing.isEmpty || Set(file.groupEvalOrder).count != groups.count {
+                return Outcome(passed: false, report: report + "  FAILED:\n    group_eval_order must list every rule group exactly once"
+                               + (missing.isEmpty ? "" : "; missing: \(missing.joined(separator: ", "))") + "\n\n")
+            }
+            groups.sort { order[$0.name]! < order[$1.name]! }
+        }
         for group in file.tests {
             do {
-                failures += try run(group, ruleFiles: ruleFiles, evaluationInterval: file.evaluationInterval)
+                failures += try run(group, groups: groups, evaluationInterval: file.evaluationInterval, fuzzy: file.fuzzyCompare)
             } catch {
                 failures.append("    \(error)")
             }
@@ -32,7 +42,8 @@ public enum RuleTestRunner {
         return Outcome(passed: failures.isEmpty, report: report)
     }
 
-    static func run(_ test: RuleTestFile.TestGroup, ruleFiles: [RuleFile], evaluationInterval: Int64) throws -> [String] {
+    static func run(_ test: RuleTestFile.TestGroup, groups ruleGroups: [RuleGroup], evaluationInterval: Int64,
+                    fuzzy: Bool) throws -> [String] {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tsql-rule-test-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var options = DBOptions()
@@ -41,12 +52,12 @@ public enum RuleTestRunner {
         options.walSyncPolicy = .onSegmentClose
         let db = try DB.open(dir, options: options)
         defer { try? db.close() }
-        try load(test, into: db, interval: test.interval ?? evaluationInterval)
+        try load(test, into: db, interval: test.interval ?? 60_000)  // the documented default (promtool 2.42 used 0)
 
         var env = RuleEnvironment(db: db)
         env.externalLabels = Labels(test.externalLabels)
         env.externalURL = test.externalURL
-        let groups = ruleFiles.flatMap(\.groups).map { GroupEvaluator($0, defaultInterval: evaluationInterval) }
+        let groups = ruleGroups.map { GroupEvaluator($0, defaultInterval: evaluationInterval) }
         let name = test.name.isEmpty ? "" : "    name: \(test.name),\n"
         var failures: [String] = []
 
@@ -102,7 +113,7 @@ public enum RuleTestRunner {
             }
             let lhs = expected.sorted { $0.0 < $1.0 }, rhs = got.map { ($0.labels, $0.v) }.sorted { $0.0 < $1.0 }
             let same = lhs.count == rhs.count && zip(lhs, rhs).allSatisfy { a, b in
-                a.0 == b.0 && (a.1 == b.1 || (a.1.isNaN && b.1.isNaN))
+                a.0 == b.0 && (a.1 == b.1 || (a.1.isNaN && b.1.isNaN) || (fuzzy && ScriptRunner.almostEqual(a.1, b.1)))
             }
             if !same {
                 func text(_ xs: [(Labels, Double)]) -> String {

@@ -33,6 +33,17 @@ struct TestRulesCommandTests {
             #expect((ours.status == 0) == passes && (theirs.status == 0) == passes, "\(file): tsql \(ours.status), promtool \(theirs.status)")
             #expect(ours.output == theirs.output, "tsql:\n\(ours.output)\npromtool:\n\(theirs.output)")
         }
+        // group_eval_order decides which group sees the other's result of the same evaluation.
+        try FileManager.default.copyItem(atPath: Self.testdata.appendingPathComponent("chained.yml").path, toPath: dir + "/chained.yml")
+        let chained = Self.testdata.appendingPathComponent("chained_test.yml").path
+        let reversed = dir + "/reversed_test.yml"
+        try String(contentsOfFile: chained, encoding: .utf8).replacingOccurrences(of: "[base, derived]", with: "[derived, base]")
+            .write(toFile: reversed, atomically: true, encoding: .utf8)
+        for (file, passes) in [(chained, true), (reversed, false)] {
+            let ours = try await runProcess(tsql, ["test", "rules", file])
+            let theirs = try await runProcess(promtool, ["test", "rules", file])
+            #expect((ours.status == 0) == passes && ours.output == theirs.output, "tsql:\n\(ours.output)\npromtool:\n\(theirs.output)")
+        }
         let failing = try await runProcess(tsql, ["test", "rules", bad]).output
         #expect(failing.contains("alertname: InstanceDown, time: 4m,") && failing.contains("expr: \"count(up == 0)\", time: 8m,"), "\(failing)")
     }
