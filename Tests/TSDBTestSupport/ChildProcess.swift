@@ -117,12 +117,6 @@ public func runProcess(_ path: String, _ arguments: [String], input: Data? = nil
     return ProcessOutput(status: status, bytes: (try? Data(contentsOf: URL(fileURLWithPath: outputPath))) ?? Data())
 }
 
-/// Waits for a Foundation `Process` without blocking a pool thread. Only for
-/// children that leave no daemon behind (see above).
-public func waitForExit(_ p: Process) async {
-    while p.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
-}
-
 /// Runs `body` with a set of long-running children (servers) and stops them
 /// all, last started first, however `body` ends.
 public func withChildProcesses<T>(_ body: (ChildProcesses) async throws -> T) async throws -> T {
