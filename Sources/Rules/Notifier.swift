@@ -138,6 +138,9 @@ public final class Notifier: Sendable {
 
     public var queueLength: Int { state.withLock { $0.queue.count } }
 
+    /// The alerts waiting, as they will be posted.
+    var queuedForTests: [Postable] { state.withLock { $0.queue } }
+
     private func post(_ body: Data, count: Int, to target: Target) async {
         var pause = options.retryPause
         for attempt in 1...options.attempts {

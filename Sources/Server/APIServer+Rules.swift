@@ -15,7 +15,9 @@ extension APIServer {
         guard ["", "alert", "record"].contains(type) else {
             throw APIError.badData("invalid query parameter type='\(type)'")
         }
-        let names = Set(p.all("rule_name[]")), groupNames = Set(p.all("rule_group[]")), files = Set(p.all("file[]"))
+        let names = Set(p.all("rule_name[]")), files = Set(p.all("file[]"))
+        // Prometheus calls it rule_group[]; group_name[] is accepted too.
+        let groupNames = Set(p.all("rule_group[]") + p.all("group_name[]"))
         let excludeAlerts = ["true", "1"].contains(p["exclude_alerts"]?.lowercased() ?? "")
         let matcherSets = try self.matcherSets(p)
 

@@ -91,6 +91,7 @@ struct RulesAPITests {
             #expect(try await ruleNames("/api/v1/rules?type=alert") == ["InstanceDown", "Broken"])
             #expect(try await ruleNames("/api/v1/rules?rule_name[]=Broken&rule_name[]=job:up:sum") == ["job:up:sum", "Broken"])
             #expect(try await groups("/api/v1/rules?rule_group[]=alerts").map { $0["name"] as? String } == ["alerts"])
+            #expect(try await groups("/api/v1/rules?group_name[]=recs").map { $0["name"] as? String } == ["recs"])
             #expect(try await groups("/api/v1/rules?file[]=/other.yml").isEmpty)
             #expect(try await ruleNames("/api/v1/rules?match[]=%7Bseverity%3D%22page%22%7D") == ["InstanceDown"])
             let excluded = try await groups("/api/v1/rules?exclude_alerts=true&type=alert")
