@@ -14,18 +14,27 @@ public struct RuleFile: Sendable {
 
     /// Reads and validates the file at `path`.
     public static func load(_ path: String) throws(ConfigFileError) -> RuleFile {
+        try parse(try read(path), file: path)
+    }
+
+    /// The text of a YAML file, or an error naming it.
+    static func read(_ path: String) throws(ConfigFileError) -> String {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw ConfigFileError(file: path, line: 1, column: 1, message: "cannot read the file")
         }
-        return try parse(text, file: path)
+        return text
     }
 
-    public static func parse(_ text: String, file: String) throws(ConfigFileError) -> RuleFile {
-        let root: Node?
-        do { root = try Yams.compose(yaml: text) } catch {
+    /// The YAML document of `text`; syntax errors name file, line and column.
+    static func compose(_ text: String, file: String) throws(ConfigFileError) -> Node? {
+        do { return try Yams.compose(yaml: text) } catch {
             let mark = (error as? YamlError).flatMap(Self.mark)
             throw ConfigFileError(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, message: "\(error)")
         }
+    }
+
+    public static func parse(_ text: String, file: String) throws(ConfigFileError) -> RuleFile {
+        let root = try compose(text, file: file)
         let r = YAMLReader(file: file)
         let source = text.split(separator: "\n", omittingEmptySubsequences: false)
         guard let root else { return RuleFile(path: file, groups: []) }

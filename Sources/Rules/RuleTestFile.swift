@@ -42,18 +42,11 @@ public struct RuleTestFile: Sendable {
     }
 
     public static func load(_ path: String) throws(ConfigFileError) -> RuleTestFile {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw ConfigFileError(file: path, line: 1, column: 1, message: "cannot read the file")
-        }
-        return try parse(text, file: path)
+        try parse(try RuleFile.read(path), file: path)
     }
 
     public static func parse(_ text: String, file: String) throws(ConfigFileError) -> RuleTestFile {
-        let root: Node?
-        do { root = try Yams.compose(yaml: text) } catch {
-            let mark = (error as? YamlError).flatMap(RuleFile.mark)
-            throw ConfigFileError(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, message: "\(error)")
-        }
+        let root = try RuleFile.compose(text, file: file)
         var out = RuleTestFile(path: file)
         guard let root else { return out }
         let r = YAMLReader(file: file)
