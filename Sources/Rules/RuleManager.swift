@@ -50,7 +50,7 @@ public final class RuleManager: Sendable {
     /// ones restart with their predecessor's state, removed ones end their series.
     /// `schedule: false` only installs the groups (tests evaluate them at chosen times).
     public func apply(_ files: [RuleFile], config: PrometheusConfig, externalURL: String? = nil, schedule: Bool = true) {
-        state.withLock { s in
+        let (removed, env) = state.withLock { s -> ([GroupEvaluator], RuleEnvironment) in
             var env = s.environment
             env.externalLabels = Labels(config.global.externalLabels)
             if let externalURL { env.externalURL = externalURL }
@@ -79,13 +79,13 @@ public final class RuleManager: Sendable {
                     if schedule { s.tasks[g.key] = Task.detached { await g.run(env: current) } }
                 }
             }
-            let now = GroupEvaluator.nowMillis()
-            for removed in old.values {
-                s.tasks.removeValue(forKey: removed.key)?.cancel()
-                removed.markStale(at: now, env: env)
-            }
+            for removed in old.values { s.tasks.removeValue(forKey: removed.key)?.cancel() }
             s.groups = next
+            return (Array(old.values), env)
         }
+        // Writing their staleness markers is database work: not under the lock the API reads through.
+        let now = GroupEvaluator.nowMillis()
+        for group in removed { group.markStale(at: now, env: env) }
     }
 
     /// Stops every group (before the database closes).

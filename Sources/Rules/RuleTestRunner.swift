@@ -91,13 +91,7 @@ public enum RuleTestRunner {
         }
         for test in test.exprTests {
             let got: [VectorSample]
-            do {
-                switch try env.engine.instantQuery(test.expr, at: test.evalTime, db: db) {
-                case .vector(let v): got = v
-                case .scalar(let t, let v): got = [VectorSample(labels: .empty, t: t, v: v)]
-                default: throw RuleError("expression is not a vector or scalar")
-                }
-            } catch {
+            do { got = try env.vector(try Parser.parse(test.expr), at: test.evalTime) } catch {
                 failures.append("    expr: \(GoFormat.quote(test.expr)), time: \(DurationFormat.format(test.evalTime)), err: \(error)")
                 continue
             }
@@ -135,20 +129,25 @@ public enum RuleTestRunner {
     static func load(_ test: RuleTestFile.TestGroup, into db: DB, interval: Int64) throws {
         let app = db.appender()
         for input in test.inputSeries {
-            guard case .vectorSelector(let vs) = try Parser.parse(input.series) else {
-                throw RuleError("input_series at line \(input.line): \(input.series) is not a series")
-            }
-            let labels = Labels(vs.matchers.map { Label($0.name, $0.value) })
-            for (i, point) in try SeriesNotation.expand(input.values).enumerated() {
-                switch point {
-                case .value(let v): try app.append(labels, Int64(i) * interval, v)
-                case .stale: try app.append(labels, Int64(i) * interval, StaleNaN.value)
-                case .missing: break
-                case .histogram: throw RuleError("input_series at line \(input.line): native histograms are not supported yet")
-                }
+            do { try appendSeries(input.series, input.values, step: interval, to: app) } catch {
+                throw RuleError("input_series at line \(input.line): \(error)")
             }
         }
         try app.commit()
+    }
+
+    /// One series in the promqltest notation (`up{job="a"}`, `0+10x5 _ stale`): sample i at i × `step`.
+    static func appendSeries(_ selector: String, _ values: String, step: Int64, to app: Appender) throws {
+        guard case .vectorSelector(let vs) = try Parser.parse(selector) else { throw RuleError("\(selector) is not a series") }
+        let labels = Labels(vs.matchers.map { Label($0.name, $0.value) })
+        for (i, point) in try SeriesNotation.expand(values).enumerated() {
+            switch point {
+            case .value(let v): try app.append(labels, Int64(i) * step, v)
+            case .stale: try app.append(labels, Int64(i) * step, StaleNaN.value)
+            case .missing: break
+            case .histogram: throw RuleError("native histograms are not supported yet")
+            }
+        }
     }
 }
 

@@ -22,13 +22,7 @@ struct RuleEvaluationTests {
         o.compactionInterval = nil
         let db = try DB.open(dir.path, options: o)
         let app = db.appender()
-        for (selector, values) in series {
-            guard case .vectorSelector(let vs) = try Parser.parse(selector) else { fatalError("not a selector: \(selector)") }
-            let labels = Labels(vs.matchers.map { Label($0.name, $0.value) })
-            for (i, point) in try SeriesNotation.expand(values).enumerated() {
-                if case .value(let v) = point { try app.append(labels, Int64(i) * minute, v) }
-            }
-        }
+        for (selector, values) in series { try RuleTestRunner.appendSeries(selector, values, step: minute, to: app) }
         try app.commit()
         return db
     }
