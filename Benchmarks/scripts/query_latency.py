@@ -10,9 +10,11 @@ prometheus-data and tsdb-data directories), and only the query phase runs.
         'victoriametrics=http://127.0.0.1:9093?nocache=1'
 
 Prints, per query and mode, the median and p90 milliseconds of each server
-(same modes as the harness: range_1h, range_all, instant).
+(same modes as the harness: range_1h, range_all, instant; one keep-alive
+connection per server and the body read in full, as the harness times it).
 """
 import argparse
+import http.client
 import json
 import math
 import os
@@ -20,7 +22,6 @@ import statistics
 import sys
 import time
 import urllib.parse
-import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "bench"))
 import queries as queries_mod  # noqa: E402
@@ -28,6 +29,17 @@ import queries as queries_mod  # noqa: E402
 
 def fmt_ts(ms):
     return f"{ms / 1000:.3f}"
+
+
+_connections = {}
+
+
+def connection(url):
+    """One keep-alive connection per server, as the harness' `benchlib.Http` keeps."""
+    if url not in _connections:
+        u = urllib.parse.urlsplit(url)
+        _connections[url] = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=600, blocksize=1 << 20)
+    return _connections[url]
 
 
 def run(url, promql, mode, end, span):
@@ -42,9 +54,11 @@ def run(url, promql, mode, end, span):
         path = "/api/v1/query_range"
     params.update(urllib.parse.parse_qsl(extra))
     body = urllib.parse.urlencode(params).encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept-Encoding": "identity"}
+    c = connection(url)
     t0 = time.perf_counter()
-    with urllib.request.urlopen(url + path, data=body, timeout=600) as r:
-        data = r.read()
+    c.request("POST", urllib.parse.urlsplit(url).path.rstrip("/") + path, body=body, headers=headers)
+    data = c.getresponse().read()
     return time.perf_counter() - t0, data
 
 

@@ -85,17 +85,39 @@ struct PrometheusJSON {
 
     /// `[<seconds>,"<value>"]`, formatted in place.
     mutating func point(_ t: Int64, _ v: Double) {
-        out.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.maxTimestampLength + GoFormat.maxAPIFloatLength + 8) {
-            let p = $0.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            p[0] = UInt8(ascii: "[")
-            var n = 1 + Self.writeTimestamp(t, to: p + 1)
-            p[n] = UInt8(ascii: ",")
-            p[n + 1] = UInt8(ascii: "\"")
-            n += 2
-            n += GoFormat.writeAPIFloat(v, to: p + n)
-            p[n] = UInt8(ascii: "\"")
-            p[n + 1] = UInt8(ascii: "]")
-            return n + 2
+        out.writeWithUnsafeMutableBytes(minimumWritableBytes: Self.maxPointLength) {
+            Self.writePoint(t, v, to: $0.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        }
+    }
+
+    /// Bytes `writePoint` may write, with a separating comma.
+    static let maxPointLength = maxTimestampLength + GoFormat.maxAPIFloatLength + 8
+
+    /// Writes `[<seconds>,"<value>"]` at `p`; returns how many bytes.
+    @inline(__always)
+    static func writePoint(_ t: Int64, _ v: Double, to p: UnsafeMutablePointer<UInt8>) -> Int {
+        p[0] = UInt8(ascii: "[")
+        var n = 1 + writeTimestamp(t, to: p + 1)
+        p[n] = UInt8(ascii: ",")
+        p[n + 1] = UInt8(ascii: "\"")
+        n += 2
+        n += GoFormat.writeAPIFloat(v, to: p + n)
+        p[n] = UInt8(ascii: "\"")
+        p[n + 1] = UInt8(ascii: "]")
+        return n + 2
+    }
+
+    /// The points of a series, comma-separated, in one reservation of the buffer.
+    mutating func points(_ points: [Sample]) {
+        guard !points.isEmpty else { return }
+        out.writeWithUnsafeMutableBytes(minimumWritableBytes: points.count * Self.maxPointLength) { buffer in
+            let p = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            var n = 0
+            for (k, point) in points.enumerated() {
+                if k > 0 { p[n] = UInt8(ascii: ","); n += 1 }
+                n += Self.writePoint(point.t, point.v, to: p + n)
+            }
+            return n
         }
     }
 
@@ -168,7 +190,7 @@ struct PrometheusJSON {
 
     static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// Below this many points per core, formatting in parallel costs more than it saves.
-    static let pointsPerTask = 20_000
+    static let pointsPerTask = 4_000
 
     static func write(_ series: ArraySlice<RangeSeries>, into w: inout PrometheusJSON) {
         for (i, s) in series.enumerated() {
@@ -176,10 +198,7 @@ struct PrometheusJSON {
             w.raw("{\"metric\":")
             w.labels(s.labels)
             w.raw(",\"values\":[")
-            for (k, p) in s.points.enumerated() {
-                if k > 0 { w.raw(",") }
-                w.point(p.t, p.v)
-            }
+            w.points(s.points)
             w.raw("]}")
         }
     }

@@ -47,4 +47,21 @@ struct GoFormatTests {
             #expect(direct == GoFormat.formatFloat(v, .api), "\(v.bitPattern)")
         }
     }
+
+    @Test func integersMatchSwift() {
+        var values: [Int64] = [0, 1, -1, 9, 10, 99, 100, 999, 1000, 9999, 10000, 99999, .max, .min, .max - 1, .min + 1]
+        var p: Int64 = 1
+        for _ in 0..<18 { p *= 10; values += [p - 1, p, p + 1, -p, -(p - 1)] }
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        for _ in 0..<2000 {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            values.append(Int64(bitPattern: state) >> Int64(state % 63))
+        }
+        for n in values {
+            let text = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: GoFormat.maxIntLength) { buf in
+                String(decoding: UnsafeBufferPointer(rebasing: buf[..<GoFormat.writeInt(n, to: buf.baseAddress!)]), as: UTF8.self)
+            }
+            #expect(text == String(n))
+        }
+    }
 }

@@ -1,13 +1,27 @@
 /// Byte-level versions of `GoFormat`, for writing large API responses
 /// without building Swift strings (same output as `formatFloat`).
 extension GoFormat {
-    /// "00" "01" … "99": two digits per table lookup.
-    static let digitPairs: [UInt8] = (0..<100).flatMap { (i: Int) -> [UInt8] in
-        [UInt8(48 + i / 10), UInt8(48 + i % 10)]
-    }
+    /// "00" "01" … "99": two digits per lookup (a static string: no lazy
+    /// initialisation check on every call, as a global array would have).
+    static let digitPairs: StaticString = """
+        0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546474849\
+        5051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899
+        """
 
     /// Bytes `writeInt` may write.
     public static let maxIntLength = 20
+
+    /// How many decimal digits `m` has.
+    @inline(__always)
+    static func decimalDigits(_ m: UInt64) -> Int {
+        var digits = 1
+        var x = m
+        while x >= 10_000 { x /= 10_000; digits += 4 }
+        if x >= 1000 { return digits + 3 }
+        if x >= 100 { return digits + 2 }
+        if x >= 10 { return digits + 1 }
+        return digits
+    }
 
     /// Writes the decimal digits of `n` at `p` (room for `maxIntLength`
     /// bytes); returns how many.
@@ -19,26 +33,21 @@ extension GoFormat {
             p[0] = UInt8(ascii: "-")
             len = 1
         }
-        var digits = 1
-        var x = m
-        while x >= 10 { x /= 10; digits += 1 }
-        var i = len + digits
+        var i = len + decimalDigits(m)
         len = i
-        digitPairs.withUnsafeBufferPointer { pairs in
-            while m >= 100 {
-                let r = Int(m % 100)
-                m /= 100
-                i -= 2
-                p[i] = pairs[2 * r]
-                p[i + 1] = pairs[2 * r + 1]
-            }
-            if m >= 10 {
-                i -= 2
-                p[i] = pairs[2 * Int(m)]
-                p[i + 1] = pairs[2 * Int(m) + 1]
-            } else {
-                p[i - 1] = 48 + UInt8(m)
-            }
+        let pairs = digitPairs.utf8Start
+        while m >= 100 {
+            let r = Int(m % 100)
+            m /= 100
+            i -= 2
+            p[i] = pairs[2 * r]
+            p[i + 1] = pairs[2 * r + 1]
+        }
+        if m >= 10 {
+            p[i - 2] = pairs[2 * Int(m)]
+            p[i - 1] = pairs[2 * Int(m) + 1]
+        } else {
+            p[i - 1] = 48 + UInt8(m)
         }
         return len
     }
@@ -82,14 +91,10 @@ extension GoFormat {
         }
         if a >= 1e-4 && a < 9_007_199_254_740_992 {
             // Swift writes these in plain decimal notation with the same shortest
-            // digits as Go ("0.0123", "1234.5678"): copy them.
-            var text = a.description
-            let copied = text.withUTF8 { t -> Int in
-                if t.contains(UInt8(ascii: "e")) { return -1 }
-                (p + len).update(from: t.baseAddress!, count: t.count)
-                return t.count
-            }
-            if copied >= 0 { return len + copied }
+            // digits as Go ("0.0123", "1234.5678"): let it write them in place.
+            var sink = ASCIISink(p + len, capacity: maxAPIFloatLength - len)
+            a.write(to: &sink)
+            if !sink.sawExponent { return len + sink.count }
         }
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buf in
             let digits = buf.baseAddress!
@@ -169,8 +174,11 @@ extension GoFormat {
     /// (as Go's strconv and Swift's `description` choose them), written as
     /// values 0…9 at `digits` (room for 24): `a = 0.d₁d₂… × 10^point`.
     static func shortestDigits(_ a: Double, into digits: UnsafeMutablePointer<UInt8>) -> (count: Int, point: Int) {
-        var text = a.description  // Swift's shortest round-trip form: "0.0012", "1.5e-07", "12.0"
-        return text.withUTF8 { text in
+        // Swift's shortest round-trip form: "0.0012", "1.5e-07", "12.0".
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { buffer in
+            var sink = ASCIISink(buffer.baseAddress!, capacity: 40)
+            a.write(to: &sink)
+            let text = UnsafeBufferPointer(rebasing: buffer[..<sink.count])
             var count = 0, intDigits = 0, pointSeen = false, inExponent = false, expSign = 1, expValue = 0
             for c in text {
                 if inExponent {
@@ -219,5 +227,40 @@ extension GoFormat {
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: text[..<n]))
             }
         }
+    }
+}
+
+/// A `TextOutputStream` that writes straight into a byte buffer: `Double`
+/// hands its shortest digits to `_writeASCII` (the standard library's fast
+/// path for ASCII text), so formatting a number allocates no `String`.
+/// Anything written through `write(_:)` lands in the same buffer.
+struct ASCIISink: TextOutputStream {
+    let base: UnsafeMutablePointer<UInt8>
+    let capacity: Int
+    private(set) var count = 0
+    private(set) var sawExponent = false
+
+    init(_ base: UnsafeMutablePointer<UInt8>, capacity: Int) {
+        self.base = base
+        self.capacity = capacity
+    }
+
+    mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) {
+        append(buffer)
+    }
+
+    mutating func write(_ string: String) {
+        var s = string
+        s.withUTF8 { append($0) }
+    }
+
+    private mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        let n = min(bytes.count, capacity - count)
+        for i in 0..<n {
+            let c = bytes[i]
+            if c == UInt8(ascii: "e") { sawExponent = true }
+            base[count + i] = c
+        }
+        count += n
     }
 }

@@ -181,20 +181,43 @@ extension Evaluator {
         }
         var groups: [Labels: [Int]] = [:]
         for (k, s) in input.enumerated() { groups[Self.groupLabels(s, a), default: []].append(k) }
+        let top = a.op == .topk
+        /// Whether `x` ranks before `y` (NaN last); ties keep input order.
+        @inline(__always) func before(_ x: Double, _ y: Double) -> Bool {
+            if x.isNaN { return false }
+            if y.isNaN { return true }
+            return top ? x > y : x < y
+        }
+        // The k best of a group at a step, best first (a small k is the common case).
+        var best: [(value: Double, series: Int)] = []
         for i in 0..<steps {
             let kf = ks[i]
             guard !kf.isNaN else { throw PromQLError("Parameter value is NaN") }
             guard kf >= 1 else { continue }
             let k = kf >= Double(Int.max) ? Int.max : Int(kf)
             for (_, members) in groups {
-                let live = members.filter { input[$0].present[i] }
-                let sorted = live.sorted { x, y in
-                    let a1 = input[x].values[i], b1 = input[y].values[i]
-                    if a1.isNaN { return false }
-                    if b1.isNaN { return true }
-                    return a.op == .topk ? a1 > b1 : a1 < b1
+                if k >= members.count {
+                    for idx in members where input[idx].present[i] { out[idx].present[i] = true }
+                    continue
                 }
-                for idx in sorted.prefix(k) { out[idx].present[i] = true }
+                if k > 64 {
+                    // Large k: sorting the group is cheaper than inserting into a long list.
+                    let live = members.filter { input[$0].present[i] }
+                    let sorted = live.sorted { before(input[$0].values[i], input[$1].values[i]) }
+                    for idx in sorted.prefix(k) { out[idx].present[i] = true }
+                    continue
+                }
+                best.removeAll(keepingCapacity: true)
+                for idx in members where input[idx].present[i] {
+                    let v = input[idx].values[i]
+                    // Insert after every entry that is at least as good: a stable order.
+                    var at = best.count
+                    while at > 0 && before(v, best[at - 1].value) { at -= 1 }
+                    guard at < k else { continue }
+                    if best.count == k { best.removeLast() }
+                    best.insert((v, idx), at: at)
+                }
+                for entry in best { out[entry.series].present[i] = true }
             }
         }
         return out.filter { $0.present.contains(true) }

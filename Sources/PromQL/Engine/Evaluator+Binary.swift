@@ -70,18 +70,19 @@ extension Evaluator {
 
     static func promLabels(_ l: Labels) -> String { GoFormat.labelSet(l.pairs.map { ($0.name, $0.value) }) }
 
-    /// The labels a series is matched on.
-    static func signature(_ labels: Labels, _ m: VectorMatching) -> Labels {
-        if m.on { return Labels(labels.pairs.filter { m.labels.contains($0.name) }) }
-        var drop = Set(m.labels)
-        drop.insert(Labels.metricName)
-        return labels.removing(drop)
+    /// The labels series are matched on: `on(…)` keeps only `names`, otherwise
+    /// `names` (the `ignoring` list and the metric name) are dropped.
+    static func signature(_ labels: Labels, on: Bool, _ names: Set<String>) -> Labels {
+        if on { return Labels(labels.pairs.filter { names.contains($0.name) }) }
+        return labels.removing(names)
     }
 
     func vectorVector(_ b: Binary, _ lhs: [StepSeries], _ rhs: [StepSeries]) throws(PromQLError) -> [StepSeries] {
         let m = b.matching ?? VectorMatching(cardinality: .oneToOne, labels: [], on: false, include: [], explicit: false)
-        let lsig = lhs.map { Self.signature($0.labels, m) }
-        let rsig = rhs.map { Self.signature($0.labels, m) }
+        var names = Set(m.labels)
+        if !m.on { names.insert(Labels.metricName) }
+        let lsig = lhs.map { Self.signature($0.labels, on: m.on, names) }
+        let rsig = rhs.map { Self.signature($0.labels, on: m.on, names) }
         switch b.op {
         case .and, .unless:
             var bySig: [Labels: [Int]] = [:]
@@ -123,17 +124,22 @@ extension Evaluator {
         let many = swapped ? rhs : lhs, one = swapped ? lhs : rhs
         let manySig = swapped ? rsig : lsig, oneSig = swapped ? lsig : rsig
         var oneBySig: [Labels: [Int]] = [:]
+        oneBySig.reserveCapacity(oneSig.count)
         for (j, s) in oneSig.enumerated() { oneBySig[s, default: []].append(j) }
         var outIndex: [Labels: Int] = [:]
+        outIndex.reserveCapacity(many.count)
         var out: [StepSeries] = []
         let dropName = !b.op.isComparison || b.returnBool
         // For one-to-one, the "many" side must not repeat a signature at a step either.
         var manySeen: [Labels: [Int]] = [:]
         if m.cardinality == .oneToOne {
+            manySeen.reserveCapacity(manySig.count)
             for (k, s) in manySig.enumerated() { manySeen[s, default: []].append(k) }
         }
         for (k, ms) in many.enumerated() {
             guard let candidates = oneBySig[manySig[k]] else { continue }
+            // Other "many" series with the same signature (looked up once, not per step).
+            let peers = m.cardinality == .oneToOne ? (manySeen[manySig[k]] ?? []).filter { $0 != k } : []
             // The output series of the pair (k, j), kept while j stays the same.
             var pairOne = -1, pairOut = -1
             for i in 0..<steps where ms.present[i] {
@@ -146,8 +152,7 @@ extension Evaluator {
                     match = j
                 }
                 guard let j = match else { continue }
-                if m.cardinality == .oneToOne, let peers = manySeen[manySig[k]],
-                   peers.contains(where: { $0 != k && many[$0].present[i] }) {
+                if !peers.isEmpty, peers.contains(where: { many[$0].present[i] }) {
                     throw PromQLError("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)")
                 }
                 var (l, r) = (ms.values[i], one[j].values[i])

@@ -19,8 +19,8 @@ extension Evaluator {
         let param: Double
         /// The step's own time (without `@` and offset).
         let stepTime: Int64
-        /// True when the whole series never decreases, so counter functions
-        /// need not look for resets.
+        /// True when no value in the window is smaller than the one before
+        /// it, so counter functions need not look for resets.
         let noCounterResets: Bool
 
         var startIndex: Int { 0 }
@@ -80,7 +80,7 @@ extension Evaluator {
     /// Calls `f` with every non-empty window of every series of the range-vector
     /// `arg`; a series is in the result if `f` gave a value at some step.
     /// `params` holds the scalar argument per step; `scanResets` computes
-    /// `Window.noCounterResets` (one pass per series). Series are processed
+    /// `Window.noCounterResets` (one pass per series finds its resets). Series are processed
     /// in parallel, each task decoding into its own buffer.
     mutating func forEachWindow(
         of arg: Expr, dropName: Bool, params: [Double]? = nil, scanResets: Bool = false,
@@ -112,26 +112,31 @@ extension Evaluator {
         return out
     }
 
-    /// Slides the window over `samples` and calls `f(window, step, noCounterResets)` at each step.
+    /// Slides the window over `samples` and calls `f(window, step, noCounterResets)` at each step;
+    /// with `scanResets`, `noCounterResets` tells whether no value in the window is smaller than
+    /// the one before it (so counter functions need not look), else it is false.
     /// Every 16 steps it asks `interrupted` (deadline, cancellation) and gives up if so.
     static func windowRow(
         _ samples: UnsafeBufferPointer<Sample>, times: [Int64], range: Int64, steps: Int, scanResets: Bool,
         interrupted: () -> Bool = { false }, _ f: (UnsafeBufferPointer<Sample>, Int, Bool) -> Double?
     ) -> StepRow? {
-        let monotonic = scanResets && neverDecreases(samples)
+        let resets = scanResets ? decreases(samples) : []
         var values = [Double](repeating: 0, count: steps)
         var present = [Bool](repeating: false, count: steps)
         var any = false
         var selected = 0
         var lo = 0, hi = 0
+        var nextReset = 0  // the first decrease after `lo`
         for i in 0..<steps {
             if i & 15 == 15 && interrupted() { return nil }
             let t = times[i]
-            if i > 0 && t < times[i - 1] { lo = 0; hi = 0 }
+            if i > 0 && t < times[i - 1] { lo = 0; hi = 0; nextReset = 0 }
             while hi < samples.count && samples[hi].t <= t { hi += 1 }
             while lo < hi && samples[lo].t <= t - range { lo += 1 }
+            while nextReset < resets.count && resets[nextReset] <= lo { nextReset += 1 }
             selected += hi - lo
-            guard lo < hi, let v = f(UnsafeBufferPointer(rebasing: samples[lo..<hi]), i, monotonic) else { continue }
+            let noResets = scanResets && (nextReset == resets.count || resets[nextReset] >= hi)
+            guard lo < hi, let v = f(UnsafeBufferPointer(rebasing: samples[lo..<hi]), i, noResets) else { continue }
             values[i] = v
             present[i] = true
             any = true
@@ -139,11 +144,11 @@ extension Evaluator {
         return any ? StepRow(values: values, present: present, selected: selected) : nil
     }
 
-    /// Whether no value is smaller than the one before it.
-    static func neverDecreases(_ samples: UnsafeBufferPointer<Sample>) -> Bool {
-        var decreases = false
-        for i in samples.indices.dropFirst() { decreases = decreases || samples[i].v < samples[i - 1].v }
-        return !decreases
+    /// The indices whose value is smaller than the one before (counter resets).
+    static func decreases(_ samples: UnsafeBufferPointer<Sample>) -> [Int] {
+        var out: [Int] = []
+        for i in samples.indices.dropFirst() where samples[i].v < samples[i - 1].v { out.append(i) }
+        return out
     }
 
     /// Evaluates a range-vector function at every step; its scalar argument

@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+import TSDB
+@testable import PromQL
+
+/// The evaluator's fast paths against plain reference computations: topk and
+/// bottomk (small-k insertion and large-k sorting), counter resets found per
+/// window, one-to-one matching with precomputed peers.
+@Suite("Evaluator fast paths")
+struct HotPathTests {
+    /// A script with `count` series of random small integers (many ties, some
+    /// NaN) over three steps, and an eval per k whose expectation is computed
+    /// here by sorting: ties keep label order, NaN ranks last.
+    static func topkScript(count: Int, ks: [Int], seed: UInt64) -> (String, Int) {
+        var state = seed
+        func next() -> UInt64 {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return state
+        }
+        var values: [(name: String, v: Double)] = []
+        for i in 0..<count {
+            let v: Double = next() % 11 == 0 ? .nan : Double(next() % 20)
+            values.append((String(format: "s%03d", i), v))
+        }
+        var text = "load 1m\n"
+        for s in values {
+            let v = s.v.isNaN ? "NaN" : String(Int(s.v))
+            text += "  m{i=\"\(s.name)\"} \(v) \(v) \(v)\n"
+        }
+        var evals = 0
+        for k in ks {
+            for (op, top) in [("topk", true), ("bottomk", false)] {
+                let ranked = values.enumerated().sorted { a, b in
+                    let (x, y) = (a.element.v, b.element.v)
+                    if x.isNaN != y.isNaN { return y.isNaN }
+                    if x != y && !x.isNaN { return top ? x > y : x < y }
+                    return a.offset < b.offset
+                }.prefix(k)
+                text += "\neval instant at 1m \(op)(\(k), m)\n"
+                for (_, s) in ranked {
+                    text += "  m{i=\"\(s.name)\"} \(s.v.isNaN ? "NaN" : String(Int(s.v)))\n"
+                }
+                evals += 1
+            }
+        }
+        return (text, evals)
+    }
+
+    @Test("topk/bottomk pick what a stable sort picks", arguments: [(12, [1, 3, 5, 11, 12, 40]), (150, [2, 7, 64, 65, 100, 149])])
+    func topkMatchesSort(count: Int, ks: [Int]) throws {
+        let (text, evals) = Self.topkScript(count: count, ks: ks, seed: UInt64(count) * 7919)
+        let outcomes = try ScriptRunner().run(try TestScript.parse(text, file: "topk-\(count)"))
+        #expect(outcomes.count == evals)
+        for o in outcomes {
+            if case .passed = o.status { continue }
+            Issue.record("\(o.line): \(o.query): \(o.status)")
+        }
+    }
+
+    @Test("a window sees a counter reset exactly when it holds a decrease")
+    func resetsPerWindow() {
+        var state: UInt64 = 0x1234_5678
+        for round in 0..<200 {
+            var samples: [Sample] = []
+            var v = 0.0
+            for i in 0..<Int(40 + round % 30) {
+                state ^= state << 13; state ^= state >> 7; state ^= state << 17
+                v = state % 9 == 0 ? Double(state % 5) : v + Double(state % 7)  // resets now and then
+                samples.append(Sample(Int64(i) * 15_000, v))
+            }
+            let range: Int64 = 60_000 + Int64(round % 4) * 45_000
+            let times = (0..<30).map { Int64($0) * 20_000 + 10_000 }
+            samples.withUnsafeBufferPointer { buffer in
+                _ = Evaluator.windowRow(buffer, times: times, range: range, steps: times.count, scanResets: true) { w, i, noResets in
+                    let decreases = zip(w.dropFirst(), w).contains { $0.v < $1.v }
+                    #expect(noResets == !decreases, "round \(round) step \(i)")
+                    return 0
+                }
+            }
+        }
+    }
+
+    @Test("increase across a reset in some windows only")
+    func increaseWithReset() throws {
+        // 0 10 20 30 then a reset to 5, then 15 25 35: windows of 2m holding the
+        // reset add the value before it; the others need no correction.
+        let text = """
+            load 1m
+              c_total 0 10 20 30 5 15 25 35
+
+            eval range from 2m to 7m step 1m increase(c_total[2m])
+              {} 20 20 10 15 20 20
+
+            eval range from 2m to 7m step 1m resets(c_total[2m])
+              {} 0 0 1 0 0 0
+            """
+        let outcomes = try ScriptRunner().run(try TestScript.parse(text, file: "reset"))
+        #expect(outcomes.count == 2)
+        for o in outcomes {
+            if case .passed = o.status { continue }
+            Issue.record("\(o.line): \(o.query): \(o.status)")
+        }
+    }
+
+    @Test("one-to-one matching still refuses a duplicate on the many side")
+    func duplicateManySide() throws {
+        let text = """
+            load 1m
+              a{x="1", y="1"} 1 2
+              a{x="1", y="2"} 3 4
+              b{x="1"} 10 20
+
+            eval instant at 1m a / ignoring(y) b
+              expect fail msg: multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)
+
+            eval instant at 1m a / ignoring(y) group_left b
+              {x="1", y="1"} 0.1
+              {x="1", y="2"} 0.2
+            """
+        let outcomes = try ScriptRunner().run(try TestScript.parse(text, file: "matching"))
+        #expect(outcomes.count == 2)
+        for o in outcomes {
+            if case .passed = o.status { continue }
+            Issue.record("\(o.line): \(o.query): \(o.status)")
+        }
+    }
+}
