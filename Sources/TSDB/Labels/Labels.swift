@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The identity of a series: a set of label pairs sorted by name (byte order),
 /// names unique, no empty values (an empty value means "label absent", so such
 /// pairs are dropped on construction). `__name__` holds the metric name.
@@ -99,46 +95,9 @@ public struct Labels: Hashable, Sendable, Comparable, CustomStringConvertible {
         return h.finalize()
     }
 
-    /// Byte-wise equality, as Prometheus compares label sets (Swift's `String`
-    /// equality would also equate different Unicode normalisations).
-    public static func == (a: Labels, b: Labels) -> Bool {
-        guard a.pairs.count == b.pairs.count else { return false }
-        for i in a.pairs.indices {
-            guard sameBytes(a.pairs[i].name, b.pairs[i].name), sameBytes(a.pairs[i].value, b.pairs[i].value) else { return false }
-        }
-        return true
-    }
-
-    /// One xxHash64 per name and value, mixed into a single word for the
-    /// `Hasher`: dictionaries keyed by label sets (grouping, vector
-    /// matching) hash them often, and SipHash over every byte was a tenth
-    /// of such queries. Consistent with the byte-wise `==`.
-    public func hash(into hasher: inout Hasher) {
-        var h = UInt64(pairs.count)
-        for p in pairs {
-            h = (h ^ Self.bytesHash(p.name)) &* 0x9E37_79B1_85EB_CA87
-            h = (h ^ Self.bytesHash(p.value)) &* 0xC2B2_AE3D_27D4_EB4F
-        }
-        hasher.combine(h)
-    }
-
-    @inline(__always)
-    static func bytesHash(_ s: String) -> UInt64 {
-        var s = s
-        return s.withUTF8 { XXHash64.hash(UnsafeRawBufferPointer($0)) }
-    }
-
-    @inline(__always)
-    static func sameBytes(_ a: String, _ b: String) -> Bool {
-        var (a, b) = (a, b)
-        return a.withUTF8 { x in
-            b.withUTF8 { y in x.count == y.count && (x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0) }
-        }
-    }
-
     public static func < (a: Labels, b: Labels) -> Bool {
         let n = min(a.pairs.count, b.pairs.count)
-        for i in 0..<n where !(sameBytes(a.pairs[i].name, b.pairs[i].name) && sameBytes(a.pairs[i].value, b.pairs[i].value)) {
+        for i in 0..<n where a.pairs[i] != b.pairs[i] {
             return a.pairs[i] < b.pairs[i]
         }
         return a.pairs.count < b.pairs.count
