@@ -8,6 +8,16 @@ import TSDB
 /// window, one-to-one matching with precomputed peers.
 @Suite("Evaluator fast paths")
 struct HotPathTests {
+    /// Runs a promqltest script: it must hold `evals` evals, all passing.
+    static func expectAllPass(_ text: String, file: String, evals: Int) throws {
+        let outcomes = try ScriptRunner().run(try TestScript.parse(text, file: file))
+        #expect(outcomes.count == evals)
+        for o in outcomes {
+            if case .passed = o.status { continue }
+            Issue.record("\(file):\(o.line): \(o.query): \(o.status)")
+        }
+    }
+
     /// A script with `count` series of random small integers (many ties, some
     /// NaN) over three steps, and an eval per k whose expectation is computed
     /// here by sorting: ties keep label order, NaN ranks last.
@@ -49,12 +59,7 @@ struct HotPathTests {
     @Test("topk/bottomk pick what a stable sort picks", arguments: [(12, [1, 3, 5, 11, 12, 40]), (150, [2, 7, 64, 65, 100, 149])])
     func topkMatchesSort(count: Int, ks: [Int]) throws {
         let (text, evals) = Self.topkScript(count: count, ks: ks, seed: UInt64(count) * 7919)
-        let outcomes = try ScriptRunner().run(try TestScript.parse(text, file: "topk-\(count)"))
-        #expect(outcomes.count == evals)
-        for o in outcomes {
-            if case .passed = o.status { continue }
-            Issue.record("\(o.line): \(o.query): \(o.status)")
-        }
+        try Self.expectAllPass(text, file: "topk-\(count)", evals: evals)
     }
 
     @Test("a window sees a counter reset exactly when it holds a decrease")
@@ -94,12 +99,7 @@ struct HotPathTests {
             eval range from 2m to 7m step 1m resets(c_total[2m])
               {} 0 0 1 0 0 0
             """
-        let outcomes = try ScriptRunner().run(try TestScript.parse(text, file: "reset"))
-        #expect(outcomes.count == 2)
-        for o in outcomes {
-            if case .passed = o.status { continue }
-            Issue.record("\(o.line): \(o.query): \(o.status)")
-        }
+        try Self.expectAllPass(text, file: "reset", evals: 2)
     }
 
     @Test("one-to-one matching still refuses a duplicate on the many side")
@@ -117,11 +117,6 @@ struct HotPathTests {
               {x="1", y="1"} 0.1
               {x="1", y="2"} 0.2
             """
-        let outcomes = try ScriptRunner().run(try TestScript.parse(text, file: "matching"))
-        #expect(outcomes.count == 2)
-        for o in outcomes {
-            if case .passed = o.status { continue }
-            Issue.record("\(o.line): \(o.query): \(o.status)")
-        }
+        try Self.expectAllPass(text, file: "matching", evals: 2)
     }
 }
