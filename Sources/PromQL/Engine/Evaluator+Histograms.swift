@@ -10,6 +10,8 @@ extension Evaluator {
 
     /// Groups the input's series by their labels without `le` and `__name__`;
     /// series without a valid `le` are left out with a warning at `position`.
+    static let bucketLabels: Set<String> = ["le", Labels.metricName]
+
     mutating func bucketGroups(_ series: [StepSeries], position: Int) -> [(Labels, [(Double, Int)])] {
         var index: [Labels: Int] = [:]
         var groups: [(Labels, [(Double, Int)])] = []
@@ -18,7 +20,7 @@ extension Evaluator {
                 annotations.badBucketLabel(metric: Self.metricName(s), le: s.labels["le"], at: position)
                 continue
             }
-            let key = s.labels.removing(["le", Labels.metricName])
+            let key = s.labels.removing(Self.bucketLabels)
             if let g = index[key] { groups[g].1.append((le, k)) } else {
                 index[key] = groups.count
                 groups.append((key, [(le, k)]))
