@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "TSDB", targets: ["TSDB"]),
+        .library(name: "PromQL", targets: ["PromQL"]),
         .executable(name: "tsql", targets: ["tsql"]),
     ],
     dependencies: [

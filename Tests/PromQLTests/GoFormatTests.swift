@@ -48,6 +48,49 @@ struct GoFormatTests {
         }
     }
 
+    /// Swift's shortest digits (the reference) as `f × 10^e` without trailing zeros.
+    static func referenceDecimal(_ a: Double) -> (UInt64, Int) {
+        let (digits, point) = GoFormat.shortestDigits(a)
+        return (digits.reduce(0) { $0 * 10 + UInt64($1) }, point - digits.count)
+    }
+
+    @Test("Schubfach digits equal the standard library's on every class of double", arguments: 0..<8)
+    func shortestDigitsMatchSwift(seed: Int) {
+        var state = UInt64(seed + 1) &* 0xD134_2543_DE82_EF95
+        func next() -> UInt64 {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return state
+        }
+        var values: [Double] = [.greatestFiniteMagnitude, .leastNormalMagnitude, 1, 0.1, 0.3, 2e23, 0x1p-970,
+                                9_007_199_254_740_993, 1e21, 1e22, 1e23, 123e-20, 0.000123, 4.35, 1.0 / 3]
+        for _ in 0..<25_000 {
+            // Uniform bit patterns (all exponents), then the scales metrics live at.
+            let bits = next() & ~(1 << 63)
+            values.append(Double(bitPattern: bits))
+            values.append(Double(bitPattern: (bits & ((1 << 52) - 1)) | UInt64(1023 - 30 + Int(next() % 80)) << 52))
+        }
+        for e in -1022...1023 {
+            // Powers of two (the irregular spacing below them) and their neighbours.
+            let p = Double(sign: .plus, exponent: e, significand: 1)
+            values += [p, p.nextUp, p.nextDown]
+        }
+        var mismatches = 0
+        for v in values where v.isNormal {
+            guard let (f, e) = ShortestDigits.decimal(v) else {
+                Issue.record("no digits for normal \(v)")
+                continue
+            }
+            let (rf, re) = Self.referenceDecimal(v)
+            if (f, e) != (rf, re) {
+                mismatches += 1
+                if mismatches < 10 { Issue.record("\(v) (bits \(v.bitPattern)): \(f)e\(e), Swift \(rf)e\(re)") }
+            }
+        }
+        #expect(mismatches == 0)
+        #expect(ShortestDigits.decimal(0) == nil && ShortestDigits.decimal(.leastNonzeroMagnitude) == nil
+                && ShortestDigits.decimal(.infinity) == nil && ShortestDigits.decimal(.nan) == nil)
+    }
+
     @Test func integersMatchSwift() {
         var values: [Int64] = [0, 1, -1, 9, 10, 99, 100, 999, 1000, 9999, 10000, 99999, .max, .min, .max - 1, .min + 1]
         var p: Int64 = 1

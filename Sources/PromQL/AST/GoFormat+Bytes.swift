@@ -11,53 +11,83 @@ extension GoFormat {
     /// Bytes `writeInt` may write.
     public static let maxIntLength = 20
 
-    /// How many decimal digits `m` has.
+    /// How many decimal digits `m` has (a comparison tree: no dependent
+    /// divisions).
     @inline(__always)
     static func decimalDigits(_ m: UInt64) -> Int {
-        var digits = 1
-        var x = m
-        while x >= 10_000 { x /= 10_000; digits += 4 }
-        if x >= 1000 { return digits + 3 }
-        if x >= 100 { return digits + 2 }
-        if x >= 10 { return digits + 1 }
-        return digits
+        if m < 100_000_000 {
+            if m < 10_000 { return m < 100 ? (m < 10 ? 1 : 2) : (m < 1000 ? 3 : 4) }
+            return m < 1_000_000 ? (m < 100_000 ? 5 : 6) : (m < 10_000_000 ? 7 : 8)
+        }
+        if m < 10_000_000_000_000_000 {
+            if m < 1_000_000_000_000 {
+                return m < 10_000_000_000 ? (m < 1_000_000_000 ? 9 : 10) : (m < 100_000_000_000 ? 11 : 12)
+            }
+            return m < 100_000_000_000_000 ? (m < 10_000_000_000_000 ? 13 : 14)
+                : (m < 1_000_000_000_000_000 ? 15 : 16)
+        }
+        return m < 1_000_000_000_000_000_000 ? (m < 100_000_000_000_000_000 ? 17 : 18)
+            : (m < 10_000_000_000_000_000_000 ? 19 : 20)
     }
 
     /// Writes the decimal digits of `n` at `p` (room for `maxIntLength`
     /// bytes); returns how many.
     @inline(__always)
     public static func writeInt(_ n: Int64, to p: UnsafeMutablePointer<UInt8>) -> Int {
-        var m = n.magnitude
         var len = 0
         if n < 0 {
             p[0] = UInt8(ascii: "-")
             len = 1
         }
-        var i = len + decimalDigits(m)
-        len = i
+        let m = n.magnitude
+        let digits = decimalDigits(m)
+        writeDigits(m, count: digits, to: p + len)
+        return len + digits
+    }
+
+    /// Writes the `count` (= `decimalDigits(m)`) digits of `m` at `p`;
+    /// digits from index `gap` on go one byte further right, leaving
+    /// `p[gap]` for a decimal point.
+    @inline(__always)
+    static func writeDigits(_ m: UInt64, count: Int, to p: UnsafeMutablePointer<UInt8>, gap: Int = .max) {
+        var m = m
+        var i = count
         let pairs = digitPairs.utf8Start
+        @inline(__always) func put(_ index: Int, _ digit: UInt8) { p[index &+ (index >= gap ? 1 : 0)] = digit }
+        if m >= 100_000_000 {
+            // The low eight digits in 32-bit arithmetic (cheaper divisions).
+            var low = UInt32(truncatingIfNeeded: m % 100_000_000)
+            m /= 100_000_000
+            for _ in 0..<4 {
+                let r = Int(low % 100)
+                low /= 100
+                i -= 2
+                put(i, pairs[2 * r])
+                put(i + 1, pairs[2 * r + 1])
+            }
+        }
         while m >= 100 {
             let r = Int(m % 100)
             m /= 100
             i -= 2
-            p[i] = pairs[2 * r]
-            p[i + 1] = pairs[2 * r + 1]
+            put(i, pairs[2 * r])
+            put(i + 1, pairs[2 * r + 1])
         }
         if m >= 10 {
-            p[i - 2] = pairs[2 * Int(m)]
-            p[i - 1] = pairs[2 * Int(m) + 1]
+            put(i - 2, pairs[2 * Int(m)])
+            put(i - 1, pairs[2 * Int(m) + 1])
         } else {
-            p[i - 1] = 48 + UInt8(m)
+            put(i - 1, 48 + UInt8(m))
         }
-        return len
     }
 
     /// Bytes `writeAPIFloat` may write.
     public static let maxAPIFloatLength = 32
 
     /// Writes `formatFloat(v, .api)` at `p` (room for `maxAPIFloatLength`
-    /// bytes); returns how many. Integers and values with a short exact
-    /// decimal form take a fast path.
+    /// bytes); returns how many. Integers and values with up to four
+    /// decimals (most metrics) take fast paths; the rest go through
+    /// `ShortestDigits`.
     public static func writeAPIFloat(_ v: Double, to p: UnsafeMutablePointer<UInt8>) -> Int {
         if v.isNaN { (p[0], p[1], p[2]) = (78, 97, 78); return 3 }
         if v.isInfinite { (p[0], p[1], p[2], p[3]) = (v < 0 ? 45 : 43, 73, 110, 102); return 4 }  // ±Inf
@@ -70,54 +100,102 @@ extension GoFormat {
         var len = 0
         if v < 0 { p[0] = UInt8(ascii: "-"); len = 1 }
         if a < 9_007_199_254_740_992 {
-            if a == a.rounded(.towardZero) { return len + writeInt(Int64(a), to: p + len) }
+            let i = Int64(a)
+            if Double(i) == a { return len + writeInt(i, to: p + len) }
             if a >= 1e-6, looksShortDecimal(a), let (n, k) = shortDecimal(a) {
-                let digits = writeInt(n, to: p + len)
-                if digits > k {
-                    // Insert the point k digits from the right.
-                    let intDigits = digits - k
-                    for i in stride(from: len + digits - 1, through: len + intDigits, by: -1) { p[i + 1] = p[i] }
-                    p[len + intDigits] = UInt8(ascii: ".")
-                    return len + digits + 1
-                }
-                // 0.000ddd: move the digits right behind "0." and the zeros.
-                let zeros = k - digits
-                for i in stride(from: len + digits - 1, through: len, by: -1) { p[i + 2 + zeros] = p[i] }
-                p[len] = UInt8(ascii: "0")
-                p[len + 1] = UInt8(ascii: ".")
-                for z in 0..<zeros { p[len + 2 + z] = UInt8(ascii: "0") }
-                return len + 2 + zeros + digits
+                return len + writeAPIDecimal(n, -k, to: p + len)
             }
         }
-        if a >= 1e-4 && a < 9_007_199_254_740_992 {
-            // Swift writes these in plain decimal notation with the same shortest
-            // digits as Go ("0.0123", "1234.5678"): let it write them in place.
-            var sink = ASCIISink(p + len, capacity: maxAPIFloatLength - len)
-            a.write(to: &sink)
-            if !sink.sawExponent { return len + sink.count }
-        }
+        if let (f, e) = ShortestDigits.decimal(a) { return len + writeAPIDecimal(f, e, to: p + len) }
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buf in
+            // Subnormals: the standard library's digits.
             let digits = buf.baseAddress!
             let (count, point) = shortestDigits(a, into: digits)
-            let x = point - 1
             var n = len
-            if x < -6 || x >= 21 {
-                // d.ddde±XX
-                p[n] = 48 + digits[0]
+            // d.ddde-XXX (|x| ≥ 308 here)
+            p[n] = 48 + digits[0]
+            n += 1
+            if count > 1 {
+                p[n] = UInt8(ascii: ".")
                 n += 1
-                if count > 1 {
-                    p[n] = UInt8(ascii: ".")
-                    n += 1
-                    for i in 1..<count { p[n] = 48 + digits[i]; n += 1 }
-                }
-                p[n] = UInt8(ascii: "e")
-                p[n + 1] = x < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+")
-                n += 2
-                if abs(x) < 10 { p[n] = 48; n += 1 }
-                return n + writeInt(Int64(abs(x)), to: p + n)
+                for i in 1..<count { p[n] = 48 + digits[i]; n += 1 }
             }
-            return n + writePlain(digits, count: count, point: point, to: p + n)
+            p[n] = UInt8(ascii: "e")
+            p[n + 1] = UInt8(ascii: "-")
+            return n + 2 + writeInt(Int64(1 - point), to: p + n + 2)
         }
+    }
+
+    /// Rounds a non-negative value below 2^52 to the nearest integer (ties
+    /// to even) with two additions instead of a call to libm's `round`.
+    @inline(__always)
+    static func roundedSmall(_ x: Double) -> Double { (x + 0x1p52) - 0x1p52 }
+
+    /// A cheap filter before `shortDecimal`: whether `a * 10^4` is close to
+    /// an integer below 2^50.
+    @inline(__always)
+    static func looksShortDecimal(_ a: Double) -> Bool {
+        let scaled = a * 10_000
+        return scaled < 0x1p50 && (scaled - roundedSmall(scaled)).magnitude <= scaled * 1e-11
+    }
+
+    /// The shortest k-decimal form of a positive non-integer `a`: `n` with
+    /// `a == n / 10^k` exactly after rounding (so "n·10^-k" parses back to
+    /// `a`), for the smallest k ≤ 4, or nil. With n < 2^50 at most one
+    /// integer lies in `a`'s rounding interval at that scale and the
+    /// product `a * 10^k` is within 0.25 of it, so rounding finds it: the
+    /// result is exactly the shortest round-trip digits Go prints.
+    @inline(__always)
+    static func shortDecimal(_ a: Double) -> (UInt64, Int)? {
+        var scale = 1.0
+        for k in 1...4 {
+            scale *= 10  // exact: powers of ten up to 10^22 are doubles
+            let scaled = a * scale
+            if scaled >= 0x1p50 { return nil }
+            let n = roundedSmall(scaled)
+            if n / scale == a { return (UInt64(n), k) }
+        }
+        return nil
+    }
+
+    /// Writes `f × 10^e` (f without trailing zeros) in the API's form at `p`:
+    /// plain decimal notation, or `d.ddde±XX` when the decimal exponent is
+    /// below -6 or at least 21. Returns how many bytes.
+    @inline(__always)
+    static func writeAPIDecimal(_ f: UInt64, _ e: Int, to p: UnsafeMutablePointer<UInt8>) -> Int {
+        let count = decimalDigits(f)
+        let point = count + e
+        let x = point - 1
+        if x < -6 || x >= 21 {
+            writeDigits(f, count: count, to: p + 1)
+            p[0] = p[1]
+            var n = 1
+            if count > 1 {
+                p[1] = UInt8(ascii: ".")
+                n = count + 1
+            }
+            p[n] = UInt8(ascii: "e")
+            p[n + 1] = x < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+")
+            n += 2
+            if abs(x) < 10 { p[n] = 48; n += 1 }
+            return n + writeInt(Int64(abs(x)), to: p + n)
+        }
+        if point <= 0 {
+            // 0.00ddd: at most five zeros here (x ≥ -6), written as one word.
+            p[0] = 48
+            p[1] = UInt8(ascii: ".")
+            UnsafeMutableRawPointer(p + 2).storeBytes(of: 0x3030_3030_3030_3030, as: UInt64.self)
+            writeDigits(f, count: count, to: p + 2 - point)
+            return 2 - point + count
+        }
+        if point >= count {
+            writeDigits(f, count: count, to: p)
+            for i in count..<point { p[i] = 48 }
+            return point
+        }
+        writeDigits(f, count: count, to: p, gap: point)
+        p[point] = UInt8(ascii: ".")
+        return count + 1
     }
 
     /// Writes `0.d₁d₂… × 10^point` in plain decimal notation ("0.00ddd",
@@ -144,36 +222,16 @@ extension GoFormat {
         return n
     }
 
-    /// The shortest k-decimal form of a positive non-integer `a`: `n` with
-    /// `a == n / 10^k` exactly after rounding (so "n·10^-k" parses back to
-    /// `a`), for the smallest k ≤ 4, or nil. With n < 2^50 at most one
-    /// integer lies in `a`'s rounding interval at that scale and the
-    /// product `a * 10^k` is within 0.25 of it, so rounding finds it: the
-    /// result is exactly the shortest round-trip digits Go prints.
-    /// A cheap filter before `shortDecimal`: whether `a * 10^4` is close to an integer.
-    @inline(__always)
-    static func looksShortDecimal(_ a: Double) -> Bool {
-        let scaled = a * 10_000
-        return (scaled - scaled.rounded()).magnitude <= scaled * 1e-11
-    }
-
-    @inline(__always)
-    static func shortDecimal(_ a: Double) -> (Int64, Int)? {
-        var scale = 1.0
-        for k in 1...4 {
-            scale *= 10  // exact: powers of ten up to 10^22 are doubles
-            let scaled = a * scale
-            if scaled >= 1_125_899_906_842_624 { return nil }  // 2^50
-            let n = scaled.rounded()
-            if n / scale == a { return (Int64(n), k) }
-        }
-        return nil
-    }
-
     /// The shortest decimal digits that read back as the positive finite `a`
     /// (as Go's strconv and Swift's `description` choose them), written as
     /// values 0…9 at `digits` (room for 24): `a = 0.d₁d₂… × 10^point`.
     static func shortestDigits(_ a: Double, into digits: UnsafeMutablePointer<UInt8>) -> (count: Int, point: Int) {
+        if let (f, e) = ShortestDigits.decimal(a) {
+            let count = decimalDigits(f)
+            writeDigits(f, count: count, to: digits)
+            for i in 0..<count { digits[i] -= 48 }
+            return (count, count + e)
+        }
         // Swift's shortest round-trip form: "0.0012", "1.5e-07", "12.0".
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { buffer in
             var sink = ASCIISink(buffer.baseAddress!, capacity: 40)
@@ -238,7 +296,6 @@ struct ASCIISink: TextOutputStream {
     let base: UnsafeMutablePointer<UInt8>
     let capacity: Int
     private(set) var count = 0
-    private(set) var sawExponent = false
 
     init(_ base: UnsafeMutablePointer<UInt8>, capacity: Int) {
         self.base = base
@@ -256,11 +313,7 @@ struct ASCIISink: TextOutputStream {
 
     private mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
         let n = min(bytes.count, capacity - count)
-        for i in 0..<n {
-            let c = bytes[i]
-            if c == UInt8(ascii: "e") { sawExponent = true }
-            base[count + i] = c
-        }
+        for i in 0..<n { base[count + i] = bytes[i] }
         count += n
     }
 }
