@@ -45,7 +45,8 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        // The Prometheus-compatible HTTP API (issue 4).
+        // The Prometheus-compatible HTTP API (issue 4) and the web UI (issue 9;
+        // its files in WebUI/assets are embedded by scripts/gen_webui.py).
         .target(
             name: "Server",
             dependencies: [
@@ -57,7 +58,8 @@ let package = Package(
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            exclude: ["WebUI/assets"]
         ),
         // Rule files, recording and alerting rules (issue 8).
         .target(

@@ -51,7 +51,7 @@ public struct APIServer: Sendable {
         router.add(middleware: metrics.middleware())
         router.add(middleware: GzipMiddleware())
         router.add(middleware: NotFoundMiddleware())
-        registerHome(router)
+        registerWebUI(router)
         registerLifecycle(router)
         router.post("/api/v1/write") { request, _ in try await self.remoteWrite(request) }
         router.post("/api/v1/read") { request, _ in try await self.remoteRead(request) }

@@ -133,10 +133,6 @@ struct APIServerTests {
                 #expect(r.status == .badRequest)
                 #expect(String(buffer: r.body) == #"{"status":"error","errorType":"bad_data","error":"limit must be a number"}"#)
             }
-            try await client.execute(uri: "/", method: .get) { r in
-                #expect(r.status == .ok)
-                #expect(String(buffer: r.body).contains("/api/v1/status/buildinfo"))
-            }
         }
     }
 
