@@ -330,14 +330,13 @@ const Chart = {
     const px = (e.clientX - box.left) * scale, py = (e.clientY - box.top) * scale;
     const t = start + (px - Chart.margin.left) / plotW * (end - start);
     let best = null;
-    for (let i = 0; i < drawn.length; i++) {
-      const s = drawn[i];
-      let nearest = null;
-      for (const p of s.points) if (nearest === null || Math.abs(p[0] - t) < Math.abs(nearest[0] - t)) nearest = p;
-      if (nearest === null) continue;
-      const plotted = s.plotted[s.points.indexOf(nearest)];
-      const distance = isFinite(plotted[1]) ? Math.abs(y(plotted[1]) - py) : Infinity;
-      if (best === null || distance < best.distance) best = { s, point: nearest, distance };
+    for (const s of drawn) {
+      let nearest = -1;
+      s.points.forEach((p, i) => { if (nearest < 0 || Math.abs(p[0] - t) < Math.abs(s.points[nearest][0] - t)) nearest = i; });
+      if (nearest < 0) continue;
+      const plotted = s.plotted[nearest][1];
+      const distance = isFinite(plotted) ? Math.abs(y(plotted) - py) : Infinity;
+      if (best === null || distance < best.distance) best = { s, point: s.points[nearest], distance };
     }
     if (best === null) { tooltip.hidden = true; return; }
     const [pt, pv] = best.point;
