@@ -108,21 +108,10 @@ extension GoFormat {
         }
         if let (f, e) = ShortestDigits.decimal(a) { return len + writeAPIDecimal(f, e, to: p + len) }
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buf in
-            // Subnormals: the standard library's digits.
-            let digits = buf.baseAddress!
-            let (count, point) = shortestDigits(a, into: digits)
-            var n = len
-            // d.ddde-XXX (|x| ≥ 308 here)
-            p[n] = 48 + digits[0]
-            n += 1
-            if count > 1 {
-                p[n] = UInt8(ascii: ".")
-                n += 1
-                for i in 1..<count { p[n] = 48 + digits[i]; n += 1 }
-            }
-            p[n] = UInt8(ascii: "e")
-            p[n + 1] = UInt8(ascii: "-")
-            return n + 2 + writeInt(Int64(1 - point), to: p + n + 2)
+            // Subnormals: the standard library's digits (at most 17), laid out as any other value.
+            let (count, point) = shortestDigits(a, into: buf.baseAddress!)
+            let f = buf[..<count].reduce(UInt64(0)) { $0 * 10 + UInt64($1) }
+            return len + writeAPIDecimal(f, point - count, to: p + len)
         }
     }
 
