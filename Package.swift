@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.29.0"),
+        // Tests only: the WebSocket client that drives Chromium (DevTools protocol) and Firefox (WebDriver BiDi).
+        .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.0"),
     ],
     targets: [
         // Thin system-library targets: the only places C types appear.
@@ -104,6 +106,7 @@ let package = Package(
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "WSClient", package: "swift-websocket"),
             ]
         ),
     ],

@@ -14,15 +14,17 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-# --test-clients: headless Chromium for the web UI's browser test, and the Python
-# client the API tests drive (prometheus-api-client from PyPI, with its DataFrame
-# and analytics extras), in a venv of the project's own.
+# --test-clients: headless Chromium and Firefox for the web UI's browser tests, and
+# the Python client the API tests drive (prometheus-api-client from PyPI, with its
+# DataFrame and analytics extras), in a venv of the project's own.
 if [ "${1:-}" = "--test-clients" ]; then
-  if ! dpkg -s chromium >/dev/null 2>&1; then
-    echo "setup: installing chromium"
+  browsers=()
+  for p in chromium firefox-esr; do dpkg -s "$p" >/dev/null 2>&1 || browsers+=("$p"); done
+  if [ ${#browsers[@]} -gt 0 ]; then
+    echo "setup: installing ${browsers[*]}"
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${browsers[@]}" >/dev/null
   fi
   venv="$(cd "$(dirname "$0")/.." && pwd)/.build-python"
   if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import prometheus_api_client, pandas' 2>/dev/null; then

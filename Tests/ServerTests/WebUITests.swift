@@ -9,11 +9,12 @@ import Testing
 import TSDBTestSupport
 @testable import Server
 
-/// The web UI: its routes and embedded files in process, then the pages in a
-/// real headless Chromium (Debian's `chromium`, installed by scripts/setup.sh
-/// --test-clients) against `tsql serve` with imported data, a scraped
-/// target and rules. Screenshots of every page are kept in
-/// .build/test-artifacts/webui/.
+/// The web UI: its routes and embedded files in process, then the pages in
+/// real headless browsers (Debian's `chromium` and `firefox-esr`, installed by
+/// scripts/setup.sh --test-clients) against `tsql serve` with imported data, a
+/// scraped target and rules: rendered DOM and screenshots of every page, and
+/// (WebUITests+Interactions.swift) keyboard and mouse interaction in both
+/// browsers. Screenshots are kept in .build/test-artifacts/webui/.
 @Suite("Web UI", .serialized)
 struct WebUITests {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized
@@ -70,24 +71,25 @@ struct WebUITests {
         }
     }
 
-    static var chromium: String? {
-        ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
     /// A page after its scripts ran and its API calls answered, as Chromium serialises the DOM.
     static func dom(_ url: String, profile: String) async throws -> String {
-        try await runProcess(chromium!, [
+        try await runProcess(ChromiumPage.executable!, [
             "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile)", "--virtual-time-budget=10000",
             "--window-size=1280,900", "--dump-dom", url,
         ]).output
     }
 
-    static func screenshot(_ url: String, _ name: String, profile: String, width: Int = 1280) async throws {
+    /// Where screenshots are kept (created on first use).
+    static var artifacts: String {
         let dir = packageRoot.appendingPathComponent(".build/test-artifacts/webui").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let file = "\(dir)/\(name).png"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    static func screenshot(_ url: String, _ name: String, profile: String, width: Int = 1280) async throws {
+        let file = "\(artifacts)/\(name).png"
         try? FileManager.default.removeItem(atPath: file)
-        _ = try await runProcess(chromium!, [
+        _ = try await runProcess(ChromiumPage.executable!, [
             "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(profile)",
             "--virtual-time-budget=10000", "--window-size=\(width),1000", "--screenshot=\(file)", url,
         ])
@@ -108,13 +110,18 @@ struct WebUITests {
         Issue.record("\(url) never contained \(needle)")
     }
 
-    @Test func pagesRenderInHeadlessChromium() async throws {
-        guard Self.chromium != nil, let tsql = builtTSQL() else {
-            Issue.record("SKIPPED: the browser test needs chromium (scripts/setup.sh --test-clients installs it) and a built tsql")
+    /// Runs `body` with the base URL of `tsql serve` holding the demo data: three
+    /// `webui_demo` series over 2026-01-01 00:00–01:00 UTC at 15 s (values
+    /// i·100 + step; one series' label value is markup), a scraped target (the
+    /// server itself) that is up, a recording rule and a firing alert whose
+    /// annotation is markup.
+    static func withDemoServer(_ body: (_ base: String, _ dir: TempDir) async throws -> Void) async throws {
+        guard let tsql = builtTSQL() else {
+            Issue.record("SKIPPED: the browser tests need a built tsql")
             return
         }
         let dir = TempDir()
-        let port = 30_000 + Int(getpid() % 10_000)
+        let port = freeLocalPort()
         let base = "http://127.0.0.1:\(port)"
         try """
             global: {scrape_interval: 1s, evaluation_interval: 1s}
@@ -155,6 +162,17 @@ struct WebUITests {
             #expect((response as? HTTPURLResponse)?.statusCode == 204)
             try await Self.waitFor(base + "/api/v1/targets", containing: #""health":"up""#)
             try await Self.waitFor(base + "/api/v1/alerts", containing: #""state":"firing""#)
+            try await body(base, dir)
+        }
+    }
+
+    @Test func pagesRenderInHeadlessChromium() async throws {
+        guard ChromiumPage.executable != nil else {
+            Issue.record("SKIPPED: the browser test needs chromium (scripts/setup.sh --test-clients installs it)")
+            return
+        }
+        try await Self.withDemoServer { base, dir in
+            let port = URL(string: base)!.port!
             let profile = dir.sub("chromium")
             let end = "2026-01-01%2001:00:00"
 
@@ -168,6 +186,7 @@ struct WebUITests {
             #expect(!graph.contains("<script>alert(1)"))
             #expect(graph.contains("Result series: 3"))
             try await Self.screenshot(graphURL, "graph", profile: profile)
+            try await Self.screenshot(graphURL, "graph-phone", profile: profile, width: 412)
 
             // Table: the three series' values at the end of the hour.
             let tableURL = "\(base)/graph?g0.expr=webui_demo&g0.tab=1&g0.moment_input=\(end)&g1.expr=job:up:sum&g1.tab=1"

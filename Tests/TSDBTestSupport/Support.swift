@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import TSDB
 
 /// A fresh directory under the system temp dir, removed when released.
@@ -66,4 +69,23 @@ public func builtTSQL(_ testFile: String = #filePath) -> String? {
         URL(fileURLWithPath: testFile).deletingLastPathComponent().appendingPathComponent("../../.build/debug/tsql").path,
     ]
     return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+}
+
+/// A TCP port on 127.0.0.1 that nothing listens on now (the kernel's pick
+/// for port 0), for a server a test starts and must name in its config first.
+public func freeLocalPort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+        }
+    }
+    precondition(bound, "cannot bind a socket on 127.0.0.1: errno \(errno)")
+    return Int(UInt16(bigEndian: address.sin_port))
 }

@@ -108,21 +108,65 @@ const UI = {
     return UI.humanDuration(Math.max(0, (Date.now() - t) / 1000)) + " ago";
   },
 
-  /** Unix seconds to "YYYY-MM-DD HH:MM:SS" in UTC (the UI's time input format). */
-  formatTime(seconds) {
+  /**
+   * Whether times are shown and typed in the browser's time zone instead of UTC
+   * (the "Local time" switch in the header, kept in localStorage). URLs always
+   * hold UTC, as Prometheus' UI writes them, so links mean the same for everyone.
+   */
+  localTime: localStorage.getItem("tsql.localTime") === "1",
+
+  /** "UTC", or the browser's offset ("UTC+05:30") when local time is on. */
+  zoneName(seconds) {
+    if (!UI.localTime) return "UTC";
+    const offset = -new Date((seconds ?? Date.now() / 1000) * 1000).getTimezoneOffset();
+    const pad = n => String(Math.floor(n)).padStart(2, "0");
+    return offset === 0 ? "UTC" : `UTC${offset < 0 ? "-" : "+"}${pad(Math.abs(offset) / 60)}:${pad(Math.abs(offset) % 60)}`;
+  },
+
+  /** Unix seconds to "YYYY-MM-DD HH:MM:SS" in UTC (the URL's time format). */
+  formatUTC(seconds) {
     const iso = new Date(seconds * 1000).toISOString();
     return iso.slice(0, 10) + " " + iso.slice(11, 19);
   },
 
-  /** "YYYY-MM-DD HH:MM[:SS]" (UTC), RFC 3339 or unix seconds to unix seconds; "" is now. */
-  parseTime(text) {
+  /** Unix seconds to "YYYY-MM-DD HH:MM:SS" as shown: UTC, or local time when switched on. */
+  formatTime(seconds) {
+    if (!UI.localTime) return UI.formatUTC(seconds);
+    const d = new Date(seconds * 1000), pad = n => String(n).padStart(2, "0");
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
+           `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  },
+
+  /**
+   * "YYYY-MM-DD HH:MM[:SS]", RFC 3339 or unix seconds to unix seconds; "" is now.
+   * Without a zone the time is UTC, or local when `local` (text typed while local time is shown).
+   */
+  parseTime(text, local = false) {
     const s = String(text || "").trim();
     if (s === "") return Date.now() / 1000;
     if (/^-?\d+(\.\d+)?$/.test(s)) return Number(s);
     const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$/.exec(s);
     if (!m) return NaN;
+    if (local && !m[8]) {
+      return new Date(+m[1], m[2] - 1, +m[3], +m[4], +m[5], +(m[6] || 0), Math.round(Number(m[7] || 0) * 1000)) / 1000;
+    }
     const iso = `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] || "00"}${m[7] || ""}${m[8] || "Z"}`;
     return Date.parse(iso) / 1000;
+  },
+
+  /**
+   * A time input showing `utcText` (a URL value) in the shown zone; `onChange`
+   * gets what was typed as a URL value again ("" for now; text that does not parse
+   * is passed on as typed, so that the query reports it).
+   */
+  timeInput(utcText, label, onChange) {
+    const shown = utcText && isFinite(UI.parseTime(utcText)) ? UI.formatTime(UI.parseTime(utcText)) : utcText;
+    const input = UI.el("input", { type: "text", value: shown, placeholder: "now", size: 20, "aria-label": label });
+    input.addEventListener("change", () => {
+      const typed = input.value.trim(), t = UI.parseTime(typed, UI.localTime);
+      onChange(typed === "" ? "" : isFinite(t) ? UI.formatUTC(t) : typed);
+    });
+    return input;
   },
 
   /** A value with an SI prefix for axes: 1.5k, 2M, 300m. */
@@ -165,6 +209,18 @@ const UI = {
     main.replaceChildren(...nodes);
   },
 
+  /** The header's "Local time" switch: redraws the page in the other zone. */
+  setUpZoneSwitch() {
+    const box = document.getElementById("local-time");
+    if (!box) return;
+    box.checked = UI.localTime;
+    box.addEventListener("change", () => {
+      UI.localTime = box.checked;
+      localStorage.setItem("tsql.localTime", box.checked ? "1" : "0");
+      UI.route();
+    });
+  },
+
   route() {
     const path = location.pathname.replace(/\/+$/, "") || "/graph";
     const name = { "/": "graph", "/graph": "graph", "/query": "graph", "/alerts": "alerts", "/rules": "rules",
@@ -179,7 +235,7 @@ const UI = {
   },
 };
 
-window.addEventListener("DOMContentLoaded", () => UI.route());
+window.addEventListener("DOMContentLoaded", () => { UI.setUpZoneSwitch(); UI.route(); });
 
 """####),
         "chart.js": ("text/javascript; charset=utf-8", ####"""
@@ -191,6 +247,7 @@ window.addEventListener("DOMContentLoaded", () => UI.route());
 const Chart = {
   palette: ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
             "#bcbd22", "#17becf", "#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948"],
+  /** The drawing's size when its box has no width yet; otherwise it is drawn at the box's width in pixels. */
   width: 1000,
   height: 360,
   margin: { left: 64, right: 16, top: 12, bottom: 28 },
@@ -206,25 +263,29 @@ const Chart = {
     return out;
   },
 
-  /** Time ticks at round intervals (seconds .. days), labelled in UTC. */
+  /** Time ticks at round intervals (seconds .. days) of the shown zone (UTC or local). */
   timeTicks(start, end, count) {
     const steps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
                    172800, 604800, 2592000];
     const step = steps.find(s => (end - start) / s <= count) || 2592000;
     const out = [];
-    for (let t = Math.ceil(start / step) * step; t <= end; t += step) out.push(t);
+    // Round in the shown zone: its offset (seconds east of UTC) at the start shifts the grid.
+    const offset = UI.localTime ? -new Date(start * 1000).getTimezoneOffset() * 60 : 0;
+    for (let t = Math.ceil((start + offset) / step) * step - offset; t <= end; t += step) out.push(t);
     const label = t => {
-      const iso = new Date(t * 1000).toISOString();
-      if (step >= 86400) return iso.slice(5, 10);
-      if ((end - start) > 86400) return iso.slice(5, 10) + " " + iso.slice(11, 16);
-      return step < 60 ? iso.slice(11, 19) : iso.slice(11, 16);
+      const shown = UI.formatTime(t);  // "YYYY-MM-DD HH:MM:SS"
+      if (step >= 86400) return shown.slice(5, 10);
+      if ((end - start) > 86400) return shown.slice(5, 10) + " " + shown.slice(11, 16);
+      return step < 60 ? shown.slice(11, 19) : shown.slice(11, 16);
     };
     return out.map(t => ({ t, label: label(t) }));
   },
 
   /**
    * Draws `result` (a query_range matrix) for [start, end] at `step` seconds into
-   * `container`; returns nothing. `stacked` sums visible series bottom-up.
+   * `container` (already in the page, so that its width is known); returns
+   * nothing. `stacked` sums visible series bottom-up. The chart is redrawn at
+   * its new width when the window resizes, so text keeps its size on a phone.
    */
   render(container, result, { start, end, step, stacked }) {
     const series = result.map((s, i) => ({
@@ -251,23 +312,30 @@ const Chart = {
       });
       legend.appendChild(item);
     });
-    draw();
     container.replaceChildren(chart, legend);
+    draw();
+    let drawnWidth = chart.clientWidth;
+    new ResizeObserver(() => {
+      if (chart.clientWidth !== drawnWidth && chart.isConnected) { drawnWidth = chart.clientWidth; draw(); }
+    }).observe(chart);
   },
 
   /** The SVG and its tooltip for the visible series. */
   svg(series, { start, end, step, stacked }, chart) {
-    const { width, height, margin } = Chart;
+    const { margin } = Chart;
+    const width = chart.clientWidth > 0 ? Math.max(300, chart.clientWidth) : Chart.width;
+    const height = Math.round(Math.min(Chart.height, Math.max(220, width * 0.6)));
     const visible = series.filter(s => !s.hidden);
-    // Stacking adds each series' value to the sum of the ones below it at the same timestamp.
-    const drawn = visible.map(s => ({ ...s, plotted: s.points.map(p => [p[0], p[1]]) }));
+    // Stacking adds each series' value to the sum of the ones below it at the same
+    // timestamp; that sum is kept as the point's third element, the area's floor.
+    const drawn = visible.map(s => ({ ...s, plotted: s.points.map(p => [p[0], p[1], 0]) }));
     if (stacked) {
       const base = new Map();
       for (const s of drawn) {
         for (const p of s.plotted) {
           if (!isFinite(p[1])) continue;
-          const below = base.get(p[0]) || 0;
-          p[1] += below;
+          p[2] = base.get(p[0]) || 0;
+          p[1] += p[2];
           base.set(p[0], p[1]);
         }
       }
@@ -295,22 +363,31 @@ const Chart = {
       grid.appendChild(el("line", { x1: margin.left, x2: width - margin.right, y1: y(v), y2: y(v) }));
       axis.appendChild(el("text", { x: margin.left - 6, y: y(v) + 4, "text-anchor": "end" }, UI.formatSI(v)));
     }
-    for (const { t, label } of Chart.timeTicks(start, end, 8)) {
+    for (const { t, label } of Chart.timeTicks(start, end, Math.max(2, Math.min(8, Math.floor(plotW / 100))))) {
       grid.appendChild(el("line", { x1: x(t), x2: x(t), y1: margin.top, y2: height - margin.bottom }));
       axis.appendChild(el("text", { x: x(t), y: height - 8, "text-anchor": "middle" }, label));
     }
     const lines = el("g", {});
     for (const s of drawn) {
-      // A gap longer than the step (or a non-finite value) breaks the line.
-      let d = "", previous = null, count = 0;
-      for (const [t, v] of s.plotted) {
-        if (!isFinite(v)) { previous = null; continue; }
-        const command = previous !== null && t - previous <= step * 1.001 ? "L" : "M";
-        d += `${command}${x(t).toFixed(1)} ${y(v).toFixed(1)}`;
-        previous = t;
+      // A gap longer than the step (or a non-finite value) breaks the line into runs.
+      const runs = [];
+      let previous = null, count = 0;
+      for (const p of s.plotted) {
+        if (!isFinite(p[1])) { previous = null; continue; }
+        if (previous === null || p[0] - previous > step * 1.001) runs.push([]);
+        runs[runs.length - 1].push(p);
+        previous = p[0];
         count++;
       }
+      const at = (p, v) => `${x(p[0]).toFixed(1)} ${y(v).toFixed(1)}`;
+      let d = runs.map(run => "M" + run.map(p => at(p, p[1])).join("L")).join("");
       if (count === 1) d += "h1";  // a lone point still shows
+      if (stacked) {
+        // Each run's area: along the series, then back along the floor below it.
+        const area = runs.map(run => "M" + run.map(p => at(p, p[1])).join("L") + "L" +
+                                     [...run].reverse().map(p => at(p, p[2])).join("L") + "Z").join("");
+        lines.appendChild(el("path", { className: "series-area", d: area, fill: s.color }));
+      }
       lines.appendChild(el("path", { className: "series-line", d, stroke: s.color, "data-series": s.name,
                                      "data-points": count }));
     }
@@ -318,15 +395,15 @@ const Chart = {
     const svg = el("svg", { viewBox: `0 0 ${width} ${height}`, role: "img",
                             "aria-label": `graph of ${visible.length} series` }, grid, axis, lines, cursor);
     const tooltip = el("div", { className: "tooltip", hidden: true });
-    svg.addEventListener("mousemove", e => Chart.hover(e, svg, tooltip, cursor, drawn, { x, y, start, end, plotW, chart }));
+    svg.addEventListener("mousemove", e => Chart.hover(e, svg, tooltip, cursor, drawn, { x, y, start, end, width, plotW, chart }));
     svg.addEventListener("mouseleave", () => { tooltip.hidden = true; cursor.setAttribute("visibility", "hidden"); });
     return [svg, tooltip];
   },
 
   /** Shows the values of the series nearest to the pointer at the nearest timestamp. */
-  hover(e, svg, tooltip, cursor, drawn, { x, y, start, end, plotW, chart }) {
+  hover(e, svg, tooltip, cursor, drawn, { x, y, start, end, width, plotW, chart }) {
     const box = svg.getBoundingClientRect();
-    const scale = Chart.width / box.width;
+    const scale = width / box.width;
     const px = (e.clientX - box.left) * scale, py = (e.clientY - box.top) * scale;
     const t = start + (px - Chart.margin.left) / plotW * (end - start);
     let best = null;
@@ -344,7 +421,7 @@ const Chart = {
     cursor.setAttribute("x2", x(pt));
     cursor.setAttribute("visibility", "visible");
     tooltip.replaceChildren(
-      UI.el("div", {}, UI.formatTime(pt) + " UTC"),
+      UI.el("div", {}, UI.formatTime(pt) + " " + UI.zoneName(pt)),
       UI.el("div", {}, UI.el("span", { className: "swatch", style: { background: best.s.color } }),
             UI.el("strong", {}, String(pv))),
       UI.el("div", { className: "mono" }, best.s.name));
@@ -562,10 +639,9 @@ const Graph = {
 
   tableControls(panel, run) {
     const el = UI.el;
-    const moment = el("input", { type: "text", value: panel.moment, placeholder: "now", size: 20,
-                                 "aria-label": "Evaluation time (UTC)" });
-    moment.addEventListener("change", () => { panel.moment = moment.value.trim(); run(); });
-    return el("div", { className: "toolbar" }, el("label", {}, "Evaluation time (UTC) ", moment));
+    const zone = UI.zoneName();
+    const moment = UI.timeInput(panel.moment, `Evaluation time (${zone})`, text => { panel.moment = text; run(); });
+    return el("div", { className: "toolbar" }, el("label", {}, `Evaluation time (${zone}) `, moment));
   },
 
   graphControls(panel, run) {
@@ -584,8 +660,8 @@ const Graph = {
                                  : values.find(v => v > seconds) ?? values[values.length - 1];
       setRange(UI.formatDuration(next));
     };
-    const end = el("input", { type: "text", value: panel.end, placeholder: "now", size: 20, "aria-label": "End time (UTC)" });
-    end.addEventListener("change", () => { panel.end = end.value.trim(); run(); });
+    const zone = UI.zoneName();
+    const end = UI.timeInput(panel.end, `End time (${zone})`, text => { panel.end = text; run(); });
     const step = el("input", { type: "text", value: panel.step, placeholder: "auto", size: 6, "aria-label": "Step" });
     step.addEventListener("change", () => { panel.step = step.value.trim(); run(); });
     const stacked = el("input", { type: "checkbox", checked: panel.stacked });
@@ -593,7 +669,7 @@ const Graph = {
     return el("div", { className: "toolbar" },
       el("button", { title: "Shorter range", onclick: () => shift(-1) }, "−"), range,
       el("button", { title: "Longer range", onclick: () => shift(1) }, "+"), presets,
-      el("label", {}, "End (UTC) ", end), el("button", { onclick: () => { end.value = ""; panel.end = ""; run(); } }, "now"),
+      el("label", {}, `End (${zone}) `, end), el("button", { onclick: () => { end.value = ""; panel.end = ""; run(); } }, "now"),
       el("label", {}, "Step ", step), el("label", {}, stacked, " stacked"));
   },
 
@@ -609,7 +685,7 @@ const Graph = {
         const range = UI.parseDuration(panel.range);
         if (!(range > 0)) throw new Error(`invalid range "${panel.range}": use a duration like 1h or 30m`);
         const end = UI.parseTime(panel.end);
-        if (!isFinite(end)) throw new Error(`invalid end time "${panel.end}": use YYYY-MM-DD HH:MM:SS (UTC)`);
+        if (!isFinite(end)) throw new Error(`invalid end time "${panel.end}": use YYYY-MM-DD HH:MM:SS`);
         // As Prometheus: the step is range / 250, at least 1 s, unless given.
         const step = panel.step ? UI.parseDuration(panel.step) : Math.max(Math.floor(range / 250), 1);
         if (!(step > 0)) throw new Error(`invalid step "${panel.step}"`);
@@ -617,12 +693,12 @@ const Graph = {
         const r = await UI.api("query_range", { query: expr, start: String(start), end: String(end), step: String(step) });
         Graph.showStats(panel, started, r.data.result.length, `resolution ${UI.formatDuration(step)}`);
         const box = UI.el("div", {});
+        panel.output.replaceChildren(...Graph.notes(r), box);
         if (r.data.result.length === 0) box.appendChild(UI.el("p", { className: "muted" }, "Empty query result"));
         else Chart.render(box, r.data.result, { start, end, step, stacked: panel.stacked });
-        panel.output.replaceChildren(...Graph.notes(r), box);
       } else {
         const time = UI.parseTime(panel.moment);
-        if (!isFinite(time)) throw new Error(`invalid evaluation time "${panel.moment}": use YYYY-MM-DD HH:MM:SS (UTC)`);
+        if (!isFinite(time)) throw new Error(`invalid evaluation time "${panel.moment}": use YYYY-MM-DD HH:MM:SS`);
         const r = await UI.api("query", { query: expr, time: String(time) });
         const count = Array.isArray(r.data.result) ? r.data.result.length : 1;
         Graph.showStats(panel, started, count);
@@ -698,6 +774,7 @@ UI.pages.graph = () => Graph.page();
     <a href="/status" data-route="status">Status</a>
     <a href="/config" data-route="config">Config</a>
   </nav>
+  <label class="zone"><input type="checkbox" id="local-time"> Local time</label>
 </header>
 <main id="main"><noscript>This page needs JavaScript. The API is at <a href="/api/v1/status/buildinfo">/api/v1/</a>.</noscript></main>
 </body>
@@ -791,7 +868,7 @@ const Pages = {
     const alerts = (rule.alerts || []).map(a => el("tr", { "data-state": a.state },
       el("td", {}, UI.labelChips(a.labels)),
       el("td", {}, el("span", { className: `state ${a.state}` }, a.state)),
-      el("td", { className: "hide-narrow" }, a.activeAt ? UI.formatTime(Date.parse(a.activeAt) / 1000) + " UTC" : ""),
+      el("td", { className: "hide-narrow" }, a.activeAt ? UI.formatTime(Date.parse(a.activeAt) / 1000) + " " + UI.zoneName(Date.parse(a.activeAt) / 1000) : ""),
       el("td", { className: "value" }, a.value),
       el("td", {}, Object.keys(a.annotations || {}).sort().map(k => el("div", {}, el("strong", {}, k + ": "), a.annotations[k])))));
     return el("details", { className: "group", open: rule.state !== "inactive", "data-rule": rule.name },
@@ -853,7 +930,7 @@ const Pages = {
     const [build, runtime, flags, tsdb] = await Promise.all(
       ["status/buildinfo", "status/runtimeinfo", "status/flags", "status/tsdb"].map(p => UI.api(p)));
     const head = tsdb.data.headStats || {};
-    const time = ms => (isFinite(ms) && Math.abs(ms) < 8.64e15 ? UI.formatTime(ms / 1000) + " UTC" : String(ms));
+    const time = ms => (isFinite(ms) && Math.abs(ms) < 8.64e15 ? UI.formatTime(ms / 1000) + " " + UI.zoneName(ms / 1000) : String(ms));
     UI.show(el("h1", {}, "Status"),
       el("h2", { id: "build" }, "Build information"), Pages.keyValues(build.data),
       el("h2", { id: "runtime" }, "Runtime information"), Pages.keyValues(runtime.data),
@@ -906,6 +983,7 @@ code, pre, textarea, .mono { font-family: var(--mono); font-size: 13px; }
 .nav a.active, .nav a:hover { opacity: 1; text-decoration: underline; }
 .nav .brand { font-weight: 700; opacity: 1; margin-right: 8px; }
 .nav nav { display: flex; flex-wrap: wrap; gap: 4px 16px; }
+.nav .zone { margin-left: auto; color: var(--nav-fg); opacity: .8; font-size: 13px; white-space: nowrap; }
 main { padding: 12px 16px 40px; max-width: 1600px; margin: 0 auto; }
 h1 { font-size: 20px; margin: 8px 0 12px; }
 h2 { font-size: 16px; margin: 18px 0 8px; }
@@ -948,6 +1026,7 @@ td.series { font-family: var(--mono); word-break: break-all; }
 .chart .axis text { fill: var(--muted); font-size: 11px; }
 .chart .grid line { stroke: var(--grid); }
 .chart .series-line { fill: none; stroke-width: 1.5; }
+.chart .series-area { fill-opacity: .25; stroke: none; }
 .chart .cursor { stroke: var(--muted); stroke-dasharray: 3 3; }
 .tooltip {
   position: absolute; pointer-events: none; background: var(--panel); border: 1px solid var(--border); border-radius: 6px;
@@ -955,7 +1034,7 @@ td.series { font-family: var(--mono); word-break: break-all; }
 }
 .tooltip .mono { word-break: break-all; }
 .legend { list-style: none; padding: 0; margin: 8px 0 0; font-family: var(--mono); font-size: 12px; }
-.legend li { cursor: pointer; padding: 2px 4px; word-break: break-all; }
+.legend li { cursor: pointer; padding: 2px 4px; word-break: break-all; user-select: none; }
 .legend li.hidden { opacity: .35; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; vertical-align: middle; }
 .labels .label { display: inline-block; background: var(--panel); border: 1px solid var(--border); border-radius: 4px; padding: 0 5px; margin: 1px 2px; font-family: var(--mono); font-size: 12px; overflow-wrap: anywhere; }

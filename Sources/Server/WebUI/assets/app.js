@@ -101,21 +101,65 @@ const UI = {
     return UI.humanDuration(Math.max(0, (Date.now() - t) / 1000)) + " ago";
   },
 
-  /** Unix seconds to "YYYY-MM-DD HH:MM:SS" in UTC (the UI's time input format). */
-  formatTime(seconds) {
+  /**
+   * Whether times are shown and typed in the browser's time zone instead of UTC
+   * (the "Local time" switch in the header, kept in localStorage). URLs always
+   * hold UTC, as Prometheus' UI writes them, so links mean the same for everyone.
+   */
+  localTime: localStorage.getItem("tsql.localTime") === "1",
+
+  /** "UTC", or the browser's offset ("UTC+05:30") when local time is on. */
+  zoneName(seconds) {
+    if (!UI.localTime) return "UTC";
+    const offset = -new Date((seconds ?? Date.now() / 1000) * 1000).getTimezoneOffset();
+    const pad = n => String(Math.floor(n)).padStart(2, "0");
+    return offset === 0 ? "UTC" : `UTC${offset < 0 ? "-" : "+"}${pad(Math.abs(offset) / 60)}:${pad(Math.abs(offset) % 60)}`;
+  },
+
+  /** Unix seconds to "YYYY-MM-DD HH:MM:SS" in UTC (the URL's time format). */
+  formatUTC(seconds) {
     const iso = new Date(seconds * 1000).toISOString();
     return iso.slice(0, 10) + " " + iso.slice(11, 19);
   },
 
-  /** "YYYY-MM-DD HH:MM[:SS]" (UTC), RFC 3339 or unix seconds to unix seconds; "" is now. */
-  parseTime(text) {
+  /** Unix seconds to "YYYY-MM-DD HH:MM:SS" as shown: UTC, or local time when switched on. */
+  formatTime(seconds) {
+    if (!UI.localTime) return UI.formatUTC(seconds);
+    const d = new Date(seconds * 1000), pad = n => String(n).padStart(2, "0");
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
+           `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  },
+
+  /**
+   * "YYYY-MM-DD HH:MM[:SS]", RFC 3339 or unix seconds to unix seconds; "" is now.
+   * Without a zone the time is UTC, or local when `local` (text typed while local time is shown).
+   */
+  parseTime(text, local = false) {
     const s = String(text || "").trim();
     if (s === "") return Date.now() / 1000;
     if (/^-?\d+(\.\d+)?$/.test(s)) return Number(s);
     const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$/.exec(s);
     if (!m) return NaN;
+    if (local && !m[8]) {
+      return new Date(+m[1], m[2] - 1, +m[3], +m[4], +m[5], +(m[6] || 0), Math.round(Number(m[7] || 0) * 1000)) / 1000;
+    }
     const iso = `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] || "00"}${m[7] || ""}${m[8] || "Z"}`;
     return Date.parse(iso) / 1000;
+  },
+
+  /**
+   * A time input showing `utcText` (a URL value) in the shown zone; `onChange`
+   * gets what was typed as a URL value again ("" for now; text that does not parse
+   * is passed on as typed, so that the query reports it).
+   */
+  timeInput(utcText, label, onChange) {
+    const shown = utcText && isFinite(UI.parseTime(utcText)) ? UI.formatTime(UI.parseTime(utcText)) : utcText;
+    const input = UI.el("input", { type: "text", value: shown, placeholder: "now", size: 20, "aria-label": label });
+    input.addEventListener("change", () => {
+      const typed = input.value.trim(), t = UI.parseTime(typed, UI.localTime);
+      onChange(typed === "" ? "" : isFinite(t) ? UI.formatUTC(t) : typed);
+    });
+    return input;
   },
 
   /** A value with an SI prefix for axes: 1.5k, 2M, 300m. */
@@ -158,6 +202,18 @@ const UI = {
     main.replaceChildren(...nodes);
   },
 
+  /** The header's "Local time" switch: redraws the page in the other zone. */
+  setUpZoneSwitch() {
+    const box = document.getElementById("local-time");
+    if (!box) return;
+    box.checked = UI.localTime;
+    box.addEventListener("change", () => {
+      UI.localTime = box.checked;
+      localStorage.setItem("tsql.localTime", box.checked ? "1" : "0");
+      UI.route();
+    });
+  },
+
   route() {
     const path = location.pathname.replace(/\/+$/, "") || "/graph";
     const name = { "/": "graph", "/graph": "graph", "/query": "graph", "/alerts": "alerts", "/rules": "rules",
@@ -172,4 +228,4 @@ const UI = {
   },
 };
 
-window.addEventListener("DOMContentLoaded", () => UI.route());
+window.addEventListener("DOMContentLoaded", () => { UI.setUpZoneSwitch(); UI.route(); });

@@ -108,10 +108,9 @@ const Graph = {
 
   tableControls(panel, run) {
     const el = UI.el;
-    const moment = el("input", { type: "text", value: panel.moment, placeholder: "now", size: 20,
-                                 "aria-label": "Evaluation time (UTC)" });
-    moment.addEventListener("change", () => { panel.moment = moment.value.trim(); run(); });
-    return el("div", { className: "toolbar" }, el("label", {}, "Evaluation time (UTC) ", moment));
+    const zone = UI.zoneName();
+    const moment = UI.timeInput(panel.moment, `Evaluation time (${zone})`, text => { panel.moment = text; run(); });
+    return el("div", { className: "toolbar" }, el("label", {}, `Evaluation time (${zone}) `, moment));
   },
 
   graphControls(panel, run) {
@@ -130,8 +129,8 @@ const Graph = {
                                  : values.find(v => v > seconds) ?? values[values.length - 1];
       setRange(UI.formatDuration(next));
     };
-    const end = el("input", { type: "text", value: panel.end, placeholder: "now", size: 20, "aria-label": "End time (UTC)" });
-    end.addEventListener("change", () => { panel.end = end.value.trim(); run(); });
+    const zone = UI.zoneName();
+    const end = UI.timeInput(panel.end, `End time (${zone})`, text => { panel.end = text; run(); });
     const step = el("input", { type: "text", value: panel.step, placeholder: "auto", size: 6, "aria-label": "Step" });
     step.addEventListener("change", () => { panel.step = step.value.trim(); run(); });
     const stacked = el("input", { type: "checkbox", checked: panel.stacked });
@@ -139,7 +138,7 @@ const Graph = {
     return el("div", { className: "toolbar" },
       el("button", { title: "Shorter range", onclick: () => shift(-1) }, "−"), range,
       el("button", { title: "Longer range", onclick: () => shift(1) }, "+"), presets,
-      el("label", {}, "End (UTC) ", end), el("button", { onclick: () => { end.value = ""; panel.end = ""; run(); } }, "now"),
+      el("label", {}, `End (${zone}) `, end), el("button", { onclick: () => { end.value = ""; panel.end = ""; run(); } }, "now"),
       el("label", {}, "Step ", step), el("label", {}, stacked, " stacked"));
   },
 
@@ -155,7 +154,7 @@ const Graph = {
         const range = UI.parseDuration(panel.range);
         if (!(range > 0)) throw new Error(`invalid range "${panel.range}": use a duration like 1h or 30m`);
         const end = UI.parseTime(panel.end);
-        if (!isFinite(end)) throw new Error(`invalid end time "${panel.end}": use YYYY-MM-DD HH:MM:SS (UTC)`);
+        if (!isFinite(end)) throw new Error(`invalid end time "${panel.end}": use YYYY-MM-DD HH:MM:SS`);
         // As Prometheus: the step is range / 250, at least 1 s, unless given.
         const step = panel.step ? UI.parseDuration(panel.step) : Math.max(Math.floor(range / 250), 1);
         if (!(step > 0)) throw new Error(`invalid step "${panel.step}"`);
@@ -163,12 +162,12 @@ const Graph = {
         const r = await UI.api("query_range", { query: expr, start: String(start), end: String(end), step: String(step) });
         Graph.showStats(panel, started, r.data.result.length, `resolution ${UI.formatDuration(step)}`);
         const box = UI.el("div", {});
+        panel.output.replaceChildren(...Graph.notes(r), box);
         if (r.data.result.length === 0) box.appendChild(UI.el("p", { className: "muted" }, "Empty query result"));
         else Chart.render(box, r.data.result, { start, end, step, stacked: panel.stacked });
-        panel.output.replaceChildren(...Graph.notes(r), box);
       } else {
         const time = UI.parseTime(panel.moment);
-        if (!isFinite(time)) throw new Error(`invalid evaluation time "${panel.moment}": use YYYY-MM-DD HH:MM:SS (UTC)`);
+        if (!isFinite(time)) throw new Error(`invalid evaluation time "${panel.moment}": use YYYY-MM-DD HH:MM:SS`);
         const r = await UI.api("query", { query: expr, time: String(time) });
         const count = Array.isArray(r.data.result) ? r.data.result.length : 1;
         Graph.showStats(panel, started, count);

@@ -84,7 +84,7 @@ const Pages = {
     const alerts = (rule.alerts || []).map(a => el("tr", { "data-state": a.state },
       el("td", {}, UI.labelChips(a.labels)),
       el("td", {}, el("span", { className: `state ${a.state}` }, a.state)),
-      el("td", { className: "hide-narrow" }, a.activeAt ? UI.formatTime(Date.parse(a.activeAt) / 1000) + " UTC" : ""),
+      el("td", { className: "hide-narrow" }, a.activeAt ? UI.formatTime(Date.parse(a.activeAt) / 1000) + " " + UI.zoneName(Date.parse(a.activeAt) / 1000) : ""),
       el("td", { className: "value" }, a.value),
       el("td", {}, Object.keys(a.annotations || {}).sort().map(k => el("div", {}, el("strong", {}, k + ": "), a.annotations[k])))));
     return el("details", { className: "group", open: rule.state !== "inactive", "data-rule": rule.name },
@@ -146,7 +146,7 @@ const Pages = {
     const [build, runtime, flags, tsdb] = await Promise.all(
       ["status/buildinfo", "status/runtimeinfo", "status/flags", "status/tsdb"].map(p => UI.api(p)));
     const head = tsdb.data.headStats || {};
-    const time = ms => (isFinite(ms) && Math.abs(ms) < 8.64e15 ? UI.formatTime(ms / 1000) + " UTC" : String(ms));
+    const time = ms => (isFinite(ms) && Math.abs(ms) < 8.64e15 ? UI.formatTime(ms / 1000) + " " + UI.zoneName(ms / 1000) : String(ms));
     UI.show(el("h1", {}, "Status"),
       el("h2", { id: "build" }, "Build information"), Pages.keyValues(build.data),
       el("h2", { id: "runtime" }, "Runtime information"), Pages.keyValues(runtime.data),
