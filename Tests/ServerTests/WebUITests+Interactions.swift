@@ -130,6 +130,7 @@ extension WebUITests {
         #expect(try await page.evaluate("document.querySelector('line.cursor').getAttribute('visibility')") as? String == "visible")
         #expect(try await page.evaluate("document.querySelectorAll('script').length") as? Int == 5, "no markup from data ran")
         try await shot("graph-hover")
+        try await expectOnlyPublicAPICalls(page)
         try await page.moveMouse(x: 5, y: 5)
         try await page.waitUntil("document.querySelector('.tooltip').hidden")
 
@@ -178,5 +179,22 @@ extension WebUITests {
         try await page.open("\(base)/alerts")
         try await page.waitUntil("document.querySelector('tr[data-state=firing]')")
         try await shot("alerts")
+        try await expectOnlyPublicAPICalls(page)
+
+        // The dark theme follows the system setting (emulated where the protocol can).
+        if let chromium = page as? ChromiumPage {
+            let background = "getComputedStyle(document.body).backgroundColor"
+            #expect(try await page.string(background) == "rgb(255, 255, 255)")
+            try await chromium.emulateColorScheme("dark")
+            #expect(try await page.string(background) == "rgb(13, 17, 23)")
+            try await shot("alerts-dark")
+        }
+    }
+
+    /// Every request the page made went to /static/ (its own files) or the public /api/v1/ API.
+    static func expectOnlyPublicAPICalls(_ page: any BrowserPage) async throws {
+        let paths = try await page.evaluate("performance.getEntriesByType('resource').map(e => new URL(e.name).pathname)") as? [String] ?? []
+        #expect(paths.contains { $0.hasPrefix("/api/v1/") }, "\(page.name): \(paths)")
+        #expect(paths.allSatisfy { $0.hasPrefix("/api/v1/") || $0.hasPrefix("/static/") }, "\(page.name): \(paths)")
     }
 }

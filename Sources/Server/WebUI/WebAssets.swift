@@ -528,6 +528,10 @@ const Completion = {
 };
 
 """####),
+        "favicon.svg": ("image/svg+xml", ####"""
+<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#24292f"/><path d="M5 23 L11 15 L16 19 L22 9 L27 13" fill="none" stroke="#4493f8" stroke-width="3" stroke-linecap="round" stroke-linejoin="round"/></svg>
+
+"""####),
         "graph.js": ("text/javascript; charset=utf-8", ####"""
 // tsql web UI: the expression browser at /graph (and /query). Query panels
 // with completion, a Table tab (instant query) and a Graph tab (range query),
@@ -756,6 +760,7 @@ UI.pages.graph = () => Graph.page();
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <title>tsql</title>
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/static/style.css">
 <script src="/static/app.js" defer></script>
 <script src="/static/chart.js" defer></script>

@@ -114,6 +114,11 @@ struct ChromiumPage: BrowserPage {
         }
     }
 
+    /// Makes the page see `prefers-color-scheme: <scheme>` ("light" or "dark").
+    func emulateColorScheme(_ scheme: String) async throws {
+        try await call("Emulation.setEmulatedMedia", ["features": [["name": "prefers-color-scheme", "value": scheme]]])
+    }
+
     func screenshot() async throws -> Data {
         let result = try await call("Page.captureScreenshot", ["format": "png"])
         guard let base64 = result["data"] as? String, let png = Data(base64Encoded: base64) else {
