@@ -159,9 +159,12 @@ struct Evaluator {
     }
 
     /// The stored series matching `matchers` within [mint, maxt], not yet decoded.
-    func selectSeries(_ matchers: [LabelMatcher], mint: Int64, maxt: Int64) throws(PromQLError) -> [Series] {
+    /// With `newestOnly`, series may hold just their newest sample in the range
+    /// (see `Querier.selectNewest`): for selectors evaluated at one time.
+    func selectSeries(_ matchers: [LabelMatcher], mint: Int64, maxt: Int64, newestOnly: Bool = false) throws(PromQLError) -> [Series] {
         do {
-            return try db.querier(mint: mint, maxt: maxt).select(matchers)
+            let querier = db.querier(mint: mint, maxt: maxt)
+            return try newestOnly ? querier.selectNewest(matchers) : querier.select(matchers)
         } catch {
             throw PromQLError("error reading series: \(error)")
         }
@@ -181,6 +184,7 @@ struct Evaluator {
     /// enforces the deadline and the sample limit.
     mutating func decodeRows(
         count: Int,
+        minimumPerTask: Int = 16,
         decode: @Sendable (Int, inout [Sample]) throws(PromQLError) -> Void,
         row: @Sendable (Int, UnsafeBufferPointer<Sample>) -> StepRow?
     ) throws(PromQLError) -> [StepRow?] {
@@ -189,7 +193,7 @@ struct Evaluator {
         let errors = SharedSlots<PromQLError?>(repeating: nil, count: Parallel.cores)
         let loaded = SharedSlots<Int>(repeating: 0, count: Parallel.cores)
         let (alreadyLoaded, maxSamples, deadline, cancellation) = (samplesLoaded, options.maxSamples, deadline, options.cancellation)
-        let tasks = Parallel.forEachRange(count: count, minimumPerTask: 16) { range, task in
+        let tasks = Parallel.forEachRange(count: count, minimumPerTask: minimumPerTask) { range, task in
             var buffer: [Sample] = []
             for k in range {
                 do throws(PromQLError) {
@@ -256,8 +260,12 @@ struct Evaluator {
         let offset = try offsetMillis(vs.offset)
         let times = selectorTimes(at: vs.at, offset: offset)
         let (lookback, steps) = (options.lookbackDelta, steps)
-        let series = try selectSeries(vs.matchers, mint: times.min()! - lookback + 1, maxt: times.max()!)
-        let rows = try decodeRows(count: series.count) { k, buffer throws(PromQLError) in
+        // At a single time only the newest sample in the window counts: the head has it at hand.
+        let series = try selectSeries(vs.matchers, mint: times.min()! - lookback + 1, maxt: times.max()!,
+                                      newestOnly: times.count == 1)
+        // A newest sample costs nanoseconds: handing series to another core would cost more.
+        let cheap = series.allSatisfy { $0.isNewestOnly }
+        let rows = try decodeRows(count: series.count, minimumPerTask: cheap ? 8192 : 16) { k, buffer throws(PromQLError) in
             try Self.decode(series[k], into: &buffer, dropStale: false)
         } row: { _, samples in
             Self.instantRow(samples, times: times, lookback: lookback, steps: steps, sampleTimes: sampleTimes)

@@ -90,5 +90,7 @@ final class MemSeries {
     }
 
     var isEmpty: Bool { sealed.isEmpty && open.count == 0 }
+    /// Whether the newest sample (`maxT`, `lastBits`) is still in a chunk here, not truncated away into a block.
+    var holdsNewest: Bool { open.count > 0 ? open.lastT == maxT : sealed.last?.maxt == maxT }
     var chunkCount: Int { sealed.count + (open.count > 0 ? 1 : 0) }
 }

@@ -44,6 +44,18 @@ public final class Querier: Sendable {
         }
     }
 
+    /// The series `select` returns, but each holding only its newest sample in
+    /// [mint, maxt] where the head knows it without decoding (the range has no
+    /// block and the series no deletion); the others hold their chunks. For
+    /// readers that want the newest sample only, like an instant selector at
+    /// one time: the samples before it are not returned.
+    public func selectNewest(_ matchers: [LabelMatcher]) throws -> [Series] {
+        guard blocks.isEmpty, let head else { return try select(matchers) }
+        return head.selectNewest(matchers, mint: mint, maxt: maxt).sorted { $0.labels < $1.labels }.map {
+            Series(labels: $0.labels, chunks: $0.chunks, deleted: $0.deleted, mint: mint, maxt: maxt, newest: $0.newest)
+        }
+    }
+
     /// Label names of series matching `matchers` (all series if empty), sorted.
     public func labelNames(_ matchers: [LabelMatcher] = []) throws -> [String] {
         var names = Set<String>()

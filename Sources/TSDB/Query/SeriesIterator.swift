@@ -113,9 +113,28 @@ public struct Series: Sendable {
     public let deleted: [ClosedRange<Int64>]
     let mint: Int64
     let maxt: Int64
+    /// From `Querier.selectNewest`: the one sample this series reads as (no chunks).
+    let newest: Sample?
+    /// Whether reading it is a copy of one sample (see `Querier.selectNewest`), not a decode.
+    public var isNewestOnly: Bool { newest != nil }
+
+    init(labels: Labels, chunks: [ChunkMeta], deleted: [ClosedRange<Int64>], mint: Int64, maxt: Int64, newest: Sample? = nil) {
+        self.labels = labels
+        self.chunks = chunks
+        self.deleted = deleted
+        self.mint = mint
+        self.maxt = maxt
+        self.newest = newest
+    }
 
     public func iterator() -> SeriesIterator {
-        SeriesIterator(chunks: chunks, mint: mint, maxt: maxt, deleted: deleted)
+        if let newest {
+            var one = XORAppender()
+            one.append(newest.t, newest.v)
+            let chunk = ChunkMeta(mint: newest.t, maxt: newest.t, encoding: .xor, storage: ChunkBytes(one.bytes))
+            return SeriesIterator(chunks: [chunk], mint: mint, maxt: maxt)
+        }
+        return SeriesIterator(chunks: chunks, mint: mint, maxt: maxt, deleted: deleted)
     }
 
     /// All samples in the query range (convenience for tests and small reads).
@@ -130,6 +149,10 @@ public struct Series: Sendable {
     /// Chunks that follow each other in time are bulk-decoded; overlapping
     /// chunks and deletions go through the merging iterator.
     public func appendSamples(to out: inout [Sample], dropStale: Bool = false) throws {
+        if let newest {
+            if !(dropStale && StaleNaN.isStale(newest.v)) { out.append(newest) }
+            return
+        }
         if deleted.isEmpty && isSequential {
             for c in chunks where c.maxt >= mint {
                 if c.mint > maxt { break }
