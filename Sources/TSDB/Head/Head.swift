@@ -211,32 +211,18 @@ public final class Head: @unchecked Sendable {
 
     /// Series matching `matchers` with their chunks overlapping [mint, maxt]:
     /// a consistent snapshot (a commit is either wholly in it or not at all).
-    func select(_ matchers: [LabelMatcher], mint: Int64, maxt: Int64) -> [SeriesChunks] {
-        lock.withLock {
-            let refs = postings.postings(for: matchers)
-            var out: [SeriesChunks] = []
-            out.reserveCapacity(refs.count)
-            for ref in refs {
-                guard let s = seriesLocked(ref) else { continue }
-                let chunks = s.chunkMetas(mint: mint, maxt: maxt)
-                if !chunks.isEmpty { out.append(SeriesChunks(labels: s.labels, chunks: chunks, deleted: s.deleted)) }
-            }
-            return out
-        }
-    }
-
-    /// As `select`, but a series whose newest sample is in [mint, maxt] (and
+    /// With `newestOnly`, a series whose newest sample is in [mint, maxt] (and
     /// that has no deletions) comes with that sample alone: no chunk is copied
-    /// or decoded. The newest committed sample is kept by every series for
+    /// or decoded. Every series keeps its newest committed sample for
     /// appending, so this is what an instant selector reads.
-    func selectNewest(_ matchers: [LabelMatcher], mint: Int64, maxt: Int64) -> [SeriesChunks] {
+    func select(_ matchers: [LabelMatcher], mint: Int64, maxt: Int64, newestOnly: Bool = false) -> [SeriesChunks] {
         lock.withLock {
             let refs = postings.postings(for: matchers)
             var out: [SeriesChunks] = []
             out.reserveCapacity(refs.count)
             for ref in refs {
                 guard let s = seriesLocked(ref) else { continue }
-                if s.deleted.isEmpty && s.maxT >= mint && s.maxT <= maxt && s.holdsNewest {
+                if newestOnly && s.deleted.isEmpty && s.maxT >= mint && s.maxT <= maxt && s.holdsNewest {
                     out.append(SeriesChunks(labels: s.labels, newest: Sample(s.maxT, Double(bitPattern: s.lastBits))))
                     continue
                 }
@@ -331,7 +317,7 @@ public struct SeriesChunks: Sendable {
     public var chunks: [ChunkMeta]
     /// Deleted ranges (tombstones) to skip when reading.
     public var deleted: [ClosedRange<Int64>]
-    /// Set instead of `chunks` by `Head.selectNewest`: the series' newest sample.
+    /// Set instead of `chunks` by `Head.select(…, newestOnly: true)`: the series' newest sample.
     var newest: Sample?
 
     public init(labels: Labels, chunks: [ChunkMeta], deleted: [ClosedRange<Int64>] = []) {

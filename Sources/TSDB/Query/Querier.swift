@@ -51,7 +51,7 @@ public final class Querier: Sendable {
     /// one time: the samples before it are not returned.
     public func selectNewest(_ matchers: [LabelMatcher]) throws -> [Series] {
         guard blocks.isEmpty, let head else { return try select(matchers) }
-        return head.selectNewest(matchers, mint: mint, maxt: maxt).sorted { $0.labels < $1.labels }.map {
+        return head.select(matchers, mint: mint, maxt: maxt, newestOnly: true).sorted { $0.labels < $1.labels }.map {
             Series(labels: $0.labels, chunks: $0.chunks, deleted: $0.deleted, mint: mint, maxt: maxt, newest: $0.newest)
         }
     }
