@@ -72,9 +72,10 @@ extension Evaluator {
 
     /// The labels series are matched on: `on(…)` keeps only `names`, otherwise
     /// `names` (the `ignoring` list and the metric name) are dropped.
-    static func signature(_ labels: Labels, on: Bool, _ names: Set<String>) -> Labels {
-        if on { return Labels(labels.pairs.filter { names.contains($0.name) }) }
-        return labels.removing(names)
+    static func signature(_ labels: Labels, on: Bool, _ names: Set<String>) -> HashedLabels {
+        if on { return HashedLabels(Labels(labels.pairs.filter { names.contains($0.name) })) }
+        if names.count == 1, let name = names.first { return HashedLabels(labels.removing(name)) }
+        return HashedLabels(labels.removing(names))
     }
 
     func vectorVector(_ b: Binary, _ lhs: [StepSeries], _ rhs: [StepSeries]) throws(PromQLError) -> [StepSeries] {
@@ -85,7 +86,7 @@ extension Evaluator {
         let rsig = rhs.map { Self.signature($0.labels, on: m.on, names) }
         switch b.op {
         case .and, .unless:
-            var bySig: [Labels: [Int]] = [:]
+            var bySig: [HashedLabels: [Int]] = [:]
             for (j, s) in rsig.enumerated() { bySig[s, default: []].append(j) }
             var out: [StepSeries] = []
             for (k, var s) in lhs.enumerated() {
@@ -99,7 +100,7 @@ extension Evaluator {
             }
             return out
         case .or:
-            var lhsAt: [Labels: [Int]] = [:]
+            var lhsAt: [HashedLabels: [Int]] = [:]
             for (k, s) in lsig.enumerated() { lhsAt[s, default: []].append(k) }
             var out = lhs
             for (j, var s) in rhs.enumerated() {
@@ -118,20 +119,20 @@ extension Evaluator {
 
     /// One-to-one and many-to-one matching for arithmetic and comparisons.
     func matchArithmetic(_ b: Binary, _ m: VectorMatching, _ lhs: [StepSeries], _ rhs: [StepSeries],
-                         _ lsig: [Labels], _ rsig: [Labels]) throws(PromQLError) -> [StepSeries] {
+                         _ lsig: [HashedLabels], _ rsig: [HashedLabels]) throws(PromQLError) -> [StepSeries] {
         // The "many" side is `many`, the "one" side `one`; for group_right they swap.
         let swapped = m.cardinality == .oneToMany
         let many = swapped ? rhs : lhs, one = swapped ? lhs : rhs
         let manySig = swapped ? rsig : lsig, oneSig = swapped ? lsig : rsig
-        var oneBySig: [Labels: [Int]] = [:]
+        var oneBySig: [HashedLabels: [Int]] = [:]
         oneBySig.reserveCapacity(oneSig.count)
         for (j, s) in oneSig.enumerated() { oneBySig[s, default: []].append(j) }
-        var outIndex: [Labels: Int] = [:]
+        var outIndex: [HashedLabels: Int] = [:]
         outIndex.reserveCapacity(many.count)
         var out: [StepSeries] = []
         let dropName = !b.op.isComparison || b.returnBool
         // For one-to-one, the "many" side must not repeat a signature at a step either.
-        var manySeen: [Labels: [Int]] = [:]
+        var manySeen: [HashedLabels: [Int]] = [:]
         if m.cardinality == .oneToOne {
             manySeen.reserveCapacity(manySig.count)
             for (k, s) in manySig.enumerated() { manySeen[s, default: []].append(k) }
@@ -147,7 +148,7 @@ extension Evaluator {
                 for j in candidates where one[j].present[i] {
                     if match != nil {
                         let pair = [one[match!].labels, one[j].labels].sorted(by: <).map(Self.promLabels)
-                        throw PromQLError("found duplicate series for the match group \(Self.promLabels(manySig[k])) on the \(swapped ? "left" : "right") hand-side of the operation: [\(pair.joined(separator: ", "))];many-to-many matching not allowed: matching labels must be unique on one side")
+                        throw PromQLError("found duplicate series for the match group \(Self.promLabels(manySig[k].labels)) on the \(swapped ? "left" : "right") hand-side of the operation: [\(pair.joined(separator: ", "))];many-to-many matching not allowed: matching labels must be unique on one side")
                     }
                     match = j
                 }
@@ -162,11 +163,12 @@ extension Evaluator {
                 guard keep else { continue }
                 if j != pairOne {
                     let labels = resultLabels(ms.labels, one[j].labels, b, m)
-                    if let existing = outIndex[labels] {
+                    let key = HashedLabels(labels)
+                    if let existing = outIndex[key] {
                         pairOut = existing
                     } else {
                         pairOut = out.count
-                        outIndex[labels] = pairOut
+                        outIndex[key] = pairOut
                         out.append(StepSeries(labels: labels, values: [Double](repeating: 0, count: steps),
                                               present: [Bool](repeating: false, count: steps), dropName: dropName || ms.dropName))
                     }

@@ -115,20 +115,19 @@ struct Evaluator {
     /// Removes the metric names marked for removal, then merges series that
     /// now have the same labels if they never have a value at the same step;
     /// if they do, that is Prometheus' "same labelset" error.
-    static let metricNameOnly: Set<String> = [Labels.metricName]
-
     func finalize(_ series: [StepSeries]) throws(PromQLError) -> [StepSeries] {
-        var index: [Labels: Int] = [:]
+        var index: [HashedLabels: Int] = [:]
         index.reserveCapacity(series.count)
         var out: [StepSeries] = []
         out.reserveCapacity(series.count)
         for var s in series {
             if s.dropName {
-                s.labels = s.labels.removing(Self.metricNameOnly)
+                s.labels = s.labels.removing(Labels.metricName)
                 s.dropName = false
             }
-            guard let k = index[s.labels] else {
-                index[s.labels] = out.count
+            let key = HashedLabels(s.labels)
+            guard let k = index[key] else {
+                index[key] = out.count
                 out.append(s)
                 continue
             }

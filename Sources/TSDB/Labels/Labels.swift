@@ -79,6 +79,11 @@ public struct Labels: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 
     /// A copy without the given label names.
+    /// A copy without the label `name` (cheaper than the set version for one name).
+    public func removing(_ name: String) -> Labels {
+        Labels(sortedUnchecked: pairs.filter { $0.name != name })
+    }
+
     public func removing(_ names: Set<String>) -> Labels {
         Labels(sortedUnchecked: pairs.filter { !names.contains($0.name) })
     }
