@@ -11,15 +11,48 @@ struct Parameters {
         for source in [query, body] {
             guard let source, !source.isEmpty else { continue }
             for pair in source.split(separator: "&") {
-                let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+                let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
                 let key = Self.decode(parts[0])
                 values[key, default: []].append(parts.count > 1 ? Self.decode(parts[1]) : "")
             }
         }
     }
 
-    static func decode(_ s: String) -> String {
-        s.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? s
+    /// Form decoding: `+` is a space, `%XX` a byte. Text with a malformed escape
+    /// or bytes that are not UTF-8 is kept as it came. (Foundation's
+    /// `removingPercentEncoding` did the same at a tenth of the speed: a
+    /// fifth of a small POSTed query's server time.)
+    static func decode(_ s: Substring) -> String {
+        let utf8 = s.utf8
+        guard utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else { return String(s) }
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count)
+        var i = utf8.startIndex
+        while i < utf8.endIndex {
+            let c = utf8[i]
+            if c == UInt8(ascii: "+") {
+                out.append(UInt8(ascii: " "))
+            } else if c == UInt8(ascii: "%") {
+                let h = utf8.index(after: i)
+                guard h < utf8.endIndex, utf8.index(after: h) < utf8.endIndex,
+                      let hi = hexValue(utf8[h]), let lo = hexValue(utf8[utf8.index(after: h)]) else { return String(s) }
+                out.append(hi << 4 | lo)
+                i = utf8.index(i, offsetBy: 2)
+            } else {
+                out.append(c)
+            }
+            i = utf8.index(after: i)
+        }
+        return String(validating: out, as: UTF8.self) ?? String(s)
+    }
+
+    private static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+        default: nil
+        }
     }
 
     subscript(_ key: String) -> String? { values[key]?.first }
