@@ -74,7 +74,6 @@ extension Evaluator {
     /// `names` (the `ignoring` list and the metric name) are dropped.
     static func signature(_ labels: Labels, on: Bool, _ names: Set<String>) -> HashedLabels {
         if on { return HashedLabels(Labels(labels.pairs.filter { names.contains($0.name) })) }
-        if names.count == 1, let name = names.first { return HashedLabels(labels.removing(name)) }
         return HashedLabels(labels.removing(names))
     }
 

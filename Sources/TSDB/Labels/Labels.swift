@@ -85,7 +85,9 @@ public struct Labels: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 
     public func removing(_ names: Set<String>) -> Labels {
-        Labels(sortedUnchecked: pairs.filter { !names.contains($0.name) })
+        // One name (the metric name, mostly): string comparison, not a set lookup per label.
+        if names.count == 1, let name = names.first { return removing(name) }
+        return Labels(sortedUnchecked: pairs.filter { !names.contains($0.name) })
     }
 
     /// A deterministic 64-bit hash (xxHash64-style mixing over name 0xff value 0xff ...).

@@ -1,8 +1,9 @@
 import Foundation
+import TSDBTestSupport
 
 /// A key the tests press (with optional modifiers) in a browser page.
 enum Key: Sendable {
-    case enter, tab, arrowDown, arrowUp, escape
+    case enter, tab, arrowDown
 
     /// DevTools `Input.dispatchKeyEvent`'s key, code and Windows virtual key code.
     var devTools: (key: String, code: String, keyCode: Int) {
@@ -10,8 +11,6 @@ enum Key: Sendable {
         case .enter: ("Enter", "Enter", 13)
         case .tab: ("Tab", "Tab", 9)
         case .arrowDown: ("ArrowDown", "ArrowDown", 40)
-        case .arrowUp: ("ArrowUp", "ArrowUp", 38)
-        case .escape: ("Escape", "Escape", 27)
         }
     }
 
@@ -21,8 +20,6 @@ enum Key: Sendable {
         case .enter: "\u{E007}"
         case .tab: "\u{E004}"
         case .arrowDown: "\u{E015}"
-        case .arrowUp: "\u{E013}"
-        case .escape: "\u{E00C}"
         }
     }
 }
@@ -75,14 +72,6 @@ extension BrowserPage {
         return text
     }
 
-    func number(_ expression: String) async throws -> Double {
-        let value = try await evaluate(expression)
-        guard let n = value as? Double ?? (value as? Int).map(Double.init) else {
-            throw BrowserError("\(name): \(expression) is \(value ?? "undefined"), not a number")
-        }
-        return n
-    }
-
     /// Clicks the middle of the first element matching `selector`.
     func click(_ selector: String, _ modifiers: Modifiers = []) async throws {
         let box = try await evaluate("""
@@ -113,6 +102,30 @@ func jsonWrapped(_ expression: String) -> String {
 func jsonUnwrapped(_ text: String?) throws -> Any? {
     guard let text else { return nil }
     return try JSONSerialization.jsonObject(with: Data(text.utf8), options: .fragmentsAllowed)
+}
+
+/// The first of `paths` that is an executable file (nil: the browser is not installed).
+func installedExecutable(_ paths: [String]) -> String? {
+    paths.first { FileManager.default.isExecutableFile(atPath: $0) }
+}
+
+/// Starts the browser `executable` on a fresh `profile` directory holding
+/// `profileFiles` (name → text), its output in `<profile>.log`, and
+/// `connect`s to it; the browser is stopped again if that fails.
+func launchBrowser<Page>(_ name: String, executable: String?, profile: String, profileFiles: [String: String] = [:],
+                         arguments: [String], environment: [String: String],
+                         connect: (_ process: ChildProcess, _ log: String) async throws -> Page) async throws -> Page {
+    guard let executable else { throw BrowserError("\(name) is not installed") }
+    try FileManager.default.createDirectory(atPath: profile, withIntermediateDirectories: true)
+    for (file, text) in profileFiles { try text.write(toFile: profile + "/" + file, atomically: true, encoding: .utf8) }
+    let log = profile + ".log"
+    let process = try ChildProcess.spawn(executable, arguments, output: log, environment: environment)
+    do {
+        return try await connect(process, log)
+    } catch {
+        await process.stop()
+        throw error
+    }
 }
 
 /// Waits for a file a starting browser writes (its remote-control port) to be `complete`; returns its text.

@@ -9,21 +9,15 @@ struct ChromiumPage: BrowserPage {
     private let connection: DevToolsConnection
     private let session: String
 
-    static var executable: String? {
-        ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    static var executable: String? { installedExecutable(["/usr/bin/chromium", "/usr/bin/chromium-browser"]) }
 
     /// Starts Chromium with a fresh `profile` directory; `environment` adds variables (e.g. `TZ`).
     static func launch(profile: String, width: Int = 1280, height: Int = 900,
                        environment: [String: String] = [:]) async throws -> ChromiumPage {
-        guard let executable else { throw BrowserError("chromium is not installed") }
-        try FileManager.default.createDirectory(atPath: profile, withIntermediateDirectories: true)
-        let log = profile + ".log"
-        let process = try ChildProcess.spawn(executable, [
+        try await launchBrowser("chromium", executable: executable, profile: profile, arguments: [
             "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir=\(profile)",
             "--remote-debugging-port=0", "--remote-allow-origins=*", "--window-size=\(width),\(height)", "about:blank",
-        ], output: log, environment: environment)
-        do {
+        ], environment: environment) { process, log in
             // First line: the port; second: the browser endpoint's path.
             let lines = try await waitForFile(profile + "/DevToolsActivePort", log: log) {
                 $0.split(separator: "\n").count == 2
@@ -43,9 +37,6 @@ struct ChromiumPage: BrowserPage {
             _ = try await page.call("Emulation.setDeviceMetricsOverride",
                                     ["width": width, "height": height, "deviceScaleFactor": 1, "mobile": false])
             return page
-        } catch {
-            await process.stop()
-            throw error
         }
     }
 

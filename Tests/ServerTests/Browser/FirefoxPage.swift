@@ -9,31 +9,25 @@ struct FirefoxPage: BrowserPage {
     private let connection: DevToolsConnection
     private let context: String
 
-    static var executable: String? {
-        ["/usr/bin/firefox-esr", "/usr/bin/firefox"].first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    static var executable: String? { installedExecutable(["/usr/bin/firefox-esr", "/usr/bin/firefox"]) }
 
     /// Starts Firefox with a fresh `profile` directory; `environment` adds variables (e.g. `TZ`).
     static func launch(profile: String, width: Int = 1280, height: Int = 900,
                        environment: [String: String] = [:]) async throws -> FirefoxPage {
-        guard let executable else { throw BrowserError("firefox is not installed") }
-        try FileManager.default.createDirectory(atPath: profile, withIntermediateDirectories: true)
         // No first-run pages, update checks or telemetry: the machine may be offline.
-        try """
+        let prefs = """
             user_pref("browser.shell.checkDefaultBrowser", false);
             user_pref("browser.startup.homepage_override.mstone", "ignore");
             user_pref("datareporting.policy.dataSubmissionEnabled", false);
             user_pref("toolkit.telemetry.reportingpolicy.firstRun", false);
             user_pref("app.update.disabledForTesting", true);
             user_pref("browser.aboutwelcome.enabled", false);
-            """.write(toFile: profile + "/user.js", atomically: true, encoding: .utf8)
-        let log = profile + ".log"
-        let process = try ChildProcess.spawn(executable, [
+            """
+        return try await launchBrowser("firefox", executable: executable, profile: profile, profileFiles: ["user.js": prefs], arguments: [
             // The WebSocket client sends `Origin: ws://127.0.0.1`; Firefox refuses origins it was not told to allow.
             "--headless", "--no-remote", "--profile", profile, "--remote-debugging-port=0", "--remote-allow-origins=ws://127.0.0.1",
             "--window-size=\(width),\(height)", "about:blank",
-        ], output: log, environment: environment)
-        do {
+        ], environment: environment) { process, log in
             let server = try await waitForFile(profile + "/WebDriverBiDiServer.json", log: log) { $0.hasSuffix("}") }
             guard let json = try JSONSerialization.jsonObject(with: Data(server.utf8)) as? [String: Any],
                   let port = json["ws_port"] as? Int else { throw BrowserError("unexpected WebDriverBiDiServer.json: \(server)") }
@@ -49,9 +43,6 @@ struct FirefoxPage: BrowserPage {
             try await page.call("browsingContext.setViewport", ["context": context,
                                                                "viewport": ["width": width, "height": height]])
             return page
-        } catch {
-            await process.stop()
-            throw error
         }
     }
 
