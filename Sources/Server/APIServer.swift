@@ -72,8 +72,8 @@ public struct APIServer: Sendable {
 
     /// Serves on `host:port` until the process is asked to stop (SIGTERM/SIGINT).
     public func run(host: String, port: Int, logger: Logger? = nil) async throws {
-        let app = Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "tsdb"),
-                              logger: logger)
+        let app = Application(router: router(), server: EventLoopBoundHTTP.http1(),
+                              configuration: .init(address: .hostname(host, port: port), serverName: "tsdb"), logger: logger)
         try await app.runService()
     }
 

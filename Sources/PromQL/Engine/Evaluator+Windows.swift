@@ -49,6 +49,16 @@ extension Evaluator {
             }
         }
 
+        /// Estimated cost of decoding every series and evaluating each
+        /// step's window (see `Parallel.workPerTask`).
+        func work(steps: Int) -> Int {
+            let samples = switch input {
+            case .stored(let s): s.reduce(0) { $0 + $1.encodedByteCount }
+            case .computed(let s): s.reduce(0) { $0 + $1.points.count }
+            }
+            return samples + count * steps
+        }
+
         func labels(_ k: Int) -> Labels {
             switch input {
             case .stored(let s): s[k].labels
@@ -91,7 +101,7 @@ extension Evaluator {
         let (t0, dt) = (start, step)
         let (deadline, cancellation) = (deadline, options.cancellation)
         let interrupted: @Sendable () -> Bool = { ContinuousClock.now > deadline || cancellation?.isCancelled == true }
-        let rows = try decodeRows(count: source.count) { k, buffer throws(PromQLError) in
+        let rows = try decodeRows(count: source.count, work: source.work(steps: steps)) { k, buffer throws(PromQLError) in
             switch source.input {
             case .stored(let series): try Self.decode(series[k], into: &buffer, dropStale: true)
             case .computed(let series): buffer = series[k].points

@@ -180,10 +180,11 @@ struct Evaluator {
 
     /// Decodes series 0..<count (`decode(k, &buffer)`) in parallel tasks,
     /// each with its own buffer, and turns each into a row (nil: no values);
-    /// enforces the deadline and the sample limit.
+    /// enforces the deadline and the sample limit. `work` estimates the whole
+    /// job (see `Parallel.workPerTask`): a small one stays on this thread.
     mutating func decodeRows(
         count: Int,
-        minimumPerTask: Int = 16,
+        work: Int,
         decode: @Sendable (Int, inout [Sample]) throws(PromQLError) -> Void,
         row: @Sendable (Int, UnsafeBufferPointer<Sample>) -> StepRow?
     ) throws(PromQLError) -> [StepRow?] {
@@ -192,7 +193,8 @@ struct Evaluator {
         let errors = SharedSlots<PromQLError?>(repeating: nil, count: Parallel.cores)
         let loaded = SharedSlots<Int>(repeating: 0, count: Parallel.cores)
         let (alreadyLoaded, maxSamples, deadline, cancellation) = (samplesLoaded, options.maxSamples, deadline, options.cancellation)
-        let tasks = Parallel.forEachRange(count: count, minimumPerTask: minimumPerTask) { range, task in
+        let tasks = Parallel.tasks(count: count, work: work)
+        Parallel.forEachRange(count: count, tasks: tasks) { range, task in
             var buffer: [Sample] = []
             for k in range {
                 do throws(PromQLError) {
@@ -262,9 +264,8 @@ struct Evaluator {
         // At a single time only the newest sample in the window counts: the head has it at hand.
         let series = try selectSeries(vs.matchers, mint: times.min()! - lookback + 1, maxt: times.max()!,
                                       newestOnly: times.count == 1)
-        // A newest sample costs nanoseconds: handing series to another core would cost more.
-        let cheap = series.allSatisfy { $0.isNewestOnly }
-        let rows = try decodeRows(count: series.count, minimumPerTask: cheap ? 8192 : 16) { k, buffer throws(PromQLError) in
+        let work = series.reduce(0) { $0 + $1.encodedByteCount } + series.count * steps
+        let rows = try decodeRows(count: series.count, work: work) { k, buffer throws(PromQLError) in
             try Self.decode(series[k], into: &buffer, dropStale: false)
         } row: { _, samples in
             Self.instantRow(samples, times: times, lookback: lookback, steps: steps, sampleTimes: sampleTimes)

@@ -8,20 +8,27 @@ enum Parallel {
     /// Cores to use for one query.
     static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
-    /// Calls `body(range, task)` for contiguous ranges covering 0..<count,
-    /// concurrently when there is enough work (at least `minimumPerTask`
-    /// items per task); returns the number of tasks used.
-    @discardableResult
-    static func forEachRange(count: Int, minimumPerTask: Int, _ body: @Sendable (Range<Int>, Int) -> Void) -> Int {
-        let tasks = max(1, min(cores, count / max(1, minimumPerTask)))
-        if tasks == 1 {
+    /// Work units (about one decoded sample or one window evaluation each)
+    /// below which a second task costs more than it saves: waking a worker
+    /// thread and joining it costs tens of microseconds, and on a small
+    /// machine the core it takes is often the one the client is running on.
+    static let workPerTask = 32_768
+
+    /// How many tasks `work` units spread over `count` items deserve.
+    static func tasks(count: Int, work: Int) -> Int {
+        max(1, min(cores, count, work / workPerTask))
+    }
+
+    /// Calls `body(range, task)` for `tasks` contiguous ranges covering
+    /// 0..<count, concurrently when there is more than one.
+    static func forEachRange(count: Int, tasks: Int, _ body: @Sendable (Range<Int>, Int) -> Void) {
+        if tasks <= 1 {
             body(0..<count, 0)
-            return 1
+            return
         }
         DispatchQueue.concurrentPerform(iterations: tasks) { task in
             body(count * task / tasks ..< count * (task + 1) / tasks, task)
         }
-        return tasks
     }
 }
 

@@ -117,6 +117,9 @@ public struct Series: Sendable {
     let newest: Sample?
     /// Whether reading it is a copy of one sample (see `Querier.selectNewest`), not a decode.
     public var isNewestOnly: Bool { newest != nil }
+    /// Bytes of encoded chunks reading it decodes (XOR chunks hold about a
+    /// sample per byte or two): what the evaluator weighs parallel work by.
+    public var encodedByteCount: Int { newest != nil ? 0 : chunks.reduce(0) { $0 + $1.bytes.count } }
 
     init(labels: Labels, chunks: [ChunkMeta], deleted: [ClosedRange<Int64>], mint: Int64, maxt: Int64, newest: Sample? = nil) {
         self.labels = labels
