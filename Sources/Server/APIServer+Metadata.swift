@@ -66,7 +66,7 @@ extension APIServer {
             let sets = try matcherSets(p)
             if sets.isEmpty { names.formUnion(try q.labelNames()) }
             for m in sets { names.formUnion(try q.labelNames(m)) }
-            let (out, warnings) = Self.truncated(names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }, to: try limit(p))
+            let (out, warnings) = Self.truncated(names.sorted { $0.utf8Precedes($1) }, to: try limit(p))
             return Self.json(PrometheusJSON.strings(out, warnings: warnings))
         } catch let e as APIError {
             return Self.failure(e)
@@ -82,7 +82,7 @@ extension APIServer {
             let sets = try matcherSets(p)
             if sets.isEmpty { values.formUnion(try q.labelValues(name)) }
             for m in sets { values.formUnion(try q.labelValues(name, m)) }
-            let (out, warnings) = Self.truncated(values.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }, to: try limit(p))
+            let (out, warnings) = Self.truncated(values.sorted { $0.utf8Precedes($1) }, to: try limit(p))
             return Self.json(PrometheusJSON.strings(out, warnings: warnings))
         } catch let e as APIError {
             return Self.failure(e)

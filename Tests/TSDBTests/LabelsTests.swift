@@ -10,6 +10,29 @@ struct LabelsTests {
         #expect(l["a"] == "3")
     }
 
+    @Test("strings and label sets order by UTF-8 bytes, as Prometheus sorts them")
+    func byteOrder() {
+        // Canonical equivalence (Swift's `<`) would call "é" (precomposed) and "e\u{301}" equal, and order
+        // them against others by scalars after normalising; Prometheus compares bytes.
+        let samples = ["", "a", "ab", "abc", "b", "B", "é", "e\u{301}", "z", "zz", "\u{10FFFF}", "日本", "a\u{0}b",
+                       "instance-0000000001.example.internal:9100", "instance-0000000001.example.internal:9101"]
+        for a in samples {
+            for b in samples {
+                #expect(a.utf8Precedes(b) == a.utf8.lexicographicallyPrecedes(b.utf8), "\(a) vs \(b)")
+            }
+        }
+        #expect("e\u{301}".utf8Precedes("é"))  // 0x65 < 0xc3, though the two are canonically equivalent
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let a = String(decoding: (0..<Int.random(in: 0...40, using: &rng)).map { _ in UInt8.random(in: 0x20...0x7e, using: &rng) }, as: UTF8.self)
+            let b = String(a.prefix(Int.random(in: 0...a.count, using: &rng))) + (Bool.random(using: &rng) ? "x" : "")
+            #expect(a.utf8Precedes(b) == a.utf8.lexicographicallyPrecedes(b.utf8), "\(a) vs \(b)")
+        }
+        let sets = [Labels(["__name__": "up", "job": "b"]), Labels(["__name__": "up", "job": "a", "x": "1"]),
+                    Labels(["__name__": "up", "job": "a"]), Labels(["__name__": "u", "job": "z"])]
+        #expect(sets.sorted(by: <) == [sets[3], sets[2], sets[1], sets[0]])
+    }
+
     @Test func metricNameAndDescription() {
         let l = Labels(["__name__": "up", "job": "api", "path": "a\"b"])
         #expect(l.metricName == "up")

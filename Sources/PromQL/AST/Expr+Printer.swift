@@ -102,7 +102,7 @@ extension VectorSelector: CustomStringConvertible {
         for m in matchers where !(name != nil && m.name == Labels.metricName && m.type == .equal && m.value == name) {
             parts.append("\(Expr.labelName(m.name))\(m.type.rawValue)\(GoFormat.quote(m.value))")
         }
-        parts.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        parts.sort { $0.utf8Precedes($1) }
         if let n = name {
             if Expr.isLegacyName(n, allowColon: true) { head = n } else { parts.insert(GoFormat.quote(n), at: 0) }
         }

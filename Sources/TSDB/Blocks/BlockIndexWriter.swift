@@ -28,7 +28,7 @@ enum BlockIndexWriter {
                 symbolSet.insert(l.value)
             }
         }
-        let symbols = symbolSet.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let symbols = symbolSet.sorted { $0.utf8Precedes($1) }
         var symbolIndex: [String: Int] = [:]
         symbolIndex.reserveCapacity(symbols.count)
         for (i, s) in symbols.enumerated() { symbolIndex[s] = i }

@@ -41,10 +41,10 @@ struct MemPostings: IndexReader {
     }
 
     func labelValues(_ name: String) -> [String] {
-        (lists[name]?.keys).map { $0.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } } ?? []
+        (lists[name]?.keys).map { $0.sorted { $0.utf8Precedes($1) } } ?? []
     }
 
-    func labelNames() -> [String] { lists.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) } }
+    func labelNames() -> [String] { lists.keys.sorted { $0.utf8Precedes($1) } }
     func postings(_ name: String, _ value: String) -> [SeriesRef] { lists[name]?[value] ?? [] }
     func allPostings() -> [SeriesRef] { all }
 }

@@ -17,7 +17,7 @@ public struct Labels: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// always valid Unicode); use `init(validating:)` for outside bytes.
     public init(_ pairs: [Label]) {
         var sorted = pairs.filter { !$0.value.isEmpty }
-        sorted.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+        sorted.sort { $0.name.utf8Precedes($1.name) }
         var out: [Label] = []
         out.reserveCapacity(sorted.count)
         for p in sorted {

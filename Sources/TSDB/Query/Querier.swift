@@ -61,7 +61,7 @@ public final class Querier: Sendable {
         var names = Set<String>()
         for b in blocks { names.formUnion(try b.labelNames(matchers)) }
         if let head { names.formUnion(head.labelNames(matchers)) }
-        return names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        return names.sorted { $0.utf8Precedes($1) }
     }
 
     /// Values of label `name` among series matching `matchers`, sorted.
@@ -69,7 +69,7 @@ public final class Querier: Sendable {
         var values = Set<String>()
         for b in blocks { values.formUnion(try b.labelValues(name, matchers)) }
         if let head { values.formUnion(head.labelValues(name, matchers)) }
-        return values.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        return values.sorted { $0.utf8Precedes($1) }
     }
 }
 
