@@ -33,6 +33,34 @@ struct LabelsTests {
         #expect(sets.sorted(by: <) == [sets[3], sets[2], sets[1], sets[0]])
     }
 
+    @Test("setting, keeping and filter keep the pairs sorted and unique without re-sorting")
+    func derivedSets() {
+        let l = Labels(["__name__": "up", "job": "api", "zone": "eu"])
+        #expect(l.setting("aaa", to: "1").pairs.map(\.name) == ["__name__", "aaa", "job", "zone"])
+        #expect(l.setting("instance", to: "h").pairs.map(\.name) == ["__name__", "instance", "job", "zone"])
+        #expect(l.setting("zzz", to: "1").pairs.map(\.name) == ["__name__", "job", "zone", "zzz"])
+        #expect(l.setting("job", to: "db") == Labels(["__name__": "up", "job": "db", "zone": "eu"]))
+        #expect(l.setting("job", to: "") == Labels(["__name__": "up", "zone": "eu"]))
+        #expect(l.setting("absent", to: "") == l)
+        #expect(Labels.empty.setting("a", to: "1") == Labels(["a": "1"]))
+        #expect(Labels.empty.setting("a", to: "") == Labels.empty)
+        for name in ["", "A", "__name__", "a", "job", "jobs", "zone", "zzz"] {
+            for value in ["", "v"] {
+                // The same as building the set from scratch.
+                var dict = Dictionary(uniqueKeysWithValues: l.pairs.map { ($0.name, $0.value) })
+                dict[name] = value
+                #expect(l.setting(name, to: value) == Labels(dict.filter { !$0.key.isEmpty || !$0.value.isEmpty }), "\(name)=\(value)")
+            }
+        }
+        #expect(l.keeping(["zone", "job", "nope"]) == Labels(["job": "api", "zone": "eu"]))
+        #expect(l.filter { $0.name != "job" } == Labels(["__name__": "up", "zone": "eu"]))
+        // Already canonical input is taken as is; anything else is sorted, deduplicated, emptied values dropped.
+        #expect(Labels([Label("a", "1"), Label("b", "2")]).pairs == [Label("a", "1"), Label("b", "2")])
+        #expect(Labels([Label("b", "2"), Label("a", "1")]).pairs == [Label("a", "1"), Label("b", "2")])
+        #expect(Labels([Label("a", "1"), Label("a", "2")]).pairs == [Label("a", "2")])
+        #expect(Labels([Label("a", "1"), Label("b", "")]).pairs == [Label("a", "1")])
+    }
+
     @Test func metricNameAndDescription() {
         let l = Labels(["__name__": "up", "job": "api", "path": "a\"b"])
         #expect(l.metricName == "up")

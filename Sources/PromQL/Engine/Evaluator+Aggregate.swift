@@ -28,13 +28,10 @@ extension Evaluator {
     /// The group of a series. A name pending removal still counts for
     /// `by (__name__)` (as in Prometheus 3); `without` always drops the name.
     static func groupLabels(_ s: StepSeries, _ a: Aggregate) -> Labels {
-        let labels = s.labels
         if a.without {
-            var drop = Set(a.grouping)
-            drop.insert(Labels.metricName)
-            return labels.removing(drop)
+            return s.labels.filter { $0.name != Labels.metricName && !a.grouping.contains($0.name) }
         }
-        return Labels(labels.pairs.filter { a.grouping.contains($0.name) })
+        return s.labels.keeping(a.grouping)
     }
 
     mutating func evalAggregate(_ a: Aggregate) throws(PromQLError) -> EvalValue {

@@ -189,7 +189,7 @@ extension Evaluator {
         var result = many
         if m.cardinality == .oneToOne {
             let keepName = result[Labels.metricName]
-            result = m.on ? Labels(result.pairs.filter { m.labels.contains($0.name) }) : result.removing(Set(m.labels))
+            result = m.on ? result.keeping(m.labels) : result.removing(Set(m.labels))
             if !keepName.isEmpty && result[Labels.metricName].isEmpty { result = result.setting(Labels.metricName, to: keepName) }
         }
         for name in m.include {

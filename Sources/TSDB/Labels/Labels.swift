@@ -16,6 +16,10 @@ public struct Labels: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// of duplicate names wins. Does not validate UTF-8 (Swift strings are
     /// always valid Unicode); use `init(validating:)` for outside bytes.
     public init(_ pairs: [Label]) {
+        if Self.isCanonical(pairs) {  // mostly already so: no copy, no sort
+            self.pairs = pairs
+            return
+        }
         var sorted = pairs.filter { !$0.value.isEmpty }
         sorted.sort { $0.name.utf8Precedes($1.name) }
         var out: [Label] = []
@@ -24,6 +28,14 @@ public struct Labels: Hashable, Sendable, Comparable, CustomStringConvertible {
             if let last = out.last, last.name == p.name { out[out.count - 1] = p } else { out.append(p) }
         }
         self.pairs = out
+    }
+
+    /// Sorted by name, names unique, no empty value.
+    static func isCanonical(_ pairs: [Label]) -> Bool {
+        for i in pairs.indices {
+            if pairs[i].value.isEmpty || (i > 0 && !pairs[i - 1].name.utf8Precedes(pairs[i].name)) { return false }
+        }
+        return true
     }
 
     public init(_ dict: KeyValuePairs<String, String>) {
@@ -73,12 +85,33 @@ public struct Labels: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     /// A copy with `name` set to `value` (removed when `value` is empty).
     public func setting(_ name: String, to value: String) -> Labels {
-        var ps = pairs.filter { $0.name != name }
-        if !value.isEmpty { ps.append(Label(name, value)) }
-        return Labels(ps)
+        var ps: [Label] = []
+        ps.reserveCapacity(pairs.count + 1)
+        var placed = value.isEmpty  // nothing to insert, only an old pair to drop
+        for p in pairs {
+            if !placed && !p.name.utf8Precedes(name) {
+                ps.append(Label(name, value))
+                placed = true
+                if p.name == name { continue }
+            } else if p.name == name {
+                continue
+            }
+            ps.append(p)
+        }
+        if !placed { ps.append(Label(name, value)) }
+        return Labels(sortedUnchecked: ps)
     }
 
-    /// A copy without the given label names.
+    /// A copy with only the labels named in `names`.
+    public func keeping(_ names: [String]) -> Labels {
+        filter { names.contains($0.name) }
+    }
+
+    /// A copy with only the pairs `isIncluded` accepts (still sorted: no re-sort).
+    public func filter(_ isIncluded: (Label) -> Bool) -> Labels {
+        Labels(sortedUnchecked: pairs.filter(isIncluded))
+    }
+
     /// A copy without the label `name` (cheaper than the set version for one name).
     public func removing(_ name: String) -> Labels {
         Labels(sortedUnchecked: pairs.filter { $0.name != name })
