@@ -102,6 +102,7 @@ public final class DB: @unchecked Sendable {
             let report = try replay(walDir, into: head, progress: options.replayProgress)
             let wal = try WAL(directory: walDir, segmentSize: options.walSegmentSize, syncPolicy: options.walSyncPolicy)
             let liveHead = Head(adopting: head, wal: wal)
+            liveHead.rankSeriesByLabels()
             let db = DB(directory: directory, options: options, head: liveHead, wal: wal, blocks: blocks,
                         lockFD: fd, report: report)
             try db.applyRetention()
@@ -226,6 +227,7 @@ public final class DB: @unchecked Sendable {
             while true {
                 _ = wakeup.wait(timeout: .now() + seconds)
                 guard let self, !self.isClosed else { return }
+                if self.head.unrankedSeries > 0 { self.head.rankSeriesByLabels() }
                 do { try self.compactHead() } catch let e as TSDBError where e.code == .closed {
                     return
                 } catch {
@@ -248,6 +250,7 @@ extension Head {
         byLabels = other.byLabels
         postings = other.postings
         liveSeries = other.liveSeries
+        seriesCreated = other.seriesCreated
         minT = other.minT
         maxT = other.maxT
         minValidTime = other.minValidTime

@@ -24,6 +24,13 @@ public final class Head: @unchecked Sendable {
     var byLabels: [Labels: SeriesRef] = [:]
     var postings = MemPostings()
     var liveSeries = 0
+    /// Series created so far, and how many of them the last ranking saw
+    /// (see `rankSeriesByLabels`).
+    var seriesCreated = 0
+    var rankedCreated = 0
+    /// Each series' position in label order as of the last ranking (index:
+    /// ref; 0 = created since).
+    var labelRank: [UInt32] = []
     /// Committed time range (`.max`/`.min` while empty).
     var minT: Int64 = .max
     var maxT: Int64 = .min
@@ -67,6 +74,7 @@ public final class Head: @unchecked Sendable {
         byLabels[labels] = ref
         postings.add(ref, labels)
         liveSeries += 1
+        seriesCreated += 1
         return s
     }
 
@@ -214,10 +222,11 @@ public final class Head: @unchecked Sendable {
     /// With `newestOnly`, a series whose newest sample is in [mint, maxt] (and
     /// that has no deletions) comes with that sample alone: no chunk is copied
     /// or decoded. Every series keeps its newest committed sample for
-    /// appending, so this is what an instant selector reads.
+    /// appending, so this is what an instant selector reads. Sorted by labels.
     func select(_ matchers: [LabelMatcher], mint: Int64, maxt: Int64, newestOnly: Bool = false) -> [SeriesChunks] {
         lock.withLock {
-            let refs = postings.postings(for: matchers)
+            var refs = postings.postings(for: matchers)
+            sortByLabelsLocked(&refs)
             var out: [SeriesChunks] = []
             out.reserveCapacity(refs.count)
             for ref in refs {

@@ -15,33 +15,52 @@ public final class Querier: Sendable {
     }
 
     /// Series matching all `matchers` (at least one sample in range not guaranteed
-    /// when tombstones hide it), sorted by labels.
+    /// when tombstones hide it), sorted by labels. Every source lists its
+    /// series in label order already (a block's index is written so, the
+    /// head keeps ranks), so sources are merged, not sorted.
     public func select(_ matchers: [LabelMatcher]) throws -> [Series] {
-        var byLabels: [Labels: SeriesChunks] = [:]
         var sources: [[SeriesChunks]] = []
         for b in blocks { sources.append(try b.select(matchers, mint: mint, maxt: maxt)) }
         if let head { sources.append(head.select(matchers, mint: mint, maxt: maxt)) }
-        if sources.count == 1 {
-            return sources[0].sorted { $0.labels < $1.labels }.map {
-                Series(labels: $0.labels, chunks: $0.chunks, deleted: $0.deleted, mint: mint, maxt: maxt)
-            }
-        }
+        if sources.count == 1 { return sources[0].map(series) }
+        var merged: [SeriesChunks] = []
         for list in sources {
-            for var s in list {
-                // A block's tombstones apply to its own chunks only: resolve them
-                // before mixing chunks of several sources.
-                if !s.deleted.isEmpty { s = try s.applyingTombstones() }
-                if var existing = byLabels[s.labels] {
-                    existing.chunks += s.chunks
-                    byLabels[s.labels] = existing
-                } else {
-                    byLabels[s.labels] = s
-                }
+            // A block's tombstones apply to its own chunks only: resolve them
+            // before mixing chunks of several sources.
+            let resolved = try list.map { $0.deleted.isEmpty ? $0 : try $0.applyingTombstones() }
+            merged = Self.merge(merged, resolved)
+        }
+        return merged.map(series)
+    }
+
+    /// Two lists sorted by labels as one; a series in both gets the chunks of both.
+    static func merge(_ a: [SeriesChunks], _ b: [SeriesChunks]) -> [SeriesChunks] {
+        if a.isEmpty { return b }
+        if b.isEmpty { return a }
+        var out: [SeriesChunks] = []
+        out.reserveCapacity(max(a.count, b.count))
+        var (i, j) = (0, 0)
+        while i < a.count && j < b.count {
+            if a[i].labels == b[j].labels {
+                var both = a[i]
+                both.chunks += b[j].chunks
+                out.append(both)
+                (i, j) = (i + 1, j + 1)
+            } else if a[i].labels < b[j].labels {
+                out.append(a[i])
+                i += 1
+            } else {
+                out.append(b[j])
+                j += 1
             }
         }
-        return byLabels.values.sorted { $0.labels < $1.labels }.map {
-            Series(labels: $0.labels, chunks: $0.chunks, deleted: $0.deleted, mint: mint, maxt: maxt)
-        }
+        out.append(contentsOf: a[i...])
+        out.append(contentsOf: b[j...])
+        return out
+    }
+
+    private func series(_ s: SeriesChunks) -> Series {
+        Series(labels: s.labels, chunks: s.chunks, deleted: s.deleted, mint: mint, maxt: maxt, newest: s.newest)
     }
 
     /// The series `select` returns, but each holding only its newest sample in
@@ -51,9 +70,7 @@ public final class Querier: Sendable {
     /// one time: the samples before it are not returned.
     public func selectNewest(_ matchers: [LabelMatcher]) throws -> [Series] {
         guard blocks.isEmpty, let head else { return try select(matchers) }
-        return head.select(matchers, mint: mint, maxt: maxt, newestOnly: true).sorted { $0.labels < $1.labels }.map {
-            Series(labels: $0.labels, chunks: $0.chunks, deleted: $0.deleted, mint: mint, maxt: maxt, newest: $0.newest)
-        }
+        return head.select(matchers, mint: mint, maxt: maxt, newestOnly: true).map(series)
     }
 
     /// Label names of series matching `matchers` (all series if empty), sorted.
