@@ -26,12 +26,17 @@ public struct BitWriter: ~Copyable {
     /// The stream so far, zero-padded to whole bytes.
     public var bytes: [UInt8] {
         var out = [UInt8](repeating: 0, count: byteCount)
-        out.withUnsafeMutableBytes { dst in
-            for i in 0..<count { dst.storeBytes(of: words[i].bigEndian, toByteOffset: i * 8, as: UInt64.self) }
-            let n = (pending + 7) / 8
-            for i in 0..<n { dst[count * 8 + i] = UInt8(truncatingIfNeeded: register >> UInt64(56 - 8 * i)) }
-        }
+        out.withUnsafeMutableBytes { copy(into: $0) }
         return out
+    }
+
+    /// Writes the stream so far, zero-padded to whole bytes, to the start of
+    /// `dst` (at least `byteCount` bytes).
+    public func copy(into dst: UnsafeMutableRawBufferPointer) {
+        precondition(dst.count >= byteCount)
+        for i in 0..<count { dst.storeBytes(of: words[i].bigEndian, toByteOffset: i * 8, as: UInt64.self) }
+        let n = (pending + 7) / 8
+        for i in 0..<n { dst[count * 8 + i] = UInt8(truncatingIfNeeded: register >> UInt64(56 - 8 * i)) }
     }
 
     @inline(__always)

@@ -12,6 +12,13 @@ public final class ChunkBytes: Sendable {
         bytes.withUnsafeBytes { if count > 0 { base.copyMemory(from: $0.baseAddress!, byteCount: count) } }
     }
 
+    /// `count` bytes written by `fill`.
+    public init(count: Int, fill: (UnsafeMutableRawBufferPointer) -> Void) {
+        self.count = count
+        base = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(count, 1), alignment: 8)
+        fill(UnsafeMutableRawBufferPointer(start: base, count: count))
+    }
+
     deinit { base.deallocate() }
 
     public var raw: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }

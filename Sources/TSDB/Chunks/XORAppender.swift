@@ -23,6 +23,15 @@ public struct XORAppender: ~Copyable {
         return b
     }
 
+    /// The chunk bytes so far in a `ChunkBytes` of their own (one copy, for readers of an open chunk).
+    public var chunkBytes: ChunkBytes {
+        ChunkBytes(count: writer.byteCount) { dst in
+            writer.copy(into: dst)
+            dst[0] = UInt8(truncatingIfNeeded: count >> 8)
+            dst[1] = UInt8(truncatingIfNeeded: count)
+        }
+    }
+
     public var chunk: Chunk { Chunk(encoding: .xor, bytes: bytes) }
     public var byteCount: Int { writer.byteCount }
 

@@ -63,7 +63,7 @@ final class MemSeries {
     /// doing it here cost a quarter of the append and replay time.
     func seal() {
         guard open.count > 0 else { return }
-        sealed.append(HeadChunk(mint: openMint, maxt: open.lastT, encoding: .xor, storage: ChunkBytes(open.bytes)))
+        sealed.append(HeadChunk(mint: openMint, maxt: open.lastT, encoding: .xor, storage: open.chunkBytes))
         open = XORAppender()
     }
 
@@ -72,7 +72,7 @@ final class MemSeries {
         var out: [ChunkMeta] = []
         for c in sealed where c.maxt >= mint && c.mint <= maxt { out.append(c.meta) }
         if open.count > 0, open.lastT >= mint, openMint <= maxt {
-            out.append(ChunkMeta(mint: openMint, maxt: open.lastT, encoding: .xor, storage: ChunkBytes(open.bytes)))
+            out.append(ChunkMeta(mint: openMint, maxt: open.lastT, encoding: .xor, storage: open.chunkBytes))
         }
         return out
     }

@@ -134,7 +134,7 @@ public struct Series: Sendable {
         if let newest {
             var one = XORAppender()
             one.append(newest.t, newest.v)
-            let chunk = ChunkMeta(mint: newest.t, maxt: newest.t, encoding: .xor, storage: ChunkBytes(one.bytes))
+            let chunk = ChunkMeta(mint: newest.t, maxt: newest.t, encoding: .xor, storage: one.chunkBytes)
             return SeriesIterator(chunks: [chunk], mint: mint, maxt: maxt)
         }
         return SeriesIterator(chunks: chunks, mint: mint, maxt: maxt, deleted: deleted)
