@@ -30,6 +30,8 @@ struct GzipMiddleware<Context: RequestContext>: RouterMiddleware {
     /// Whether an `Accept-Encoding` value allows gzip (`gzip`, `gzip;q=0.5`, `*`; not `gzip;q=0`).
     static func acceptsGzip(_ header: String?) -> Bool {
         guard let header else { return false }
+        // Neither a "g" nor "*" (e.g. `identity`, what benchmark clients send): no need to parse.
+        guard header.utf8.contains(where: { $0 | 0x20 == UInt8(ascii: "g") || $0 == UInt8(ascii: "*") }) else { return false }
         for item in header.split(separator: ",") {
             let parts = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
             guard let coding = parts.first, coding == "gzip" || coding == "*" else { continue }

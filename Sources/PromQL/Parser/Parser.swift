@@ -317,7 +317,9 @@ public struct Parser {
     // MARK: primaries
 
     static func number(_ t: Token) throws(PromQLError) -> Double {
-        let text = t.text.replacingOccurrences(of: "_", with: "")
+        let text = t.text.utf8.contains(UInt8(ascii: "_")) ? t.text.replacingOccurrences(of: "_", with: "") : t.text
+        let hex = text.utf8.dropFirst().first.map { $0 | 0x20 == UInt8(ascii: "x") } ?? false
+        if !hex, let v = Double(text) { return v }  // decimal and exponent forms, Inf and NaN in any case
         let lower = text.lowercased()
         if lower == "inf" { return .infinity }
         if lower == "nan" { return .nan }
