@@ -88,12 +88,18 @@ struct BitReader {
     @usableFromInline
     init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
+    /// Tops the register up. With 8 bytes left to load, one unaligned load
+    /// fills it below the valid bits; the whole bytes that fit count as
+    /// valid, and the bits of the partial byte below them are the stream's
+    /// own, so loading that byte again later ORs identical bits.
     @inline(__always)
     mutating func refill() {
-        if bytes.count - pos >= 8 && valid <= 0 {
-            buffer = bytes.loadUnaligned(fromByteOffset: pos, as: UInt64.self).bigEndian
-            valid = 64
-            pos += 8
+        if bytes.count - pos >= 8 {
+            guard valid <= 56 else { return }
+            buffer |= bytes.loadUnaligned(fromByteOffset: pos, as: UInt64.self).bigEndian &>> UInt64(valid)
+            let whole = (64 - valid) >> 3
+            pos += whole
+            valid += whole << 3
             return
         }
         while valid <= 56 && pos < bytes.count {
@@ -119,6 +125,7 @@ struct BitReader {
     /// (enough bits buffered) is inlined; refilling is out of line.
     @inline(__always)
     mutating func readBits(_ count: Int) -> UInt64 {
+        if count > valid { refill() }
         if count <= valid && count > 0 {
             // Masking shifts: 64 - count is 0...63 here, and count < 64 on the left shift.
             let v = buffer &>> UInt64(64 - count)
