@@ -8,14 +8,10 @@ extension ServerMetrics {
         switch event {
         case .groupEvaluated(let group, let file, let seconds, let rules, let failures):
             let labels = [("rule_group", file + ";" + group)]
-            registry.makeCounter(name: "prometheus_rule_evaluations_total", labels: labels,
-                                 help: "The total number of rule evaluations.").increment(by: Int64(rules))
-            registry.makeCounter(name: "prometheus_rule_evaluation_failures_total", labels: labels,
-                                 help: "The total number of rule evaluation failures.").increment(by: Int64(failures))
-            registry.makeGauge(name: "prometheus_rule_group_last_duration_seconds", labels: labels,
-                               help: "The duration of the last rule group evaluation.").set(seconds)
-            registry.makeCounter(name: "prometheus_rule_group_iterations_total", labels: labels,
-                                 help: "The total number of scheduled rule group evaluations, whether executed or missed.").increment()
+            registry.makeCounter(descriptor: metric("prometheus_rule_evaluations_total", "The total number of rule evaluations."), labels: labels).increment(by: Int64(rules))
+            registry.makeCounter(descriptor: metric("prometheus_rule_evaluation_failures_total", "The total number of rule evaluation failures."), labels: labels).increment(by: Int64(failures))
+            registry.makeGauge(descriptor: metric("prometheus_rule_group_last_duration_seconds", "The duration of the last rule group evaluation."), labels: labels).set(seconds)
+            registry.makeCounter(descriptor: metric("prometheus_rule_group_iterations_total", "The total number of scheduled rule group evaluations, whether executed or missed."), labels: labels).increment()
         case .iterationsMissed(let group, let file, let count):
             registry.makeCounter(descriptor: metric("prometheus_rule_group_iterations_missed_total", "The total number of rule group evaluations missed due to slow rule group evaluation."), labels: [("rule_group", file + ";" + group)])
                 .increment(by: Int64(count))

@@ -27,7 +27,7 @@ public struct ScrapeTarget: Sendable, Equatable {
     public var timeout: Int64
 
     /// The labels every scraped series gets: those not starting with `__`.
-    public var publicLabels: Labels { Labels(labels.pairs.filter { !$0.name.hasPrefix("__") }) }
+    public var publicLabels: Labels { labels.filter { !$0.name.hasPrefix("__") } }
 
     /// `scheme://address/path?params`, params from the `__param_*` labels.
     public var url: String {

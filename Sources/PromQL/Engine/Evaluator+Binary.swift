@@ -73,7 +73,7 @@ extension Evaluator {
     /// The labels series are matched on: `on(…)` keeps only `names`, otherwise
     /// `names` (the `ignoring` list and the metric name) are dropped.
     static func signature(_ labels: Labels, on: Bool, _ names: Set<String>) -> HashedLabels {
-        if on { return HashedLabels(Labels(labels.pairs.filter { names.contains($0.name) })) }
+        if on { return HashedLabels(labels.filter { names.contains($0.name) }) }
         return HashedLabels(labels.removing(names))
     }
 

@@ -114,13 +114,13 @@ public struct Labels: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     /// A copy without the label `name` (cheaper than the set version for one name).
     public func removing(_ name: String) -> Labels {
-        Labels(sortedUnchecked: pairs.filter { $0.name != name })
+        filter { $0.name != name }
     }
 
     public func removing(_ names: Set<String>) -> Labels {
         // One name (the metric name, mostly): string comparison, not a set lookup per label.
         if names.count == 1, let name = names.first { return removing(name) }
-        return Labels(sortedUnchecked: pairs.filter { !names.contains($0.name) })
+        return filter { !names.contains($0.name) }
     }
 
     /// A deterministic 64-bit hash (xxHash64-style mixing over name 0xff value 0xff ...).
