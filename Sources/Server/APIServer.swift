@@ -72,10 +72,18 @@ public struct APIServer: Sendable {
 
     /// Serves on `host:port` until the process is asked to stop (SIGTERM/SIGINT).
     public func run(host: String, port: Int, logger: Logger? = nil) async throws {
-        let app = Application(router: router(), server: EventLoopBoundHTTP.http1(),
-                              configuration: .init(address: .hostname(host, port: port), serverName: "tsdb"), logger: logger)
-        try await app.runService()
+        try await application(host: host, port: port, logger: logger).runService()
     }
+
+    /// The HTTP server: the router behind the direct query lane, handlers on
+    /// their connection's event loop.
+    public func application(host: String, port: Int, logger: Logger? = nil) -> some ApplicationProtocol {
+        Application(router: router(), server: EventLoopBoundHTTP.http1(handlers: [DirectQueryHandler(server: self)]),
+                    configuration: .init(address: .hostname(host, port: port), serverName: Self.serverName), logger: logger)
+    }
+
+    /// The `Server` header of responses.
+    static let serverName = "tsdb"
 
     static func json(_ body: ByteBuffer, status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
@@ -130,70 +138,88 @@ public struct APIServer: Sendable {
 
     func query(_ request: Request, range: Bool) async throws -> Response {
         let p = try await parameters(request)
-        do {
-            let (queryText, expr) = try Self.parsedQuery(p)
-            var engine = self.engine
-            if let timeout = try p.duration("timeout") { engine.options.timeout = min(engine.options.timeout, Double(timeout) / 1000) }
-            if let lookback = try p.duration("lookback_delta") { engine.options.lookbackDelta = lookback }
-            let limit = try limit(p)
-            let wantStats = p["stats"].map { !$0.isEmpty } ?? false
-            let db = try database()
-            let evaluate: () throws -> (QueryResult, QueryStatistics)
-            if range {
-                let start = try p.requiredTime("start"), end = try p.requiredTime("end")
-                let step = try p.requiredDuration("step")
-                if end < start { throw APIError.badData("invalid parameter \"end\": end timestamp must not be before start time") }
-                if step <= 0 {
-                    throw APIError.badData("invalid parameter \"step\": zero or negative query resolution step widths are not accepted. Try a positive integer")
-                }
-                if (end - start) / step > 11000 {
-                    throw APIError.badData("exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)")
-                }
-                if expr.type == .matrix || expr.type == .string {
-                    throw APIError.badData("invalid expression type \"\(expr.type.rawValue)\" for range query, must be Scalar or instant Vector")
-                }
-                evaluate = { [engine] in
-                    var stats = QueryStatistics()
-                    do throws(PromQLError) { return (try engine.rangeQuery(expr, start: start, end: end, step: step, db: db, stats: &stats), stats) } catch {
-                        throw Self.apiError(error)
-                    }
-                }
-            } else {
-                let t: Int64
-                do { t = try p.time("time") ?? Int64((Date().timeIntervalSince1970 * 1000).rounded()) } catch {
-                    throw APIError.badData("invalid parameter \"time\": \(error.message)")
-                }
-                evaluate = { [engine] in
-                    var stats = QueryStatistics()
-                    do throws(PromQLError) { return (try engine.instantQuery(expr, at: t, db: db, stats: &stats), stats) } catch {
-                        throw Self.apiError(error)
-                    }
-                }
-            }
-            let queued = ContinuousClock.now
-            guard await gate.enter() else {
-                throw APIError.overloaded("too many concurrent queries (\(gate.maxRunning) running, \(gate.maxWaiting) waiting)")
-            }
-            let started = ContinuousClock.now
-            let outcome: (QueryResult, QueryStatistics)
-            do {
-                defer { gate.leave() }
-                outcome = try evaluate()
-            }
-            let timings = (queue: started - queued, eval: ContinuousClock.now - started)
-            metrics.queryFinished(seconds: timings.eval.seconds, samples: outcome.1.samplesLoaded)
-            var (result, (warnings, infos)) = (outcome.0, outcome.1.annotations.strings(for: queryText))
-            if let limit {
-                let (kept, truncation) = Self.truncated(result, to: limit)
-                (result, warnings) = (kept, warnings + truncation)
-            }
-            let stats = wantStats ? QueryStatsJSON(queue: timings.queue, eval: timings.eval,
-                                                       totalQueryableSamples: outcome.1.totalQueryableSamples,
-                                                       peakSamples: outcome.1.peakSamples) : nil
-            return Self.json(PrometheusJSON.success(result, stats: stats, warnings: warnings, infos: infos))
-        } catch let e as APIError {
-            return Self.failure(e)
+        let query: PreparedQuery
+        do { query = try prepareQuery(p, range: range) } catch { return Self.failure(error) }
+        let queued = ContinuousClock.now
+        guard await gate.enter() else {
+            return Self.failure(.overloaded("too many concurrent queries (\(gate.maxRunning) running, \(gate.maxWaiting) waiting)"))
         }
+        let (status, body) = run(query, queuedAt: queued)
+        return Self.json(body, status: status)
+    }
+
+    /// A validated query request, ready to evaluate.
+    struct PreparedQuery {
+        let text: String
+        let limit: Int?
+        let wantStats: Bool
+        let evaluate: () throws(APIError) -> (QueryResult, QueryStatistics)
+    }
+
+    /// Reads and checks a query's parameters (`query`, `time` or `start`/`end`/`step`,
+    /// `timeout`, `lookback_delta`, `limit`, `stats`); Prometheus' errors otherwise.
+    func prepareQuery(_ p: Parameters, range: Bool) throws(APIError) -> PreparedQuery {
+        let (queryText, expr) = try Self.parsedQuery(p)
+        var engine = self.engine
+        if let timeout = try p.duration("timeout") { engine.options.timeout = min(engine.options.timeout, Double(timeout) / 1000) }
+        if let lookback = try p.duration("lookback_delta") { engine.options.lookbackDelta = lookback }
+        let limit = try limit(p)
+        let wantStats = p["stats"].map { !$0.isEmpty } ?? false
+        let db = try database()
+        if range {
+            let start = try p.requiredTime("start"), end = try p.requiredTime("end")
+            let step = try p.requiredDuration("step")
+            if end < start { throw APIError.badData("invalid parameter \"end\": end timestamp must not be before start time") }
+            if step <= 0 {
+                throw APIError.badData("invalid parameter \"step\": zero or negative query resolution step widths are not accepted. Try a positive integer")
+            }
+            if (end - start) / step > 11000 {
+                throw APIError.badData("exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)")
+            }
+            if expr.type == .matrix || expr.type == .string {
+                throw APIError.badData("invalid expression type \"\(expr.type.rawValue)\" for range query, must be Scalar or instant Vector")
+            }
+            return PreparedQuery(text: queryText, limit: limit, wantStats: wantStats) { [engine] () throws(APIError) in
+                var stats = QueryStatistics()
+                do throws(PromQLError) { return (try engine.rangeQuery(expr, start: start, end: end, step: step, db: db, stats: &stats), stats) } catch {
+                    throw Self.apiError(error)
+                }
+            }
+        }
+        let t: Int64
+        do { t = try p.time("time") ?? Int64((Date().timeIntervalSince1970 * 1000).rounded()) } catch {
+            throw APIError.badData("invalid parameter \"time\": \(error.message)")
+        }
+        return PreparedQuery(text: queryText, limit: limit, wantStats: wantStats) { [engine] () throws(APIError) in
+            var stats = QueryStatistics()
+            do throws(PromQLError) { return (try engine.instantQuery(expr, at: t, db: db, stats: &stats), stats) } catch {
+                throw Self.apiError(error)
+            }
+        }
+    }
+
+    /// Evaluates a query holding a slot of the gate (taken by the caller, freed
+    /// here) and formats its answer: the status and JSON body.
+    func run(_ query: PreparedQuery, queuedAt queued: ContinuousClock.Instant) -> (HTTPResponse.Status, ByteBuffer) {
+        let started = ContinuousClock.now
+        let outcome: (QueryResult, QueryStatistics)
+        do {
+            defer { gate.leave() }
+            outcome = try query.evaluate()
+        } catch {
+            return (HTTPResponse.Status(code: error.status), PrometheusJSON.error(type: error.type, error.message))
+        }
+        let timings = (queue: started - queued, eval: ContinuousClock.now - started)
+        metrics.queryFinished(seconds: timings.eval.seconds, samples: outcome.1.samplesLoaded)
+        var (result, (warnings, infos)) = (outcome.0, outcome.1.annotations.strings(for: query.text))
+        if let limit = query.limit {
+            let (kept, truncation) = Self.truncated(result, to: limit)
+            (result, warnings) = (kept, warnings + truncation)
+        }
+        let stats = query.wantStats ? QueryStatsJSON(queue: timings.queue, eval: timings.eval,
+                                                     totalQueryableSamples: outcome.1.totalQueryableSamples,
+                                                     peakSamples: outcome.1.peakSamples) : nil
+        return (.ok, PrometheusJSON.success(result, stats: stats, warnings: warnings, infos: infos))
     }
 
     /// `limit` on queries: at most that many series (vectors and matrices only).

@@ -14,9 +14,10 @@ import NIOCore
 /// (`Parallel.forEachRange`) still uses every core; a long query keeps the
 /// other connections of its event loop waiting, as it kept a pool thread.
 enum EventLoopBoundHTTP {
-    static func http1() -> HTTPServerBuilder {
+    /// `handlers` (made anew for each connection) go between the HTTP/1 codec and the router.
+    static func http1(handlers: @autoclosure @escaping @Sendable () -> [any RemovableChannelHandler] = []) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
-            EventLoopBoundChannel(inner: HTTP1Channel(responder: responder))
+            EventLoopBoundChannel(inner: HTTP1Channel(responder: responder, configuration: .init(additionalChannelHandlers: handlers())))
         }
     }
 }

@@ -5,14 +5,12 @@ import Synchronization
 
 /// Compresses responses with gzip when the client asks for it
 /// (`Accept-Encoding: gzip`), as Prometheus' handlers do. Small bodies
-/// (under `minimumSize` bytes) go out as they are.
+/// (see `ResponseCompression`) go out as they are.
 struct GzipMiddleware<Context: RequestContext>: RouterMiddleware {
-    var minimumSize = 1024
-
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
-        guard Self.acceptsGzip(request.headers[.acceptEncoding]), response.headers[.contentEncoding] == nil,
-              response.body.contentLength.map({ $0 >= minimumSize }) ?? true else { return response }
+        guard ResponseCompression.acceptsGzip(request.headers[.acceptEncoding]), response.headers[.contentEncoding] == nil,
+              response.body.contentLength.map({ $0 >= ResponseCompression.minimumSize }) ?? true else { return response }
         let original = response.body
         response.headers[.contentEncoding] = "gzip"
         response.headers[.contentLength] = nil
@@ -26,6 +24,12 @@ struct GzipMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         return response
     }
+}
+
+/// When responses are gzipped: the client accepts it and the body is at
+/// least `minimumSize` bytes (smaller ones go out as they are).
+enum ResponseCompression {
+    static let minimumSize = 1024
 
     /// Whether an `Accept-Encoding` value allows gzip (`gzip`, `gzip;q=0.5`, `*`; not `gzip;q=0`).
     static func acceptsGzip(_ header: String?) -> Bool {

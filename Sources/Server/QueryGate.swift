@@ -48,6 +48,16 @@ final class QueryGate: Sendable {
         }
     }
 
+    /// Takes a slot if one is free now, never waiting (the direct query lane,
+    /// which cannot suspend, hands the request to the router otherwise).
+    func tryEnter() -> Bool {
+        state.withLock { s in
+            guard s.running < maxRunning, s.waiting.isEmpty else { return false }
+            s.running += 1
+            return true
+        }
+    }
+
     /// Frees a slot, handing it straight to the oldest waiter if there is one.
     func leave() {
         let next = state.withLock { s -> CheckedContinuation<Void, Never>? in

@@ -119,7 +119,41 @@ public final class ServerMetrics: Sendable {
 
     /// Counts requests by handler and status code and times them by handler.
     func middleware<Context: RequestContext>() -> some RouterMiddleware<Context> {
-        HTTPMetricsMiddleware<Context>(registry: registry)
+        HTTPMetricsMiddleware<Context>(metrics: self)
+    }
+
+    /// The request counter and latency histogram of each handler and status
+    /// code, made once: looking them up in the registry on every request
+    /// (building label arrays and descriptors) cost more than counting.
+    private let httpSeries = Mutex<[HTTPSeriesKey: (Counter, DurationHistogram)]>([:])
+
+    private struct HTTPSeriesKey: Hashable {
+        let handler: String
+        let code: Int
+    }
+
+    static let httpBuckets: [Duration] = [
+        .milliseconds(1), .milliseconds(10), .milliseconds(100), .milliseconds(400), .seconds(1), .seconds(3), .seconds(8),
+        .seconds(20), .seconds(60), .seconds(120),
+    ]
+
+    /// Counts one answered request of `handler` (a route pattern) and records its latency.
+    func httpRequest(handler: String, code: Int, took: Duration) {
+        let key = HTTPSeriesKey(handler: handler, code: code)
+        let (counter, histogram) = httpSeries.withLock { cache in
+            if let known = cache[key] { return known }
+            let made = (
+                registry.makeCounter(descriptor: metric("prometheus_http_requests_total", "Counter of HTTP requests."),
+                                     labels: [("code", String(code)), ("handler", handler)]),
+                registry.makeDurationHistogram(
+                    descriptor: metric("prometheus_http_request_duration_seconds", "Histogram of latencies for HTTP requests."),
+                    labels: [("handler", handler)], buckets: Self.httpBuckets)
+            )
+            cache[key] = made
+            return made
+        }
+        counter.increment()
+        histogram.record(took)
     }
 
     /// Sets the gauges read from the database and process at scrape time.
@@ -162,26 +196,15 @@ extension APIServer {
     }
 }
 
-/// `prometheus_http_requests_total{handler,code}` and `prometheus_http_request_duration_seconds{handler}`.
+/// `prometheus_http_requests_total{handler,code}` and `prometheus_http_request_duration_seconds{handler}`
+/// for requests that go through the router (the direct query lane records its own).
 struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
-    let registry: PrometheusCollectorRegistry
-    static var buckets: [Duration] {
-        [.milliseconds(1), .milliseconds(10), .milliseconds(100), .milliseconds(400), .seconds(1), .seconds(3), .seconds(8),
-         .seconds(20), .seconds(60), .seconds(120)]
-    }
+    let metrics: ServerMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
-        let handler = context.endpointPath ?? "other"
         var code = 500
-        defer {
-            registry.makeCounter(descriptor: metric("prometheus_http_requests_total", "Counter of HTTP requests."),
-                                 labels: [("code", String(code)), ("handler", handler)]).increment()
-            registry.makeDurationHistogram(
-                descriptor: metric("prometheus_http_request_duration_seconds", "Histogram of latencies for HTTP requests."),
-                labels: [("handler", handler)], buckets: Self.buckets
-            ).record(ContinuousClock.now - start)
-        }
+        defer { metrics.httpRequest(handler: context.endpointPath ?? "other", code: code, took: ContinuousClock.now - start) }
         do {
             let response = try await next(request, context)
             code = response.status.code
