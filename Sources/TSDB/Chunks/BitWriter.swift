@@ -22,6 +22,8 @@ public struct BitWriter: ~Copyable {
     deinit { words.deallocate() }
 
     public var byteCount: Int { count * 8 + (pending + 7) / 8 }
+    /// Bits written so far.
+    public var bitCount: Int { count * 64 + pending }
 
     /// The stream so far, zero-padded to whole bytes.
     public var bytes: [UInt8] {

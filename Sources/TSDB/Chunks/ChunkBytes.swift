@@ -35,19 +35,29 @@ public struct ChunkMeta: @unchecked Sendable {
     public let encoding: ChunkEncoding
     public let bytes: UnsafeRawBufferPointer
     public let owner: any AnyObject & Sendable
+    /// Where its iterator starts when the reader wants no sample before this
+    /// point's time (set by the head on open chunks read from a later time).
+    public let resume: XORResumePoint?
 
     public init(mint: Int64, maxt: Int64, encoding: ChunkEncoding, bytes: UnsafeRawBufferPointer,
-                owner: any AnyObject & Sendable) {
+                owner: any AnyObject & Sendable, resume: XORResumePoint? = nil) {
         self.mint = mint
         self.maxt = maxt
         self.encoding = encoding
         self.bytes = bytes
         self.owner = owner
+        self.resume = resume
     }
 
-    public init(mint: Int64, maxt: Int64, encoding: ChunkEncoding, storage: ChunkBytes) {
-        self.init(mint: mint, maxt: maxt, encoding: encoding, bytes: storage.raw, owner: storage)
+    public init(mint: Int64, maxt: Int64, encoding: ChunkEncoding, storage: ChunkBytes, resume: XORResumePoint? = nil) {
+        self.init(mint: mint, maxt: maxt, encoding: encoding, bytes: storage.raw, owner: storage, resume: resume)
     }
 
-    public func iterator() -> ChunkIterator { ChunkIterator(encoding: encoding, bytes: bytes) }
+    /// An iterator over the chunk's samples: all of them, or those after
+    /// `resume` when it is set (readers filter by time anyway).
+    public func iterator() -> ChunkIterator {
+        var it = ChunkIterator(encoding: encoding, bytes: bytes)
+        if let resume { it.resume(at: resume) }
+        return it
+    }
 }

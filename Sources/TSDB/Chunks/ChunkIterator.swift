@@ -156,6 +156,23 @@ public struct ChunkIterator {
         return false
     }
 
+    /// Starts decoding at `point` (of this XOR chunk) instead of the first
+    /// sample: `next()` then yields sample `point.index`.
+    mutating func resume(at point: XORResumePoint) {
+        guard encoding == .xor, error == nil, point.index > 0, point.index <= count,
+              point.bitOffset >= 0, point.bitOffset <= reader.bytes.count * 8 else { return }
+        reader.pos = point.bitOffset >> 3
+        reader.buffer = 0
+        reader.valid = 0
+        if point.bitOffset & 7 > 0 { _ = reader.readBits(point.bitOffset & 7) }
+        index = point.index
+        t = point.t
+        tDelta = point.tDelta
+        bits = point.bits
+        leading = point.leading
+        trailing = point.trailing
+    }
+
     @inline(never)
     mutating func markCorrupt(_ message: String) {
         error = TSDBError(.corruption, message)

@@ -9,6 +9,9 @@ public struct XORAppender: ~Copyable {
     public private(set) var lastT: Int64 = 0
     private var lastDelta: Int64 = 0
     private var values = XORValueWriter()
+    /// Where a reader can start decoding instead of at the first sample:
+    /// the decoder state after every `XORResumePoint.interval` samples.
+    public private(set) var resumePoints: [XORResumePoint] = []
 
     public init() {
         writer = BitWriter(capacity: 32)
@@ -53,6 +56,15 @@ public struct XORAppender: ~Copyable {
         }
         lastT = t
         count += 1
+        if count % XORResumePoint.interval == 0 { recordResumePoint() }
+    }
+
+    private mutating func recordResumePoint() {
+        guard let point = XORResumePoint(
+            index: count, bitOffset: writer.bitCount - 16, t: lastT, tDelta: lastDelta, bits: values.lastBits,
+            leading: values.window.leading, trailing: values.window.trailing) else { return }
+        if resumePoints.isEmpty { resumePoints.reserveCapacity(3) }
+        resumePoints.append(point)
     }
 
     private mutating func writeValue(_ bits: UInt64) {
@@ -68,6 +80,10 @@ struct XORValueWriter: Sendable {
     private(set) var lastBits: UInt64 = 0
     private var leading: Int = 0xff  // 0xff: no window yet
     private var trailing: Int = 0
+
+    /// The current window of leading and trailing zeros, as a decoder holds it
+    /// (zeros before the first: the next value then opens a window).
+    var window: (leading: Int, trailing: Int) { leading == 0xff ? (0, 0) : (leading, trailing) }
 
     /// Writes the first value verbatim.
     mutating func writeFirst(_ bits: UInt64, to writer: inout BitWriter) {

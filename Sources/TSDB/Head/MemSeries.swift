@@ -67,12 +67,15 @@ final class MemSeries {
         open = XORAppender()
     }
 
-    /// Chunks overlapping [mint, maxt], the open one copied so the reader owns a stable snapshot.
+    /// Chunks overlapping [mint, maxt], the open one copied so the reader owns
+    /// a stable snapshot, and marked to be read from its last resume point
+    /// before `mint`.
     func chunkMetas(mint: Int64, maxt: Int64) -> [ChunkMeta] {
         var out: [ChunkMeta] = []
         for c in sealed where c.maxt >= mint && c.mint <= maxt { out.append(c.meta) }
         if open.count > 0, open.lastT >= mint, openMint <= maxt {
-            out.append(ChunkMeta(mint: openMint, maxt: open.lastT, encoding: .xor, storage: open.chunkBytes))
+            let resume = open.resumePoints.last { $0.t < mint }
+            out.append(ChunkMeta(mint: openMint, maxt: open.lastT, encoding: .xor, storage: open.chunkBytes, resume: resume))
         }
         return out
     }
