@@ -50,29 +50,54 @@ struct PrometheusJSON {
     }
 
     mutating func string(_ s: String) {
+        var clean = true
+        out.writeWithUnsafeMutableBytes(minimumWritableBytes: s.utf8.count + 2) { buffer in
+            var n = 0
+            clean = Self.copyQuoted(s, to: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), at: &n)
+            return n
+        }
+        guard !clean else { return }  // the common case: nothing to escape
         out.writeInteger(UInt8(ascii: "\""))
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            out.writeString(s)  // the common case: nothing to escape
-        } else {
-            for c in s.utf8 {
-                switch c {
-                case UInt8(ascii: "\""): raw("\\\"")
-                case UInt8(ascii: "\\"): raw("\\\\")
-                case UInt8(ascii: "\n"): raw("\\n")
-                case UInt8(ascii: "\r"): raw("\\r")
-                case UInt8(ascii: "\t"): raw("\\t")
-                case 0..<0x20:
-                    raw("\\u00")
-                    out.writeInteger(Self.hexDigits[Int(c >> 4)])
-                    out.writeInteger(Self.hexDigits[Int(c & 15)])
-                default: out.writeInteger(c)
-                }
+        for c in s.utf8 {
+            switch c {
+            case UInt8(ascii: "\""): raw("\\\"")
+            case UInt8(ascii: "\\"): raw("\\\\")
+            case UInt8(ascii: "\n"): raw("\\n")
+            case UInt8(ascii: "\r"): raw("\\r")
+            case UInt8(ascii: "\t"): raw("\\t")
+            case 0..<0x20:
+                raw("\\u00")
+                out.writeInteger(Self.hexDigits[Int(c >> 4)])
+                out.writeInteger(Self.hexDigits[Int(c & 15)])
+            default: out.writeInteger(c)
             }
         }
         out.writeInteger(UInt8(ascii: "\""))
     }
 
+    /// `{"name":"value",…}`. One reservation for the whole set, names and
+    /// values copied straight into it; a set with a byte to escape (rare:
+    /// quotes, backslashes, control characters) is written again the slow way.
+    /// Label sets are most of a large vector result's bytes.
     mutating func labels(_ l: Labels) {
+        var capacity = 2
+        for p in l.pairs { capacity += p.name.utf8.count + p.value.utf8.count + 6 }
+        var clean = true
+        out.writeWithUnsafeMutableBytes(minimumWritableBytes: capacity) { buffer in
+            let p = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            var n = 1
+            p[0] = UInt8(ascii: "{")
+            for (i, pair) in l.pairs.enumerated() {
+                if i > 0 { p[n] = UInt8(ascii: ","); n += 1 }
+                guard Self.copyQuoted(pair.name, to: p, at: &n) else { clean = false; return 0 }
+                p[n] = UInt8(ascii: ":")
+                n += 1
+                guard Self.copyQuoted(pair.value, to: p, at: &n) else { clean = false; return 0 }
+            }
+            p[n] = UInt8(ascii: "}")
+            return n + 1
+        }
+        guard !clean else { return }
         out.writeInteger(UInt8(ascii: "{"))
         for (i, p) in l.pairs.enumerated() {
             if i > 0 { out.writeInteger(UInt8(ascii: ",")) }
@@ -81,6 +106,21 @@ struct PrometheusJSON {
             string(p.value)
         }
         out.writeInteger(UInt8(ascii: "}"))
+    }
+
+    /// Writes `"s"` at `p + n` (room for its bytes and quotes) and advances
+    /// `n`; false, with nothing to rely on written, if `s` needs escaping.
+    @inline(__always)
+    static func copyQuoted(_ s: String, to p: UnsafeMutablePointer<UInt8>, at n: inout Int) -> Bool {
+        var s = s
+        return s.withUTF8 { bytes in
+            for c in bytes where c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") { return false }
+            p[n] = UInt8(ascii: "\"")
+            if let base = bytes.baseAddress { (p + n + 1).update(from: base, count: bytes.count) }
+            p[n + 1 + bytes.count] = UInt8(ascii: "\"")
+            n += bytes.count + 2
+            return true
+        }
     }
 
     /// `[<seconds>,"<value>"]`, formatted in place.

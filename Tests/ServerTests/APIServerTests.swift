@@ -218,6 +218,25 @@ struct ResponseFormattingTests {
         let decoded = try JSONSerialization.jsonObject(with: Data(buffer: parallel)) as? [String: Any]
         #expect(((decoded?["data"] as? [String: Any])?["result"] as? [Any])?.count == 31)
     }
+
+    @Test("label sets and strings: plain ones copied, ones with quotes, backslashes or control bytes escaped; both decode back")
+    func labelEscaping() throws {
+        let values = ["plain", "", "naïve ünïcode ✓", "say \"hi\"", "back\\slash", "tab\there", "line\nbreak", "bell\u{7}", "\u{1}"]
+        for v in values {
+            var w = PrometheusJSON()
+            w.labels(Labels(["__name__": "m", "a": v, "z": "after"]))
+            w.raw(",")
+            w.string(v)
+            let text = "[" + String(buffer: w.out) + "]"
+            let decoded = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [Any], "\(text)")
+            let expected = v.isEmpty ? ["__name__": "m", "z": "after"] : ["__name__": "m", "a": v, "z": "after"]  // empty values are no labels
+            #expect(decoded[0] as? [String: String] == expected, "\(text)")
+            #expect(decoded[1] as? String == v)
+        }
+        var w = PrometheusJSON()
+        w.labels(Labels(["a": "x\"y", "b": "plain"]))
+        #expect(String(buffer: w.out) == #"{"a":"x\"y","b":"plain"}"#, "escapes as Go's encoder does, no bytes left over from the fast attempt")
+    }
 }
 
 @Suite("HTTP import")
