@@ -12,6 +12,10 @@ public struct DBOptions: Sendable {
     /// How often the background job checks whether the head should be cut
     /// into a block; nil disables the job (call `compactHead()` yourself).
     public var compactionInterval: Double? = 60
+    /// Seconds without new series after which the background job puts the
+    /// head's new series in label order (see `Head.rankSeriesByLabels`),
+    /// instead of waiting for its next compaction check.
+    public var rankingQuietPeriod: Double = 2
     /// Largest span of a block made by merging blocks (Prometheus: 10 % of the
     /// retention time, at most 31 days).
     public var maxBlockDuration: Int64 = 31 * 24 * 3600 * 1000
@@ -222,12 +226,23 @@ public final class DB: @unchecked Sendable {
 
     private func startCompactionThread(every seconds: Double) {
         let wakeup = compactionWakeup
+        let quiet = min(seconds, options.rankingQuietPeriod)
         head.onCompactable = { wakeup.signal() }
         let t = Thread { [weak self] in
+            var lastCheck = DispatchTime.now()
+            var createdBefore = -1
             while true {
-                _ = wakeup.wait(timeout: .now() + seconds)
+                // Wakes every quiet period: new series are ranked once their
+                // creation pauses (the end of a burst, like a first scrape or
+                // an import), or on schedule.
+                let signalled = wakeup.wait(timeout: .now() + quiet) == .success
                 guard let self, !self.isClosed else { return }
-                if self.head.unrankedSeries > 0 { self.head.rankSeriesByLabels() }
+                let due = signalled || DispatchTime.now() >= lastCheck + seconds
+                let created = self.head.createdSeriesCount
+                if self.head.unrankedSeries > 0 && (created == createdBefore || due) { self.head.rankSeriesByLabels() }
+                createdBefore = created
+                guard due else { continue }
+                lastCheck = .now()
                 do { try self.compactHead() } catch let e as TSDBError where e.code == .closed {
                     return
                 } catch {

@@ -27,6 +27,20 @@ struct SelectionOrderTests {
         try app.commit()
     }
 
+    @Test("the background job ranks new series once their creation pauses, not only at its next compaction check")
+    func rankedAfterBurst() async throws {
+        let tmp = TempDir()
+        var options = testOptions()
+        options.compactionInterval = 3600
+        options.rankingQuietPeriod = 0.05
+        let db = try DB.open(tmp.path, options: options)
+        defer { try? db.close(); _ = tmp }
+        try Self.append(db, Self.scrambled(200, seed: 3), at: 1_000)
+        #expect(db.head.unrankedSeries == 200)
+        for _ in 0..<600 where db.head.unrankedSeries > 0 { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(db.head.unrankedSeries == 0, "ranked within 30 s although the next check is an hour away")
+    }
+
     @Test("head: ranked series, series created after the ranking, and both mixed")
     func headOrder() throws {
         let tmp = TempDir()

@@ -4,7 +4,8 @@
 /// thousand series).
 ///
 /// `rankSeriesByLabels()` sorts every live series once: when the database
-/// opens and from the compaction job after series were created. A series
+/// opens, and from the compaction job once series were created and their
+/// creation paused (`DBOptions.rankingQuietPeriod`) or at its next check. A series
 /// created since the last ranking has no rank yet; a selection that holds
 /// such series sorts those by labels and merges them in.
 extension Head {
@@ -23,6 +24,9 @@ extension Head {
 
     /// Series created since the last ranking.
     public var unrankedSeries: Int { lock.withLock { seriesCreated - rankedCreated } }
+
+    /// Series created since the head was made (it only grows).
+    public var createdSeriesCount: Int { lock.withLock { seriesCreated } }
 
     /// Puts live series refs in the order of their labels (lock held).
     func sortByLabelsLocked(_ refs: inout [SeriesRef]) {
