@@ -70,11 +70,12 @@ final class DirectQueryHandler: ChannelDuplexHandler, RemovableChannelHandler {
             state = .idle
             guard let (status, json) = server.directQuery(head, body: body, range: range) else {
                 handOver(context, head)
-                context.fireChannelRead(data)
+                context.fireChannelRead(data)  // the request's end: the router has all of it
                 state = .idle
                 return
             }
-            body.clear()
+            // Keep a small buffer for the connection's next query, not a large one.
+            if body.capacity > Self.keptBodyCapacity { body = ByteBuffer() } else { body.clear() }
             respond(context, to: head, status: status, json: json)
             server.metrics.httpRequest(handler: range ? "/api/v1/query_range" : "/api/v1/query", code: status.code,
                                        took: ContinuousClock.now - since)
@@ -91,6 +92,8 @@ final class DirectQueryHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if case .end = unwrapOutboundIn(data) { withRouter -= 1 }
         context.write(data, promise: promise)
     }
+
+    static let keptBodyCapacity = 64 << 10
 
     /// `true` for a range query, `false` for an instant query, nil for anything else.
     static func queryKind(_ head: HTTPRequest) -> Bool? {
