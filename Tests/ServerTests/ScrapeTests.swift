@@ -39,7 +39,7 @@ struct ScrapeTests {
             case .status(let code):
                 return Response(status: .init(code: code))
             case .slow(let text):
-                try await Task.sleep(for: .seconds(3))
+                try await Task.sleep(for: .seconds(6))
                 return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: text)))
             }
         }
@@ -58,8 +58,8 @@ struct ScrapeTests {
         let job = try PrometheusConfig.parse("""
             scrape_configs:
               - job_name: t
-                scrape_interval: 1s
-                scrape_timeout: 1s
+                scrape_interval: 3s
+                scrape_timeout: 3s
             \(extra)
                 static_configs: [{targets: ["127.0.0.1:\(port)"], labels: {tier: test}}]
             """, file: "t.yml").scrapeConfigs[0]
@@ -103,7 +103,7 @@ struct ScrapeTests {
             #expect(!failed.up && failed.error == "server returned HTTP status 500 Internal Server Error", "\(failed)")
             mode.set(.slow("a 1\n"))
             let slow = await spaced(loop)
-            #expect(slow.error == "context deadline exceeded (timeout 1s)", "\(slow)")
+            #expect(slow.error == "context deadline exceeded (timeout 3s)", "\(slow)")
             mode.set(.body("a{ 1\n", contentType: "text/plain"))
             #expect(await spaced(loop).error == "1:4: expected a label name, got \"1\"")
             mode.set(.body(String(repeating: "big_metric 1\n", count: 200), contentType: "text/plain"))
