@@ -100,8 +100,7 @@ public struct APIServer: Sendable {
     /// Query-string and form parameters; form bodies are limited to `maxRequestBodyBytes`.
     func parameters(_ request: Request) async throws -> Parameters {
         var body: String?
-        if request.method == .post || request.method == .put,
-           request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true {
+        if Parameters.hasFormBody(method: request.method, contentType: request.headers[.contentType]) {
             let buffer = try await request.body.collect(upTo: options.maxRequestBodyBytes)
             body = String(buffer: buffer)
         }

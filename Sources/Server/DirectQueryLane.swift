@@ -147,7 +147,7 @@ extension APIServer {
         guard slot.db != nil else { return nil }
         let path = head.path ?? ""
         let query = path.firstIndex(of: "?").map { String(path[path.index(after: $0)...]) }
-        let form = head.method == .post && head.headerFields[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true
+        let form = Parameters.hasFormBody(method: head.method, contentType: head.headerFields[.contentType])
         let p = Parameters(query: query, body: form ? String(buffer: body) : nil)
         let prepared: PreparedQuery
         do { prepared = try prepareQuery(p, range: range) } catch {

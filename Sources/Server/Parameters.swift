@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import PromQL
 import TSDB
 
@@ -6,6 +7,12 @@ import TSDB
 /// `application/x-www-form-urlencoded` body, as Prometheus' handlers read them.
 struct Parameters {
     private var values: [String: [String]] = [:]
+
+    /// Whether a request's body holds parameters: a POST or PUT form.
+    /// Both the router and the direct query lane read bodies by this rule.
+    static func hasFormBody(method: HTTPRequest.Method, contentType: String?) -> Bool {
+        (method == .post || method == .put) && contentType?.hasPrefix("application/x-www-form-urlencoded") == true
+    }
 
     init(query: String?, body: String?) {
         for source in [query, body] {
