@@ -41,6 +41,50 @@ struct WALTests {
         #expect(report.corruption == nil && report.tornTail == nil)
     }
 
+    /// The resident size of this process's mapping of `path`, from /proc/self/smaps.
+    static func residentBytes(ofMapping path: String) throws -> Int? {
+        let smaps = String(decoding: try FileIO.readAll("/proc/self/smaps"), as: UTF8.self)
+        let path = path.replacingOccurrences(of: "//", with: "/")  // as the kernel prints it
+        var inMapping = false
+        for line in smaps.split(separator: "\n") {
+            if let first = line.first, first.isHexDigit, line.contains("-") && !line.hasSuffix(" kB") {
+                inMapping = line.hasSuffix(path)
+            } else if inMapping && line.hasPrefix("Rss:") {
+                return Int(line.split(separator: " ")[1]).map { $0 * 1024 }
+            }
+        }
+        return nil
+    }
+
+    @Test("reading a segment drops the pages behind it from the resident set, and still reads every record")
+    func segmentReadsKeepResidencyBounded() throws {
+        let tmp = TempDir()
+        let recs = Self.records(3_000)
+        try Self.write(tmp.path, recs)
+        let seg = WAL.segmentPath(tmp.path, 1)
+        let size = Int(FileIO.fileSize(seg)!)
+        #expect(size > 1 << 20)
+        let stride = 256 << 10
+        var got: [WALRecord] = []
+        var largestResident = 0
+        _ = try WALReader.readSegment(seg, releaseEvery: stride) { record in
+            got.append(record)
+            if got.count % 400 == 0 { largestResident = max(largestResident, try Self.residentBytes(ofMapping: seg) ?? 0) }
+        }
+        #expect(got == recs)
+        #expect(largestResident > 0, "the mapping was found in /proc/self/smaps")
+        #expect(largestResident <= 2 * stride, "resident \(largestResident) of a \(size)-byte segment")
+
+        // Without releasing, the whole segment becomes resident: the check above can fail.
+        var unreleased = 0
+        var count = 0
+        _ = try WALReader.readSegment(seg, releaseEvery: .max) { _ in
+            count += 1
+            if count == recs.count { unreleased = try Self.residentBytes(ofMapping: seg) ?? 0 }
+        }
+        #expect(unreleased > size / 2)
+    }
+
     @Test func tornTailIsTruncatedAndWritingContinues() throws {
         let tmp = TempDir()
         let recs = Self.records(20)

@@ -188,4 +188,16 @@ public final class MappedFile: Sendable {
     deinit { if let base { munmap(base, count) } }
 
     public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+
+    /// Drops the pages before `offset` (rounded down to a page) from this
+    /// process's resident set; the page cache keeps them, and reading them
+    /// again faults them back in. A reader streaming through a large file
+    /// calls this as it goes, so the file does not count whole in its RSS.
+    public func releasePages(before offset: Int) {
+        guard let base else { return }
+        let length = min(offset, count) & ~(MappedFile.pageSize - 1)
+        if length > 0 { _ = madvise(base, length, MADV_DONTNEED) }
+    }
+
+    static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
 }

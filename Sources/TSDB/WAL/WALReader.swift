@@ -51,13 +51,19 @@ public enum WALReader {
 
     /// Reads one segment file, calling `body` for every valid record. Stops at
     /// the first invalid frame and throws a `Problem` saying where.
-    static func readSegment(_ path: String, body: (WALRecord) throws -> Void) throws -> (records: Int, bytes: Int) {
+    static func readSegment(_ path: String, releaseEvery stride: Int = releaseStride,
+                            body: (WALRecord) throws -> Void) throws -> (records: Int, bytes: Int) {
         let file = try MappedFile(path: path)
         let data = file.bytes
         var offset = 0
         var records = 0
         var raw: [UInt8] = []
+        var released = 0
         while offset < data.count {
+            if offset - released >= stride {
+                file.releasePages(before: offset)
+                released = offset
+            }
             let remaining = data.count - offset
             guard remaining >= WAL.headerSize else { throw Problem.tail(offset: offset) }
             var r = ByteReader(data, offset: offset, file: path)
@@ -102,6 +108,11 @@ public enum WALReader {
         }
         return (records, data.count)
     }
+
+    /// How far a read goes before it drops the pages behind it from the
+    /// resident set: a checkpoint or replay of 128 MiB segments then adds a
+    /// few MiB to the RSS, not the segment.
+    static let releaseStride = 4 << 20
 
     static func allZero(_ data: UnsafeRawBufferPointer, from: Int) -> Bool {
         var i = from
