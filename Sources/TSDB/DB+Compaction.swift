@@ -95,8 +95,11 @@ extension DB {
     private func checkpointWAL() throws {
         let mint = head.lock.withLock { head.minValidTime }
         let last = try wal.cut()
+        // Series leave the head only when it is truncated, which waits for
+        // this (compaction lock): the series alive now are those to keep.
+        let alive = head.lock.withLock { head.series.map { $0 != nil } }
         try Checkpoint.create(walDirectory: wal.directory, through: last, mint: mint) { ref in
-            head.lock.withLock { head.seriesLocked(ref) != nil }
+            ref < alive.count && alive[Int(ref)]
         }
     }
 }
