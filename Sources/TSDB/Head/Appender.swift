@@ -18,11 +18,14 @@
 /// An appender is not thread-safe; use one per goroutine-like task.
 public final class Appender {
     let head: Head
-    private var refs: [SeriesRef] = []
-    private var ts: [Int64] = []
-    private var vs: [Double] = []
+    // The batch skips dynamic exclusivity checks (they were ~5 % of a
+    // remote-write request): an appender is used by one task at a time and
+    // no method hands these out while another accesses them.
+    @exclusivity(unchecked) private var refs: [SeriesRef] = []
+    @exclusivity(unchecked) private var ts: [Int64] = []
+    @exclusivity(unchecked) private var vs: [Double] = []
     /// Newest (t, bits) per series in this batch.
-    private var newest: [SeriesRef: (Int64, UInt64)] = [:]
+    @exclusivity(unchecked) private var newest: [SeriesRef: (Int64, UInt64)] = [:]
 
     init(head: Head) { self.head = head }
 
