@@ -21,25 +21,43 @@ extension APIServer {
             let batch = try WriteBatch(try Snappy.decompress(Array(buffer: buffer)))
             if !batch.metadata.isEmpty { metadataStore.record(batch.metadata) }
             try batch.withView { view in
-                let known = seriesCache.lookup(view)
-                for i in 0..<view.count {
-                    let samples = view.samples(i)
-                    guard !samples.isEmpty else { continue }
-                    if let ref = known[i] {
-                        do throws(TSDBError) {
-                            try app.append(ref: ref, samples: samples, rejected: reject)
-                            continue
-                        } catch {
-                            // The head dropped the series since it was cached: resolve it by labels below.
-                        }
-                    }
+                /// The head's series for the labels of series `i` (created if
+                /// new, remembered in the cache); nil, its samples rejected,
+                /// if the head refuses the labels.
+                func resolve(_ i: Int) throws -> SeriesRef? {
                     let labels = try batch.labels(of: i)  // malformed labels reject the whole request
                     do throws(TSDBError) {
                         let ref = try app.seriesRef(labels)
                         seriesCache.store(view, series: i, ref: ref)
-                        try app.append(ref: ref, samples: samples, rejected: reject)
+                        return ref
                     } catch {
-                        for s in samples { reject(s, error) }
+                        for s in view.samples(i) { reject(s, error) }
+                        return nil
+                    }
+                }
+
+                // Known series go to the head in one call (one lock); new ones
+                // are resolved by labels first; a cached series the head has
+                // dropped since is resolved again and appended on its own.
+                let known = seriesCache.lookup(view)
+                var runs: [SampleRun] = []
+                var runSeries: [Int] = []
+                runs.reserveCapacity(view.count)
+                runSeries.reserveCapacity(view.count)
+                for i in 0..<view.count {
+                    let samples = view.samples(i)
+                    guard !samples.isEmpty else { continue }
+                    guard let ref = try known[i] ?? resolve(i) else { continue }
+                    runs.append(SampleRun(ref: ref, samples: samples))
+                    runSeries.append(i)
+                }
+                for r in app.append(runs: runs, rejected: reject) {
+                    let i = runSeries[r]
+                    guard let ref = try resolve(i) else { continue }
+                    do throws(TSDBError) {
+                        try app.append(ref: ref, samples: view.samples(i), rejected: reject)
+                    } catch {
+                        for s in view.samples(i) { reject(s, error) }
                     }
                 }
             }

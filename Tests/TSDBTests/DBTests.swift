@@ -86,6 +86,40 @@ struct HeadTests {
         try db.close()
     }
 
+    @Test("runs of many series under one lock: checked as single runs, unknown series returned and left out")
+    func manyRunsAtOnce() throws {
+        let tmp = TempDir()
+        let db = try DB.open(tmp.path, options: testOptions())
+        let a = Labels(["__name__": "a"]), b = Labels(["__name__": "b"])
+        let first = db.appender()
+        try first.append(a, 2000, 2)
+        try first.commit()
+        let app = db.appender()
+        let refA = try app.seriesRef(a), refB = try app.seriesRef(b)
+        var rejected: [(Sample, TSDBError.Code)] = []
+        let runA = [Sample(1000, 1), Sample(2000, 2), Sample(3000, 3)]  // older, a repeat of the newest, new
+        let runB = [Sample(1000, 1), Sample(900, 0), Sample(1000, 5), Sample(2000, 2)]
+        let runA2 = [Sample(2500, 0), Sample(4000, 4)]  // the same series again in the request
+        let unknown = runA.withUnsafeBufferPointer { pa in
+            runB.withUnsafeBufferPointer { pb in
+                runA2.withUnsafeBufferPointer { pa2 in
+                    app.append(runs: [SampleRun(ref: refA, samples: pa), SampleRun(ref: 999, samples: pb),
+                                      SampleRun(ref: refB, samples: pb), SampleRun(ref: refA, samples: pa2)]) {
+                        rejected.append(($0, $1.code))
+                    }
+                }
+            }
+        }
+        #expect(unknown == [1])
+        #expect(rejected.map(\.0) == [Sample(1000, 1), Sample(900, 0), Sample(1000, 5), Sample(2500, 0)])
+        #expect(rejected.map(\.1) == [.outOfOrderSample, .outOfOrderSample, .duplicateSample, .outOfOrderSample])
+        #expect(try app.commit().appended == 4)
+        let stored = try allSamples(db)
+        #expect(stored[a] == [Sample(2000, 2), Sample(3000, 3), Sample(4000, 4)])
+        #expect(stored[b] == [Sample(1000, 1), Sample(2000, 2)])
+        try db.close()
+    }
+
     @Test func concurrentCommitsToOneSeriesReportDroppedSamples() throws {
         let tmp = TempDir()
         let db = try DB.open(tmp.path, options: testOptions())

@@ -64,37 +64,66 @@ public final class Appender {
         try samples.withUnsafeBufferPointer { b throws(TSDBError) in try append(ref: ref, samples: b, rejected: rejected) }
     }
 
-    /// `append(ref:samples:rejected:)` over samples in place (the remote-write receiver's path).
+    /// `append(ref:samples:rejected:)` over samples in place.
     public func append(ref: SeriesRef, samples: UnsafeBufferPointer<Sample>, rejected: (Sample, TSDBError) -> Void) throws(TSDBError) {
-        var last: (t: Int64, bits: UInt64)?
-        var dirty = false
-        for s in samples {
-            if let l = last, s.t > l.t {
-                refs.append(ref)
-                ts.append(s.t)
-                vs.append(s.v)
-                last = (s.t, s.v.bitPattern)
-                dirty = true
-                continue
-            }
-            if dirty, let l = last { newest[ref] = l }
-            dirty = false
-            do {
-                try add(ref, s.t, s.v)
-            } catch let e as TSDBError {
-                if e.code == .unknownSeriesRef { throw e }
-                rejected(s, e)
-            } catch {
-                rejected(s, TSDBError(.invalidArgument, "\(error)"))
-            }
-            last = newest[ref]
-        }
-        if dirty, let l = last { newest[ref] = l }
+        var rejections: [(Sample, TSDBError)] = []
+        let known = head.lock.withLock { appendRunLocked(ref, samples, minValid: head.appendableMinValidTimeLocked, &rejections) }
+        for (s, e) in rejections { rejected(s, e) }
+        guard known else { throw Self.unknown(ref) }
     }
 
-    private enum Check {
-        case accept, noop
-        case reject(TSDBError)
+    /// Adds runs of samples of many series (a remote-write request), each as
+    /// `append(ref:samples:rejected:)` does, with the head's lock taken once
+    /// for all of them. Returns the indices of the runs whose series the
+    /// head does not have; nothing of those is added.
+    public func append(runs: [SampleRun], rejected: (Sample, TSDBError) -> Void) -> [Int] {
+        var unknown: [Int] = []
+        var rejections: [(Sample, TSDBError)] = []
+        newest.reserveCapacity(newest.count + runs.count)
+        head.lock.withLock {
+            let minValid = head.appendableMinValidTimeLocked
+            for (i, run) in runs.enumerated() where !appendRunLocked(run.ref, run.samples, minValid: minValid, &rejections) {
+                unknown.append(i)
+            }
+        }
+        for (s, e) in rejections { rejected(s, e) }
+        return unknown
+    }
+
+    /// Adds the samples of one series that are valid (lock held): newer than
+    /// what this batch holds for it, or else than what is committed and than
+    /// `minValid`; the others go to `rejections`, except a repeat of the
+    /// newest sample, which is a no-op. False if the head has no such series.
+    private func appendRunLocked(_ ref: SeriesRef, _ samples: UnsafeBufferPointer<Sample>, minValid: Int64,
+                                 _ rejections: inout [(Sample, TSDBError)]) -> Bool {
+        head.withSeriesLocked(ref) { series in
+            var last = newest[ref]
+            for s in samples {
+                let bits = s.v.bitPattern
+                if let (lt, lb) = last {
+                    if s.t > lt {
+                        append(ref, s.t, s.v)
+                        last = (s.t, bits)
+                    } else if s.t == lt && bits != lb {
+                        rejections.append((s, TSDBError(.duplicateSample,
+                            "duplicate sample for timestamp \(s.t) of series \(series.labels) in the same batch")))
+                    } else if s.t < lt {
+                        rejections.append((s, TSDBError(.outOfOrderSample,
+                            "out of order sample for series \(series.labels) at timestamp \(s.t): this batch already has \(lt)")))
+                    }
+                } else if s.t <= series.maxT {
+                    if s.t != series.maxT || bits != series.lastBits { rejections.append((s, Head.orderError(series, s.t, s.v))) }
+                } else if s.t < minValid {
+                    rejections.append((s, TSDBError(.outOfBounds, "sample for series \(series.labels) at timestamp \(s.t) is out of bounds: "
+                        + "the head accepts timestamps from \(minValid) on")))
+                } else {
+                    append(ref, s.t, s.v)
+                    last = (s.t, bits)
+                }
+            }
+            if let last { newest[ref] = last }
+            return true
+        } ?? false
     }
 
     private func add(_ ref: SeriesRef, _ t: Int64, _ v: Double) throws {
@@ -105,37 +134,27 @@ public final class Appender {
             }
             if t == lt && lb == v.bitPattern { return }
         }
-        let pending = newest[ref]
-        let check: Check = head.lock.withLock {
-            let minValid = head.appendableMinValidTimeLocked
-            return head.withSeriesLocked(ref) { s in
-                if let (lt, _) = pending {
-                    return .reject(t == lt
-                        ? TSDBError(.duplicateSample, "duplicate sample for timestamp \(t) of series \(s.labels) in the same batch")
-                        : TSDBError(.outOfOrderSample, "out of order sample for series \(s.labels) at timestamp \(t): "
-                            + "this batch already has \(lt)"))
-                }
-                if t <= s.maxT {
-                    return t == s.maxT && v.bitPattern == s.lastBits ? .noop : .reject(Head.orderError(s, t, v))
-                }
-                if t < minValid {
-                    return .reject(TSDBError(.outOfBounds, "sample for series \(s.labels) at timestamp \(t) is out of bounds: "
-                        + "the head accepts timestamps from \(minValid) on"))
-                }
-                return .accept
-            } ?? .reject(TSDBError(.unknownSeriesRef, "unknown series reference \(ref)"))
+        var rejections: [(Sample, TSDBError)] = []
+        let known = withUnsafePointer(to: Sample(t, v)) { p in
+            head.lock.withLock {
+                appendRunLocked(ref, UnsafeBufferPointer(start: p, count: 1), minValid: head.appendableMinValidTimeLocked, &rejections)
+            }
         }
-        switch check {
-        case .accept: record(ref, t, v)
-        case .noop: return
-        case .reject(let e): throw e
-        }
+        guard known else { throw Self.unknown(ref) }
+        if let (_, e) = rejections.first { throw e }
     }
 
-    private func record(_ ref: SeriesRef, _ t: Int64, _ v: Double) {
+    static func unknown(_ ref: SeriesRef) -> TSDBError { TSDBError(.unknownSeriesRef, "unknown series reference \(ref)") }
+
+    /// Appends to the batch without touching `newest` (the caller updates it).
+    private func append(_ ref: SeriesRef, _ t: Int64, _ v: Double) {
         refs.append(ref)
         ts.append(t)
         vs.append(v)
+    }
+
+    private func record(_ ref: SeriesRef, _ t: Int64, _ v: Double) {
+        append(ref, t, v)
         newest[ref] = (t, v.bitPattern)
     }
 
@@ -193,6 +212,13 @@ public final class Appender {
         vs.removeAll(keepingCapacity: true)
         newest.removeAll(keepingCapacity: true)
     }
+}
+
+/// Samples of one series for `Appender.append(runs:rejected:)`, in time order.
+public struct SampleRun {
+    public var ref: SeriesRef
+    public var samples: UnsafeBufferPointer<Sample>
+    public init(ref: SeriesRef, samples: UnsafeBufferPointer<Sample>) { self.ref = ref; self.samples = samples }
 }
 
 /// What a commit stored.
