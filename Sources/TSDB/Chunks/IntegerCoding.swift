@@ -4,20 +4,24 @@
 /// The element that would be at index count/2 after sorting (quickselect,
 /// linear on average). `values` must not be empty.
 func median(_ values: [Int64]) -> Int64 {
-    var a = values
-    var lo = 0, hi = a.count - 1
-    let k = a.count / 2
-    while lo < hi {
-        let pivot = a[(lo + hi) / 2]
-        var i = lo, j = hi
-        while i <= j {
-            while a[i] < pivot { i += 1 }
-            while a[j] > pivot { j -= 1 }
-            if i <= j { a.swapAt(i, j); i += 1; j -= 1 }
+    let first = values[0]
+    if values.allSatisfy({ $0 == first }) { return first }  // regular scrapes, flat series
+    var copy = values
+    return copy.withUnsafeMutableBufferPointer { a in
+        var lo = 0, hi = a.count - 1
+        let k = a.count / 2
+        while lo < hi {
+            let pivot = a[(lo + hi) / 2]
+            var i = lo, j = hi
+            while i <= j {
+                while a[i] < pivot { i += 1 }
+                while a[j] > pivot { j -= 1 }
+                if i <= j { a.swapAt(i, j); i += 1; j -= 1 }
+            }
+            if k <= j { hi = j } else if k >= i { lo = i } else { return a[k] }
         }
-        if k <= j { hi = j } else if k >= i { lo = i } else { return a[k] }
+        return a[k]
     }
-    return a[k]
 }
 
 /// Rice codes of unsigned integers with parameter k: `q = z >> k` as q one
@@ -98,30 +102,35 @@ enum PackedInts {
     static func plan(_ values: [Int64]) -> Plan {
         guard !values.isEmpty else { return Plan(base: 0, width: 0, bits: 0) }
         let base = median(values)
-        var widthCount = [Int](repeating: 0, count: 65)  // values needing exactly w bits
-        var allOnes = [Int](repeating: 0, count: 65)  // values equal to 2^w - 1
-        for v in values {
-            let z = zigzag(v &- base)
-            let w = 64 - z.leadingZeroBitCount
-            widthCount[w] += 1
-            if z & (z &+ 1) == 0 { allOnes[w] += 1 }
-        }
-        let headerBits = 64 + 6  // base varint (estimate) + width
         var best = Plan(base: base, width: 64, bits: Int.max)
-        var wider = values.count - widthCount[0]  // values needing more than W bits
-        for width in 0...63 {
-            if width > 0 { wider -= widthCount[width] }
-            if width == 0 && wider > 0 { continue }  // width 0 has no escape pattern
-            let escapes = width == 0 ? 0 : wider + allOnes[width]
-            let bits = headerBits + values.count * width + escapes * 64
-            if bits < best.bits { best = Plan(base: base, width: width, bits: bits) }
+        let headerBits = 64 + 6  // base varint (estimate) + width
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 130) { counts in
+            counts.initialize(repeating: 0)
+            // [w]: values needing exactly w bits; [65 + w]: values equal to 2^w - 1.
+            for v in values {
+                let z = zigzag(v &- base)
+                let w = 64 - z.leadingZeroBitCount
+                counts[w] += 1
+                if z & (z &+ 1) == 0 { counts[65 + w] += 1 }
+            }
+            var wider = values.count - counts[0]  // values needing more than W bits
+            for width in 0...63 {
+                if width > 0 { wider -= counts[width] }
+                if width == 0 && wider > 0 { continue }  // width 0 has no escape pattern
+                let escapes = width == 0 ? 0 : wider + counts[65 + width]
+                let bits = headerBits + values.count * width + escapes * 64
+                if bits < best.bits { best = Plan(base: base, width: width, bits: bits) }
+            }
         }
         // Rice: the best k is near log2 of the typical residual (the median,
         // which outliers such as counter resets do not move); try a few around
         // it, and small k for mostly-tiny residuals with bursts.
         let typical = UInt64(bitPattern: median(values.map { Int64(bitPattern: min(zigzag($0 &- base), 1 << 62)) }))
         let center = typical == 0 ? 0 : 63 - typical.leadingZeroBitCount
-        for k in Set(Array(max(0, center - 2)...min(62, center + 2)) + [0, 1, 2, 3]) {
+        var tried: UInt64 = 0  // bit k: k was tried
+        for k in [0, 1, 2, 3, center - 2, center - 1, center, center + 1, center + 2] where k >= 0 && k <= 62 {
+            guard tried & (1 << UInt64(k)) == 0 else { continue }
+            tried |= 1 << UInt64(k)
             var bits = headerBits
             for v in values { bits += RiceCode.cost(zigzag(v &- base), k: k) }
             if bits < best.bits { best = Plan(base: base, width: k, bits: bits, rice: true) }

@@ -36,7 +36,8 @@ public enum ScaledIntEncoder {
         return nil
     }
 
-    public static func encode(_ samples: [Sample]) -> Chunk? {
+    /// `times`: the samples' timestamp section, if the caller has it already.
+    static func encode(_ samples: [Sample], times: TimestampSection? = nil) -> Chunk? {
         guard !samples.isEmpty, samples.count <= Int(UInt16.max) else { return nil }
         var k = 0
         for s in samples {
@@ -72,7 +73,7 @@ public enum ScaledIntEncoder {
         let byDelta = PackedInts.plan(deltas)
         let byDoD = PackedInts.plan(dods)
         let useDoD = byDoD.bits < byDelta.bits
-        let times = TimestampSection(samples)
+        let times = times ?? TimestampSection(samples)
 
         var w = BitWriter(capacity: n)
         w.writeBits(UInt64(n), count: 16)
