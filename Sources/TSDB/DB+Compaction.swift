@@ -90,16 +90,12 @@ extension DB {
         }
     }
 
-    /// After head truncation: closes the current WAL segment and condenses
-    /// everything up to it into a checkpoint of what the head still holds.
+    /// After head truncation: closes the current WAL segment and writes what
+    /// the head holds then as the checkpoint standing for every segment up to
+    /// it. Commits wait meanwhile (the commit lock), so that the head has
+    /// applied exactly the records before the cut.
     private func checkpointWAL() throws {
-        let mint = head.lock.withLock { head.minValidTime }
-        let last = try wal.cut()
-        // Series leave the head only when it is truncated, which waits for
-        // this (compaction lock): the series alive now are those to keep.
-        let alive = head.lock.withLock { head.series.map { $0 != nil } }
-        try Checkpoint.create(walDirectory: wal.directory, through: last, mint: mint) { ref in
-            ref < alive.count && alive[Int(ref)]
-        }
+        let (last, records) = try head.commitLock.withLock { (try wal.cut(), head.checkpointRecords()) }
+        try Checkpoint.create(walDirectory: wal.directory, through: last, records: records)
     }
 }

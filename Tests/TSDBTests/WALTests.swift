@@ -180,26 +180,85 @@ struct WALTests {
         try wal.close()
     }
 
-    @Test func checkpointKeepsLiveSeriesAndRecentSamples() throws {
+    @Test("a checkpoint holds the head as chunks: dead series left out, replay restores the head, its open chunks take appends again")
+    func checkpointHoldsTheHead() throws {
         let tmp = TempDir()
-        let recs = Self.records(100)
-        try Self.write(tmp.path, recs, segmentSize: 16 << 10)
-        let last = WAL.segmentNumbers(in: tmp.path).last!
-        let keep: Set<SeriesRef> = [1, 51, 96]
-        try Checkpoint.create(walDirectory: tmp.path, through: last, mint: 50_000) { keep.contains($0) }
-        #expect(WAL.segmentNumbers(in: tmp.path).isEmpty)
-        let (got, report) = try Self.replay(tmp.path)
-        #expect(report.checkpoint == last)
-        var series: [SeriesRef] = []
-        var samples: [WALRecord.SampleRecord] = []
-        for r in got {
-            if case .series(let s) = r { series += s.map(\.ref) }
-            if case .samples(let s) = r { samples += s }
+        let hour: Int64 = 3_600_000
+        let db = try DB.open(tmp.path, options: testOptions())
+        let live = (0..<5).map { Labels(["__name__": "live", "i": String($0)]) }
+        let gone = Labels(["__name__": "gone"])
+        var rng = SeededRandom(seed: 7)
+        let steps = 5 * 240 + 7  // 5 h at 15 s, and a partial open chunk
+        for step in 0..<steps {
+            let app = db.appender()
+            let t = Int64(step) * 15_000
+            for l in live { try app.append(l, t, AdversarialFloats.random(&rng)) }
+            if t < hour { try app.append(gone, t, 1) }
+            try app.commit()
         }
-        #expect(series == [1, 51, 96])
-        var want: [WALRecord.SampleRecord] = []
-        for r in recs { if case .samples(let s) = r { want += s.filter { $0.t >= 50_000 && keep.contains($0.ref) } } }
-        #expect(samples == want)
+        try db.delete([.equal("i", "3")], mint: 4 * hour, maxt: 4 * hour + 60_000)
+        let before = try allSamples(db)
+        #expect(try db.compactHead().count == 2)  // [0, 4 h) to two blocks; the head keeps [4 h, 5 h]
+
+        // The WAL is now the checkpoint alone (and the segment after the cut).
+        let wal = tmp.path + "/wal"
+        #expect(FileIO.list(wal).filter { $0.hasPrefix("checkpoint.") }.count == 1)
+        let (records, report) = try Self.replay(wal)
+        #expect(report.checkpoint != nil && report.corruption == nil)
+        var series: [SeriesRef] = [], samples = 0, open = 0, stones: [WALRecord.TombstoneRecord] = []
+        for r in records {
+            switch r {
+            case .series(let list): series += list.map(\.ref)
+            case .chunks(let list):
+                for c in list {
+                    samples += c.chunks.reduce(0) { $0 + $1.sampleCount }
+                    if c.lastIsOpen { open += 1 }
+                }
+            case .tombstones(let list): stones += list
+            case .samples: Issue.record("a checkpoint holds no sample records")
+            }
+        }
+        #expect(series.count == live.count)  // `gone` had nothing left in the head
+        #expect(samples == live.count * (steps - 4 * 240))
+        #expect(open == live.count)
+        #expect(stones.count == 1 && stones[0].mint == 4 * hour)
+        try db.close()
+
+        let db2 = try DB.open(tmp.path, options: testOptions())
+        #expect(try allSamples(db2) == before)
+        let newest = before[live[0]]!.last!
+        let chunks = db2.head.stats.numChunks
+        let app = db2.appender()
+        try app.append(live[0], newest.t, newest.v)  // a repeat of the newest sample: a no-op
+        #expect(throws: TSDBError.self) { try app.append(live[0], newest.t, newest.v + 1) }
+        try app.append(live[0], newest.t + 15_000, 1)
+        #expect(try app.commit().appended == 1)
+        #expect(db2.head.stats.numChunks == chunks)  // appended to the reopened chunk, no new one
+        #expect(try allSamples(db2)[live[0]] == before[live[0]]! + [Sample(newest.t + 15_000, 1)])
+        try db2.close()
+    }
+
+    @Test func chunksRecordsRoundTrip() throws {
+        var app = XORAppender()
+        for i in 0..<50 { app.append(Int64(i) * 1000, Double(i) / 3) }
+        let record = WALRecord.chunks([
+            .init(ref: 7, chunks: [.init(mint: 0, maxt: 49_000, encoding: .xor, storage: app.chunkBytes)], lastIsOpen: true),
+            .init(ref: 9, chunks: [], lastIsOpen: false),
+        ])
+        var payload: [UInt8] = []
+        record.encodePayload(into: &payload)
+        let decoded = try payload.withUnsafeBytes { raw in
+            var r = ByteReader(raw)
+            return try WALRecord.decode(type: WALRecord.RecordType.chunks.rawValue, &r)
+        }
+        #expect(decoded == record)
+        // A truncated payload is an error, not a crash.
+        #expect(throws: TSDBError.self) {
+            try payload.dropLast(10).withUnsafeBytes { raw in
+                var r = ByteReader(raw)
+                _ = try WALRecord.decode(type: WALRecord.RecordType.chunks.rawValue, &r)
+            }
+        }
     }
 
     @Test func recordDecodingRejectsGarbage() {

@@ -152,6 +152,8 @@ public final class Head: @unchecked Sendable {
                     s.deleted.append(r.mint...r.maxt)
                     stats.tombstones += 1
                 }
+            case .chunks(let list):
+                replayChunksLocked(list, stats: &stats)
             }
         }
     }

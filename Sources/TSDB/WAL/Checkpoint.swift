@@ -1,71 +1,29 @@
-/// A checkpoint condenses WAL segments whose data is now in blocks: it keeps
-/// only the series still in the head and samples at or after `mint`, so
-/// replay stays fast and old segments can be deleted.
+/// A checkpoint replaces WAL segments whose data is now in blocks: it holds
+/// what the head held when the segments were closed — its series, their
+/// chunks as encoded, their deleted ranges — so replay starts from it and
+/// the segments can be deleted.
 ///
-/// `wal/checkpoint.N/` holds what segments ≤ N held that is still needed.
-/// It is written to `checkpoint.N.tmp`, fsynced and renamed, then older
-/// checkpoints and segments ≤ N are deleted.
+/// `wal/checkpoint.N/` stands for segments ≤ N. It is written to
+/// `checkpoint.N.tmp`, fsynced and renamed, then older checkpoints and
+/// segments ≤ N are deleted.
 public enum Checkpoint {
-    public struct Stats: Sendable {
-        public var droppedSeries = 0
-        public var droppedSamples = 0
-        public var keptSeries = 0
-        public var keptSamples = 0
-    }
-
-    @discardableResult
-    public static func create(walDirectory dir: String, through last: Int, mint: Int64,
-                              keepSeries: (SeriesRef) -> Bool) throws -> Stats {
+    /// Writes `records` (from `Head.checkpointRecords`, taken when segment
+    /// `last` was closed) as the checkpoint for segments ≤ `last`.
+    public static func create(walDirectory dir: String, through last: Int, records: [WALRecord]) throws {
         let tmp = dir + "/checkpoint." + WAL.segmentName(last) + ".tmp"
         try FileIO.removeAll(tmp)
         try FileIO.makeDirectory(tmp)
         do {
-            return try write(into: tmp, from: dir, through: last, mint: mint, keepSeries: keepSeries)
+            let out = try WritableFile(creating: WAL.segmentPath(tmp, 0))
+            let writer = FrameWriter(file: out)
+            for r in records { try writer.write(r) }
+            try out.sync()
+            out.close()
+            try FileIO.syncDirectory(tmp)
         } catch {
             try? FileIO.removeAll(tmp)  // a full disk, say: the segments stay as they are
             throw error
         }
-    }
-
-    private static func write(into tmp: String, from dir: String, through last: Int, mint: Int64,
-                              keepSeries: (SeriesRef) -> Bool) throws -> Stats {
-        var stats = Stats()
-        let out = try WritableFile(creating: WAL.segmentPath(tmp, 0))
-        let writer = FrameWriter(file: out)
-
-        var sources: [String] = []
-        let previous = WALReader.latestCheckpoint(in: dir)
-        if let (_, p) = previous { sources += WAL.segmentNumbers(in: p).map { WAL.segmentPath(p, $0) } }
-        let after = previous?.0 ?? 0
-        sources += WAL.segmentNumbers(in: dir).filter { $0 > after && $0 <= last }.map { WAL.segmentPath(dir, $0) }
-
-        for path in sources {
-            do {
-                _ = try WALReader.readSegment(path) { record in
-                    switch record {
-                    case .series(let s):
-                        let kept = s.filter { keepSeries($0.ref) }
-                        stats.keptSeries += kept.count
-                        stats.droppedSeries += s.count - kept.count
-                        if !kept.isEmpty { try writer.write(.series(kept)) }
-                    case .samples(let s):
-                        let kept = s.filter { $0.t >= mint && keepSeries($0.ref) }
-                        stats.keptSamples += kept.count
-                        stats.droppedSamples += s.count - kept.count
-                        if !kept.isEmpty { try writer.write(.samples(kept)) }
-                    case .tombstones(let ts):
-                        let kept = ts.filter { $0.maxt >= mint && keepSeries($0.ref) }
-                        if !kept.isEmpty { try writer.write(.tombstones(kept)) }
-                    }
-                }
-            } catch let p as WALReader.Problem {
-                let (_, e) = WALReader.describe(p, path: path)
-                throw e
-            }
-        }
-        try out.sync()
-        out.close()
-        try FileIO.syncDirectory(tmp)
         let final = dir + "/checkpoint." + WAL.segmentName(last)
         try FileIO.removeAll(final)
         try FileIO.rename(tmp, final)
@@ -80,7 +38,6 @@ public enum Checkpoint {
         for s in WAL.segmentNumbers(in: dir) where s <= last {
             try FileIO.removeAll(WAL.segmentPath(dir, s))
         }
-        return stats
     }
 }
 
@@ -107,7 +64,8 @@ enum WALFrame {
         let start = frame.count
         frame.append(contentsOf: repeatElement(0, count: WAL.headerSize))
         var flags: UInt8 = 0
-        if payload.count > WAL.compressThreshold {
+        // Chunk records hold encoded chunks already: LZ4 would spend time for nothing.
+        if payload.count > WAL.compressThreshold && record.type != .chunks {
             let n = payload.withUnsafeBytes { LZ4.compress($0, appendingTo: &frame) }
             if n >= payload.count {  // incompressible: store raw
                 frame.removeLast(n)

@@ -8,11 +8,15 @@ public enum WALRecord: Equatable, Sendable {
     case samples([SampleRecord])
     /// Deleted time ranges of series.
     case tombstones([TombstoneRecord])
+    /// The head's chunks of series (checkpoints only): what the head held
+    /// when the checkpoint was taken, as the encoded chunks themselves.
+    case chunks([ChunksRecord])
 
     public enum RecordType: UInt8, Sendable {
         case series = 1
         case samples = 2
         case tombstones = 3
+        case chunks = 4
     }
 
     public struct SeriesRecord: Equatable, Sendable {
@@ -38,11 +42,39 @@ public enum WALRecord: Equatable, Sendable {
         public init(ref: SeriesRef, mint: Int64, maxt: Int64) { self.ref = ref; self.mint = mint; self.maxt = maxt }
     }
 
+    /// The chunks of one series, oldest first; the last one is the series'
+    /// open chunk (appended to after replay) if `lastIsOpen`.
+    public struct ChunksRecord: Equatable, Sendable {
+        public var ref: SeriesRef
+        public var chunks: [StoredChunk]
+        public var lastIsOpen: Bool
+        public init(ref: SeriesRef, chunks: [StoredChunk], lastIsOpen: Bool) {
+            self.ref = ref; self.chunks = chunks; self.lastIsOpen = lastIsOpen
+        }
+    }
+
+    /// One encoded chunk and its time range.
+    public struct StoredChunk: Equatable, Sendable {
+        public var mint: Int64
+        public var maxt: Int64
+        public var encoding: ChunkEncoding
+        public var storage: ChunkBytes
+        public init(mint: Int64, maxt: Int64, encoding: ChunkEncoding, storage: ChunkBytes) {
+            self.mint = mint; self.maxt = maxt; self.encoding = encoding; self.storage = storage
+        }
+        /// Samples in it (every encoding starts with a 16-bit count).
+        public var sampleCount: Int { storage.count >= 2 ? Int(storage.raw[0]) << 8 | Int(storage.raw[1]) : 0 }
+        public static func == (a: Self, b: Self) -> Bool {
+            a.mint == b.mint && a.maxt == b.maxt && a.encoding == b.encoding && a.storage.raw.elementsEqual(b.storage.raw)
+        }
+    }
+
     public var type: RecordType {
         switch self {
         case .series: .series
         case .samples: .samples
         case .tombstones: .tombstones
+        case .chunks: .chunks
         }
     }
 
@@ -57,6 +89,20 @@ public enum WALRecord: Equatable, Sendable {
                 out.appendUvarint(t.ref)
                 out.appendVarint(t.mint)
                 out.appendVarint(t.maxt)
+            }
+        case .chunks(let list):
+            out.appendUvarint(UInt64(list.count))
+            for r in list {
+                out.appendUvarint(r.ref)
+                out.append(r.lastIsOpen ? 1 : 0)
+                out.appendUvarint(UInt64(r.chunks.count))
+                for c in r.chunks {
+                    out.appendVarint(c.mint)
+                    out.appendVarint(c.maxt)
+                    out.append(c.encoding.rawValue)
+                    out.appendUvarint(UInt64(c.storage.count))
+                    out.append(contentsOf: c.storage.raw)
+                }
             }
         }
     }
@@ -127,6 +173,29 @@ public enum WALRecord: Equatable, Sendable {
                 out.append(TombstoneRecord(ref: ref, mint: mint, maxt: try r.varint()))
             }
             return .tombstones(out)
+        case .chunks:
+            var out: [ChunksRecord] = []
+            out.reserveCapacity(n)
+            for _ in 0..<n {
+                let ref = try r.uvarint()
+                let flags = try r.u8()
+                let nc = try r.count(max: r.remaining, what: "chunk count")
+                var chunks: [StoredChunk] = []
+                chunks.reserveCapacity(nc)
+                for _ in 0..<nc {
+                    let mint = try r.varint()
+                    let maxt = try r.varint()
+                    let code = try r.u8()
+                    guard let encoding = ChunkEncoding(rawValue: code) else { throw r.error("unknown chunk encoding \(code)") }
+                    guard mint <= maxt else { throw r.error("chunk time range \(mint)…\(maxt) is reversed") }
+                    let length = try r.count(max: r.remaining, what: "chunk length")
+                    let bytes = try r.bytes(length)
+                    let storage = ChunkBytes(count: length) { $0.copyMemory(from: bytes) }
+                    chunks.append(StoredChunk(mint: mint, maxt: maxt, encoding: encoding, storage: storage))
+                }
+                out.append(ChunksRecord(ref: ref, chunks: chunks, lastIsOpen: flags & 1 != 0))
+            }
+            return .chunks(out)
         }
     }
 }
