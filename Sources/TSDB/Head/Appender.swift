@@ -134,14 +134,11 @@ public final class Appender {
             }
             if t == lt && lb == v.bitPattern { return }
         }
-        var rejections: [(Sample, TSDBError)] = []
-        let known = withUnsafePointer(to: Sample(t, v)) { p in
-            head.lock.withLock {
-                appendRunLocked(ref, UnsafeBufferPointer(start: p, count: 1), minValid: head.appendableMinValidTimeLocked, &rejections)
-            }
+        var rejection: TSDBError?
+        try withUnsafePointer(to: Sample(t, v)) { p throws(TSDBError) in
+            try append(ref: ref, samples: UnsafeBufferPointer(start: p, count: 1)) { _, e in rejection = e }
         }
-        guard known else { throw Self.unknown(ref) }
-        if let (_, e) = rejections.first { throw e }
+        if let rejection { throw rejection }
     }
 
     static func unknown(_ ref: SeriesRef) -> TSDBError { TSDBError(.unknownSeriesRef, "unknown series reference \(ref)") }

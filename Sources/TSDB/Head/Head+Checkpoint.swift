@@ -17,9 +17,9 @@ extension Head {
         lock.withLock {
             for s in allSeriesLocked {
                 series.append(.init(ref: s.ref, labels: s.labels))
-                var stored = s.sealed.map { WALRecord.StoredChunk(mint: $0.mint, maxt: $0.maxt, encoding: $0.encoding, storage: $0.storage) }
+                var stored = s.sealed
                 let hasOpen = s.open.count > 0
-                if hasOpen { stored.append(.init(mint: s.openMint, maxt: s.open.lastT, encoding: .xor, storage: s.open.chunkBytes)) }
+                if hasOpen { stored.append(HeadChunk(mint: s.openMint, maxt: s.open.lastT, encoding: .xor, storage: s.open.chunkBytes)) }
                 if !stored.isEmpty { chunks.append(.init(ref: s.ref, chunks: stored, lastIsOpen: hasOpen)) }
                 for d in s.deleted { tombstones.append(.init(ref: s.ref, mint: d.lowerBound, maxt: d.upperBound)) }
             }
@@ -57,7 +57,7 @@ extension Head {
                 if i == r.chunks.count - 1 {
                     restoreNewest(c, into: s, open: r.lastIsOpen)
                 } else {
-                    s.sealed.append(HeadChunk(mint: c.mint, maxt: c.maxt, encoding: c.encoding, storage: c.storage))
+                    s.sealed.append(c)
                     s.maxT = c.maxt
                 }
                 minT = min(minT, c.mint)
@@ -71,7 +71,7 @@ extension Head {
     /// Takes a series' newest chunk: its last sample becomes the series'
     /// newest (for the duplicate check), and an open XOR chunk is appended
     /// to again, rebuilt sample by sample (same bytes, same resume points).
-    private func restoreNewest(_ c: WALRecord.StoredChunk, into s: MemSeries, open: Bool) {
+    private func restoreNewest(_ c: HeadChunk, into s: MemSeries, open: Bool) {
         var it = ChunkIterator(encoding: c.encoding, bytes: c.storage.raw)
         var appender = XORAppender()
         var last: (t: Int64, bits: UInt64)?
@@ -87,7 +87,7 @@ extension Head {
             s.lastBits = last.bits
             return
         }
-        s.sealed.append(HeadChunk(mint: c.mint, maxt: c.maxt, encoding: c.encoding, storage: c.storage))
+        s.sealed.append(c)
         s.maxT = last?.t ?? c.maxt
         s.lastBits = last?.bits ?? 0
     }

@@ -1,11 +1,23 @@
-/// A sealed chunk of a head series.
-struct HeadChunk {
-    let mint: Int64
-    let maxt: Int64
-    let encoding: ChunkEncoding
-    let storage: ChunkBytes
+/// A chunk of a head series as encoded, with its time range: the head's
+/// sealed chunks, and what a WAL checkpoint holds of every chunk.
+public struct HeadChunk: Equatable, Sendable {
+    public let mint: Int64
+    public let maxt: Int64
+    public let encoding: ChunkEncoding
+    public let storage: ChunkBytes
+
+    public init(mint: Int64, maxt: Int64, encoding: ChunkEncoding, storage: ChunkBytes) {
+        self.mint = mint; self.maxt = maxt; self.encoding = encoding; self.storage = storage
+    }
 
     var meta: ChunkMeta { ChunkMeta(mint: mint, maxt: maxt, encoding: encoding, storage: storage) }
+
+    /// Samples in it (every encoding starts with a 16-bit count).
+    public var sampleCount: Int { storage.count >= 2 ? Int(storage.raw[0]) << 8 | Int(storage.raw[1]) : 0 }
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.mint == b.mint && a.maxt == b.maxt && a.encoding == b.encoding && a.storage.raw.elementsEqual(b.storage.raw)
+    }
 }
 
 /// One series in the head: identity, sealed chunks and the open chunk being

@@ -64,8 +64,7 @@ enum WALFrame {
         let start = frame.count
         frame.append(contentsOf: repeatElement(0, count: WAL.headerSize))
         var flags: UInt8 = 0
-        // Chunk records hold encoded chunks already: LZ4 would spend time for nothing.
-        if payload.count > WAL.compressThreshold && record.type != .chunks {
+        if payload.count > WAL.compressThreshold && record.type.compressible {
             let n = payload.withUnsafeBytes { LZ4.compress($0, appendingTo: &frame) }
             if n >= payload.count {  // incompressible: store raw
                 frame.removeLast(n)

@@ -17,6 +17,9 @@ public enum WALRecord: Equatable, Sendable {
         case samples = 2
         case tombstones = 3
         case chunks = 4
+
+        /// Whether LZ4 may pay off: chunks records hold encoded chunks already.
+        var compressible: Bool { self != .chunks }
     }
 
     public struct SeriesRecord: Equatable, Sendable {
@@ -46,26 +49,10 @@ public enum WALRecord: Equatable, Sendable {
     /// open chunk (appended to after replay) if `lastIsOpen`.
     public struct ChunksRecord: Equatable, Sendable {
         public var ref: SeriesRef
-        public var chunks: [StoredChunk]
+        public var chunks: [HeadChunk]
         public var lastIsOpen: Bool
-        public init(ref: SeriesRef, chunks: [StoredChunk], lastIsOpen: Bool) {
+        public init(ref: SeriesRef, chunks: [HeadChunk], lastIsOpen: Bool) {
             self.ref = ref; self.chunks = chunks; self.lastIsOpen = lastIsOpen
-        }
-    }
-
-    /// One encoded chunk and its time range.
-    public struct StoredChunk: Equatable, Sendable {
-        public var mint: Int64
-        public var maxt: Int64
-        public var encoding: ChunkEncoding
-        public var storage: ChunkBytes
-        public init(mint: Int64, maxt: Int64, encoding: ChunkEncoding, storage: ChunkBytes) {
-            self.mint = mint; self.maxt = maxt; self.encoding = encoding; self.storage = storage
-        }
-        /// Samples in it (every encoding starts with a 16-bit count).
-        public var sampleCount: Int { storage.count >= 2 ? Int(storage.raw[0]) << 8 | Int(storage.raw[1]) : 0 }
-        public static func == (a: Self, b: Self) -> Bool {
-            a.mint == b.mint && a.maxt == b.maxt && a.encoding == b.encoding && a.storage.raw.elementsEqual(b.storage.raw)
         }
     }
 
@@ -180,7 +167,7 @@ public enum WALRecord: Equatable, Sendable {
                 let ref = try r.uvarint()
                 let flags = try r.u8()
                 let nc = try r.count(max: r.remaining, what: "chunk count")
-                var chunks: [StoredChunk] = []
+                var chunks: [HeadChunk] = []
                 chunks.reserveCapacity(nc)
                 for _ in 0..<nc {
                     let mint = try r.varint()
@@ -191,7 +178,7 @@ public enum WALRecord: Equatable, Sendable {
                     let length = try r.count(max: r.remaining, what: "chunk length")
                     let bytes = try r.bytes(length)
                     let storage = ChunkBytes(count: length) { $0.copyMemory(from: bytes) }
-                    chunks.append(StoredChunk(mint: mint, maxt: maxt, encoding: encoding, storage: storage))
+                    chunks.append(HeadChunk(mint: mint, maxt: maxt, encoding: encoding, storage: storage))
                 }
                 out.append(ChunksRecord(ref: ref, chunks: chunks, lastIsOpen: flags & 1 != 0))
             }
