@@ -34,6 +34,8 @@ let package = Package(
 
         // CRC-32C in hardware where the CPU has it (a few lines of C around the SSE 4.2 instruction).
         .target(name: "CCRC32C"),
+        // jemalloc as the executable's malloc (its configuration and two mallctl reads; see allocator.c).
+        .target(name: "CJemalloc", linkerSettings: [.linkedLibrary("jemalloc")]),
 
         // Storage engine: chunks, head, WAL, blocks, index, querier. Imports nothing of ours.
         .target(name: "TSDB", dependencies: ["CLZ4", "CCRC32C"]),
@@ -89,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "tsql",
             dependencies: [
-                "TSDB", "PromQL", "Ingest", "Server", "Shell", "Rules", "CReadline",
+                "TSDB", "PromQL", "Ingest", "Server", "Shell", "Rules", "CReadline", "CJemalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CJemalloc
 import Foundation
 import Ingest
 import Logging
@@ -15,8 +16,12 @@ struct TSQL: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tsql",
         abstract: "Prometheus-compatible time-series database and shell.",
+        version: "tsql (tsdb) \(TSQL.allocator)",
         subcommands: [ShellCommand.self, Serve.self, Info.self, Import.self, Check.self, TestCommand.self, Compact.self, DebugAppend.self, DebugQuery.self],
         defaultSubcommand: ShellCommand.self)
+
+    /// The process allocator, as `--version` and the server's first log line name it.
+    static var allocator: String { "allocator jemalloc \(String(cString: tsdb_allocator_version()))" }
 }
 
 /// `tsql serve`: the Prometheus-compatible HTTP API on a data directory.
@@ -126,7 +131,7 @@ struct Serve: AsyncParsableCommand {
         let server = APIServer(slot: slot, engine: Engine(options: query), options: options, config: config, metrics: metrics)
         let reloadOnHangup = Self.reloadOnSIGHUP(config, logger: logger)
         defer { reloadOnHangup.cancel() }
-        logger.info("serving on http://\(host):\(port), opening \(data)")
+        logger.info("serving on http://\(host):\(port), opening \(data) (\(TSQL.allocator))")
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run(host: host, port: port, logger: logger) }
             let data = self.data
