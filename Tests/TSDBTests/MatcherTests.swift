@@ -33,6 +33,21 @@ struct MatcherTests {
 
     @Test func invalidRegexIsAClearError() {
         #expect(throws: TSDBError.self) { try LabelMatcher(.regexMatch, "x", "a(") }
+        #expect(throws: TSDBError.self) { try LabelMatcher(.regexMatch, "x", "a(") }  // not cached as valid
+    }
+
+    @Test("compiled regexes come from a bounded cache and match as freshly compiled ones")
+    func regexCache() throws {
+        // More distinct patterns than the cache holds, each used twice: the
+        // second use is a cache hit, or a recompile after the cache started over.
+        for round in 0..<2 {
+            for i in 0...CompiledRegex.cacheLimit {
+                let pattern = "v\\d+_\(i)|w[a-c]"
+                let matcher = try LabelMatcher(.regexMatch, "x", pattern)
+                #expect(matcher.matches("v12_\(i)") && matcher.matches("wb"), "round \(round) pattern \(pattern)")
+                #expect(!matcher.matches("v12_\(i + 1)") && !matcher.matches("wd"), "round \(round) pattern \(pattern)")
+            }
+        }
     }
 
     @Test func fastPathsAreChosen() throws {

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A compiled, fully anchored regular expression with fast paths for the
 /// shapes that dominate real dashboards. Prometheus semantics: the pattern is
 /// RE2-like, anchored at both ends, and `.` matches newlines.
@@ -18,7 +20,7 @@ public enum StringMatcher: Sendable {
         if let fast = StringMatcher.fastPath(pattern) {
             self = fast
         } else {
-            self = .general(try CompiledRegex(pattern))
+            self = .general(try CompiledRegex.cached(pattern))
         }
     }
 
@@ -106,6 +108,24 @@ public struct CompiledRegex: Sendable {
     // Regex<AnyRegexOutput> is an immutable compiled program; matching does not
     // mutate it, so sharing it across threads is safe.
     nonisolated(unsafe) let regex: Regex<AnyRegexOutput>
+
+    /// Compiled programs by pattern. Dashboards send the same few regexes with
+    /// every refresh, and compiling one took longer than matching it against an
+    /// index's label values (a tenth of an instant query with two regex selectors).
+    private static let cache = Mutex<[String: CompiledRegex]>([:])
+    static let cacheLimit = 512
+
+    /// `pattern` compiled, from the cache when it was compiled before (the cache
+    /// starts over when it holds `cacheLimit` patterns).
+    public static func cached(_ pattern: String) throws -> CompiledRegex {
+        if let hit = cache.withLock({ $0[pattern] }) { return hit }
+        let compiled = try CompiledRegex(pattern)
+        cache.withLock { programs in
+            if programs.count >= cacheLimit { programs.removeAll(keepingCapacity: true) }
+            programs[pattern] = compiled
+        }
+        return compiled
+    }
 
     public init(_ pattern: String) throws {
         self.pattern = pattern
