@@ -5,7 +5,8 @@ import TSDB
 
 /// The evaluator's fast paths against plain reference computations: topk and
 /// bottomk (small-k insertion and large-k sorting), counter resets found per
-/// window, one-to-one matching with precomputed peers.
+/// window, one-to-one matching with precomputed peers, sliding-window
+/// extremes, grouping by label parts without building label sets.
 @Suite("Evaluator fast paths")
 struct HotPathTests {
     /// Runs a promqltest script: it must hold `evals` evals, all passing.
@@ -118,5 +119,68 @@ struct HotPathTests {
               {x="1", y="2"} 0.2
             """
         try Self.expectAllPass(text, file: "matching", evals: 2)
+    }
+
+    @Test("sliding max/min_over_time equal a scan of every window, bit for bit")
+    func slidingExtremesEqualScans() {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return state
+        }
+        // Few distinct values (ties), signed zeros, infinities and NaNs, irregular gaps.
+        let specials: [Double] = [0, -0.0, .infinity, -.infinity, .nan, 1, -1, 2.5]
+        for round in 0..<300 {
+            var samples: [Sample] = []
+            var t = Int64(next() % 50_000)
+            for _ in 0..<Int(next() % 120) {
+                t += Int64(1 + next() % 40_000)
+                let v = next() % 3 == 0 ? specials[Int(next() % UInt64(specials.count))] : Double(next() % 6)
+                samples.append(Sample(t, v))
+            }
+            let range = Int64(1 + next() % 200_000)
+            let stepLength = Int64(1 + next() % 60_000)
+            let first = Int64(next() % 100_000)
+            let times = (0..<Int(2 + next() % 80)).map { first + Int64($0) * stepLength }
+            for max in [true, false] {
+                samples.withUnsafeBufferPointer { buffer in
+                    let scan = Evaluator.windowRow(buffer, times: times, range: range, steps: times.count, scanResets: false) { w, _, _ in
+                        Evaluator.aggregate(max ? .max : .min, w.lazy.map(\.v), param: 0)
+                    }
+                    let sliding = Evaluator.slidingExtremeRow(buffer, times: times, range: range, steps: times.count, max: max)
+                    #expect(scan?.present == sliding?.present, "round \(round) max \(max)")
+                    #expect(scan?.values.map(\.bitPattern) == sliding?.values.map(\.bitPattern), "round \(round) max \(max)")
+                    #expect(scan?.selected == sliding?.selected, "round \(round) max \(max)")
+                }
+            }
+        }
+    }
+
+    @Test("grouping numbers label parts as building them would")
+    func labelGroupsMatchBuiltKeys() {
+        let names = ["a", "b", "c", "__name__"]
+        var state: UInt64 = 42
+        var series: [Labels] = []
+        for _ in 0..<400 {
+            var pairs: [Label] = []
+            for n in names {
+                state ^= state << 13; state ^= state >> 7; state ^= state << 17
+                if state % 4 != 0 { pairs.append(Label(n, "v\(state % 3)")) }
+            }
+            series.append(Labels(pairs))
+        }
+        for (keep, list) in [(true, ["a"]), (true, ["a", "c"]), (true, []), (false, ["b", "__name__"]), (false, ["__name__"]), (false, [])] {
+            var groups = keep ? LabelGroups(keeping: list) : LabelGroups(dropping: list)
+            var byKey: [Labels: Int] = [:]
+            for s in series {
+                let key = keep ? s.keeping(list) : s.filter { !list.contains($0.name) }
+                let id = groups.id(of: s)
+                let expected = byKey[key] ?? byKey.count
+                byKey[key] = expected
+                #expect(id == expected, "\(s) keep \(keep) \(list)")
+                #expect(groups.keys[id] == key)
+            }
+            #expect(groups.count == byKey.count)
+        }
     }
 }

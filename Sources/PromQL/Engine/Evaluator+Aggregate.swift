@@ -25,13 +25,10 @@ struct KahanSum {
 /// Aggregation operators. Groups are computed once per query from the
 /// series' labels; values are then accumulated step by step.
 extension Evaluator {
-    /// The group of a series. A name pending removal still counts for
+    /// The groups of an aggregation. A name pending removal still counts for
     /// `by (__name__)` (as in Prometheus 3); `without` always drops the name.
-    static func groupLabels(_ s: StepSeries, _ a: Aggregate) -> Labels {
-        if a.without {
-            return s.labels.filter { $0.name != Labels.metricName && !a.grouping.contains($0.name) }
-        }
-        return s.labels.keeping(a.grouping)
+    static func groups(_ a: Aggregate) -> LabelGroups {
+        a.without ? LabelGroups(dropping: a.grouping + [Labels.metricName]) : LabelGroups(keeping: a.grouping)
     }
 
     mutating func evalAggregate(_ a: Aggregate) throws(PromQLError) -> EvalValue {
@@ -61,26 +58,23 @@ extension Evaluator {
         case .limitRatio: return .vector(try limitRatio(input, param))
         default: break
         }
-        var groupIndex: [Labels: Int] = [:]
+        var grouping = Self.groups(a)
         var groups: [[Int]] = []
         var groupOf: [Int] = []
-        var groupKeys: [Labels] = []
         var groupDropName: [Bool] = []
         groupOf.reserveCapacity(input.count)
         for (k, s) in input.enumerated() {
-            let key = Self.groupLabels(s, a)
-            if let g = groupIndex[key] {
+            let g = grouping.id(of: s.labels)
+            if g < groups.count {
                 groups[g].append(k)
-                groupOf.append(g)
                 groupDropName[g] = groupDropName[g] || s.dropName
             } else {
-                groupIndex[key] = groups.count
-                groupOf.append(groups.count)
                 groups.append([k])
-                groupKeys.append(key)
                 groupDropName.append(s.dropName)
             }
+            groupOf.append(g)
         }
+        let groupKeys = grouping.keys
         var values: [[Double]], present: [[Bool]]
         if Self.isAccumulable(a.op) {
             (values, present) = accumulate(a.op, input, groupOf: groupOf, groupCount: groups.count)
@@ -176,8 +170,12 @@ extension Evaluator {
         var out = input.map { s in
             StepSeries(labels: s.labels, values: s.values, present: [Bool](repeating: false, count: steps), dropName: s.dropName)
         }
-        var groups: [Labels: [Int]] = [:]
-        for (k, s) in input.enumerated() { groups[Self.groupLabels(s, a), default: []].append(k) }
+        var grouping = Self.groups(a)
+        var groups: [[Int]] = []
+        for (k, s) in input.enumerated() {
+            let g = grouping.id(of: s.labels)
+            if g < groups.count { groups[g].append(k) } else { groups.append([k]) }
+        }
         let top = a.op == .topk
         /// Whether `x` ranks before `y` (NaN last); ties keep input order.
         @inline(__always) func before(_ x: Double, _ y: Double) -> Bool {
@@ -192,7 +190,7 @@ extension Evaluator {
             guard !kf.isNaN else { throw PromQLError("Parameter value is NaN") }
             guard kf >= 1 else { continue }
             let k = kf >= Double(Int.max) ? Int.max : Int(kf)
-            for (_, members) in groups {
+            for members in groups {
                 if k >= members.count {
                     for idx in members where input[idx].present[i] { out[idx].present[i] = true }
                     continue
@@ -225,20 +223,19 @@ extension Evaluator {
         var out = input.map { s in
             StepSeries(labels: s.labels, values: s.values, present: [Bool](repeating: false, count: steps), dropName: s.dropName)
         }
-        var groups: [Labels: [Int]] = [:]
-        var order: [Labels] = []
+        var grouping = Self.groups(a)
+        var groups: [[Int]] = []
         for (k, s) in input.enumerated() {
-            let key = Self.groupLabels(s, a)
-            if groups[key] == nil { order.append(key) }
-            groups[key, default: []].append(k)
+            let g = grouping.id(of: s.labels)
+            if g < groups.count { groups[g].append(k) } else { groups.append([k]) }
         }
         for i in 0..<steps {
             guard !ks[i].isNaN else { throw PromQLError("Parameter value is NaN") }
             guard ks[i] >= 1 else { continue }
             let k = ks[i] >= Double(Int.max) ? Int.max : Int(ks[i])
-            for key in order {
+            for members in groups {
                 var taken = 0
-                for idx in groups[key]! where input[idx].present[i] && taken < k {
+                for idx in members where input[idx].present[i] && taken < k {
                     out[idx].present[i] = true
                     taken += 1
                 }
@@ -267,10 +264,11 @@ extension Evaluator {
 
     func countValues(_ a: Aggregate, _ input: [StepSeries], _ label: String) throws(PromQLError) -> [StepSeries] {
         guard !label.isEmpty else { throw PromQLError("invalid label name \"\(label)\"") }
+        var grouping = Self.groups(a)
         var index: [Labels: Int] = [:]
         var out: [StepSeries] = []
         for s in input {
-            let base = Self.groupLabels(s, a)
+            let base = grouping.keys[grouping.id(of: s.labels)]
             for i in 0..<steps where s.present[i] {
                 let labels = base.setting(label, to: GoFormat.formatFloat(s.values[i]))
                 let idx: Int

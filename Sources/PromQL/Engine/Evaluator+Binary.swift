@@ -70,26 +70,19 @@ extension Evaluator {
 
     static func promLabels(_ l: Labels) -> String { GoFormat.labelSet(l.pairs.map { ($0.name, $0.value) }) }
 
-    /// The labels series are matched on: `on(…)` keeps only `names`, otherwise
-    /// `names` (the `ignoring` list and the metric name) are dropped.
-    static func signature(_ labels: Labels, on: Bool, _ names: Set<String>) -> HashedLabels {
-        if on { return HashedLabels(labels.filter { names.contains($0.name) }) }
-        return HashedLabels(labels.removing(names))
-    }
-
     func vectorVector(_ b: Binary, _ lhs: [StepSeries], _ rhs: [StepSeries]) throws(PromQLError) -> [StepSeries] {
         let m = b.matching ?? VectorMatching(cardinality: .oneToOne, labels: [], on: false, include: [], explicit: false)
-        var names = Set(m.labels)
-        if !m.on { names.insert(Labels.metricName) }
-        let lsig = lhs.map { Self.signature($0.labels, on: m.on, names) }
-        let rsig = rhs.map { Self.signature($0.labels, on: m.on, names) }
+        // The labels series are matched on (their signature, numbered): `on(…)` keeps
+        // only the listed names, otherwise they and the metric name are dropped.
+        var signatures = m.on ? LabelGroups(keeping: m.labels) : LabelGroups(dropping: m.labels + [Labels.metricName])
+        let lsig = lhs.map { signatures.id(of: $0.labels) }
+        let rsig = rhs.map { signatures.id(of: $0.labels) }
         switch b.op {
         case .and, .unless:
-            var bySig: [HashedLabels: [Int]] = [:]
-            for (j, s) in rsig.enumerated() { bySig[s, default: []].append(j) }
+            let bySig = Self.members(rsig, signatures: signatures.count)
             var out: [StepSeries] = []
             for (k, var s) in lhs.enumerated() {
-                let others = bySig[lsig[k]] ?? []
+                let others = bySig[lsig[k]]
                 var any = false
                 for i in 0..<steps where s.present[i] {
                     let matched = others.contains { rhs[$0].present[i] }
@@ -99,11 +92,10 @@ extension Evaluator {
             }
             return out
         case .or:
-            var lhsAt: [HashedLabels: [Int]] = [:]
-            for (k, s) in lsig.enumerated() { lhsAt[s, default: []].append(k) }
+            let lhsAt = Self.members(lsig, signatures: signatures.count)
             var out = lhs
             for (j, var s) in rhs.enumerated() {
-                let others = lhsAt[rsig[j]] ?? []
+                let others = lhsAt[rsig[j]]
                 var any = false
                 for i in 0..<steps where s.present[i] {
                     if others.contains(where: { lhs[$0].present[i] }) { s.present[i] = false } else { any = true }
@@ -112,34 +104,37 @@ extension Evaluator {
             }
             return out
         default:
-            return try matchArithmetic(b, m, lhs, rhs, lsig, rsig)
+            return try matchArithmetic(b, m, lhs, rhs, lsig, rsig, signatures.keys)
         }
     }
 
-    /// One-to-one and many-to-one matching for arithmetic and comparisons.
+    /// The series of each signature (index: signature id), in input order.
+    static func members(_ signatureOf: [Int], signatures: Int) -> [[Int]] {
+        var out = [[Int]](repeating: [], count: signatures)
+        for (k, s) in signatureOf.enumerated() { out[s].append(k) }
+        return out
+    }
+
+    /// One-to-one and many-to-one matching for arithmetic and comparisons;
+    /// `lsig`/`rsig` number each side's signatures, `signatureLabels` spells them.
     func matchArithmetic(_ b: Binary, _ m: VectorMatching, _ lhs: [StepSeries], _ rhs: [StepSeries],
-                         _ lsig: [HashedLabels], _ rsig: [HashedLabels]) throws(PromQLError) -> [StepSeries] {
+                         _ lsig: [Int], _ rsig: [Int], _ signatureLabels: [Labels]) throws(PromQLError) -> [StepSeries] {
         // The "many" side is `many`, the "one" side `one`; for group_right they swap.
         let swapped = m.cardinality == .oneToMany
         let many = swapped ? rhs : lhs, one = swapped ? lhs : rhs
         let manySig = swapped ? rsig : lsig, oneSig = swapped ? lsig : rsig
-        var oneBySig: [HashedLabels: [Int]] = [:]
-        oneBySig.reserveCapacity(oneSig.count)
-        for (j, s) in oneSig.enumerated() { oneBySig[s, default: []].append(j) }
+        let oneBySig = Self.members(oneSig, signatures: signatureLabels.count)
         var outIndex: [HashedLabels: Int] = [:]
         outIndex.reserveCapacity(many.count)
         var out: [StepSeries] = []
         let dropName = !b.op.isComparison || b.returnBool
         // For one-to-one, the "many" side must not repeat a signature at a step either.
-        var manySeen: [HashedLabels: [Int]] = [:]
-        if m.cardinality == .oneToOne {
-            manySeen.reserveCapacity(manySig.count)
-            for (k, s) in manySig.enumerated() { manySeen[s, default: []].append(k) }
-        }
+        let manySeen = m.cardinality == .oneToOne ? Self.members(manySig, signatures: signatureLabels.count) : []
         for (k, ms) in many.enumerated() {
-            guard let candidates = oneBySig[manySig[k]] else { continue }
+            let candidates = oneBySig[manySig[k]]
+            guard !candidates.isEmpty else { continue }
             // Other "many" series with the same signature (looked up once, not per step).
-            let peers = m.cardinality == .oneToOne ? (manySeen[manySig[k]] ?? []).filter { $0 != k } : []
+            let peers = m.cardinality == .oneToOne ? manySeen[manySig[k]].filter { $0 != k } : []
             // The output series of the pair (k, j), kept while j stays the same.
             var pairOne = -1, pairOut = -1
             for i in 0..<steps where ms.present[i] {
@@ -147,7 +142,7 @@ extension Evaluator {
                 for j in candidates where one[j].present[i] {
                     if match != nil {
                         let pair = [one[match!].labels, one[j].labels].sorted(by: <).map(Self.promLabels)
-                        throw PromQLError("found duplicate series for the match group \(Self.promLabels(manySig[k].labels)) on the \(swapped ? "left" : "right") hand-side of the operation: [\(pair.joined(separator: ", "))];many-to-many matching not allowed: matching labels must be unique on one side")
+                        throw PromQLError("found duplicate series for the match group \(Self.promLabels(signatureLabels[manySig[k]])) on the \(swapped ? "left" : "right") hand-side of the operation: [\(pair.joined(separator: ", "))];many-to-many matching not allowed: matching labels must be unique on one side")
                     }
                     match = j
                 }

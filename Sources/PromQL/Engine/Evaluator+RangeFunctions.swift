@@ -15,18 +15,18 @@ extension Evaluator {
             for x in w.samples { k.add(x.v) }
             return k.value
         },
-        "avg_over_time": { w in aggregate(.avg, w.samples.lazy.map(\.v), param: 0) },
+        "avg_over_time": { w in aggregate(.avg, w.values, param: 0) },
         "count_over_time": { w in Double(w.count) },
-        "min_over_time": { w in aggregate(.min, w.samples.lazy.map(\.v), param: 0) },
-        "max_over_time": { w in aggregate(.max, w.samples.lazy.map(\.v), param: 0) },
-        "stddev_over_time": { w in aggregate(.stddev, w.samples.lazy.map(\.v), param: 0) },
-        "stdvar_over_time": { w in aggregate(.stdvar, w.samples.lazy.map(\.v), param: 0) },
+        "min_over_time": { w in aggregate(.min, w.values, param: 0) },
+        "max_over_time": { w in aggregate(.max, w.values, param: 0) },
+        "stddev_over_time": { w in aggregate(.stddev, w.values, param: 0) },
+        "stdvar_over_time": { w in aggregate(.stdvar, w.values, param: 0) },
         "last_over_time": { w in w.last!.v },
         "first_over_time": { w in w.first!.v },
         "present_over_time": { _ in 1 },
-        "quantile_over_time": { w in quantile(w.param, w.samples.map(\.v)) },
+        "quantile_over_time": { w in quantile(w.param, Array(w.values)) },
         "mad_over_time": { w in
-            let values = w.samples.map(\.v)
+            let values = Array(w.values)
             if values.contains(where: \.isNaN) { return .nan }
             let median = quantile(0.5, values)
             return quantile(0.5, values.map { abs($0 - median) })

@@ -83,9 +83,13 @@ final class MemSeries {
     /// a stable snapshot, and marked to be read from its last resume point
     /// before `mint`.
     func chunkMetas(mint: Int64, maxt: Int64) -> [ChunkMeta] {
+        let openOverlaps = open.count > 0 && open.lastT >= mint && openMint <= maxt
+        var count = openOverlaps ? 1 : 0
+        for c in sealed where c.maxt >= mint && c.mint <= maxt { count += 1 }
         var out: [ChunkMeta] = []
+        out.reserveCapacity(count)  // one allocation, not one per growth
         for c in sealed where c.maxt >= mint && c.mint <= maxt { out.append(c.meta) }
-        if open.count > 0, open.lastT >= mint, openMint <= maxt {
+        if openOverlaps {
             let resume = open.resumePoints.last { $0.t < mint }
             out.append(ChunkMeta(mint: openMint, maxt: open.lastT, encoding: .xor, storage: open.chunkBytes, resume: resume))
         }

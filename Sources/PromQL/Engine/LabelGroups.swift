@@ -1,0 +1,68 @@
+import TSDB
+
+/// Numbers the parts of label sets that aggregation groups and vector
+/// matching look at — `by`/`on` keep the listed names, `without`/`ignoring`
+/// drop them — so that series with the same part get the same small integer
+/// (0, 1, 2, … in order of first appearance). A series' part is hashed and
+/// compared in place; its label set is built only when the part is new, so
+/// assigning thousands of series to a few groups allocates nothing per
+/// series (building a label set per series was a sixth of an instant
+/// `sum by (instance) (rate(…))`).
+struct LabelGroups {
+    /// With `keeping`, the part is the listed names; otherwise all but them.
+    private let names: [String]
+    private let keeping: Bool
+    /// A group with the hash, and per group the next one with the same hash (-1: none).
+    private var firstWithHash: [Int: Int] = [:]
+    private var nextWithHash: [Int] = []
+    /// Each group's part, as a label set (sorted, as every `Labels`).
+    private(set) var keys: [Labels] = []
+
+    /// Groups by the listed names only (`by`, `on`).
+    init(keeping names: [String]) {
+        self.names = names
+        self.keeping = true
+    }
+
+    /// Groups by every name but the listed ones (`without`, `ignoring`).
+    init(dropping names: [String]) {
+        self.names = names
+        self.keeping = false
+    }
+
+    var count: Int { keys.count }
+
+    @inline(__always)
+    private func isPart(_ name: String) -> Bool { names.contains(name) == keeping }
+
+    /// The group of `labels`' part, numbering it if it is new.
+    mutating func id(of labels: Labels) -> Int {
+        var hasher = Hasher()
+        for p in labels.pairs where isPart(p.name) {
+            hasher.combine(p.name)
+            hasher.combine(p.value)
+        }
+        let hash = hasher.finalize()
+        var candidate = firstWithHash[hash] ?? -1
+        while candidate >= 0 {
+            if hasPart(labels, equalTo: keys[candidate]) { return candidate }
+            candidate = nextWithHash[candidate]
+        }
+        let id = keys.count
+        keys.append(labels.filter { isPart($0.name) })
+        nextWithHash.append(firstWithHash[hash] ?? -1)
+        firstWithHash[hash] = id
+        return id
+    }
+
+    /// Whether the part of `labels` is `key` (both in name order).
+    private func hasPart(_ labels: Labels, equalTo key: Labels) -> Bool {
+        var j = 0
+        let keyPairs = key.pairs
+        for p in labels.pairs where isPart(p.name) {
+            guard j < keyPairs.count, keyPairs[j] == p else { return false }
+            j += 1
+        }
+        return j == keyPairs.count
+    }
+}
