@@ -4,6 +4,7 @@ set -euo pipefail
 need=()
 # zlib1g-dev: gzip responses (compress-nio); prometheus and the node exporter: the interoperability tests' real peers;
 # prometheus-alertmanager: the alerting interop test's receiver; tmux: the shell's end-to-end test drives tsql in a real terminal.
+# libjemalloc-dev: the tsql executable's malloc (Sources/CJemalloc).
 for p in liblz4-dev libsnappy-dev libreadline-dev libjemalloc-dev pkg-config zlib1g-dev prometheus prometheus-node-exporter prometheus-alertmanager tmux; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
