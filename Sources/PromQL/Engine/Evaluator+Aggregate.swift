@@ -31,6 +31,13 @@ extension Evaluator {
         a.without ? LabelGroups(dropping: a.grouping + [Labels.metricName]) : LabelGroups(keeping: a.grouping)
     }
 
+    /// The input series of each group, in input order.
+    static func groupMembers(_ a: Aggregate, _ input: [StepSeries]) -> [[Int]] {
+        var grouping = groups(a)
+        let groupOf = input.map { grouping.id(of: $0.labels) }
+        return members(groupOf, signatures: grouping.count)
+    }
+
     mutating func evalAggregate(_ a: Aggregate) throws(PromQLError) -> EvalValue {
         var param: [Double] = []
         var label = ""
@@ -170,12 +177,7 @@ extension Evaluator {
         var out = input.map { s in
             StepSeries(labels: s.labels, values: s.values, present: [Bool](repeating: false, count: steps), dropName: s.dropName)
         }
-        var grouping = Self.groups(a)
-        var groups: [[Int]] = []
-        for (k, s) in input.enumerated() {
-            let g = grouping.id(of: s.labels)
-            if g < groups.count { groups[g].append(k) } else { groups.append([k]) }
-        }
+        let groups = Self.groupMembers(a, input)
         let top = a.op == .topk
         /// Whether `x` ranks before `y` (NaN last); ties keep input order.
         @inline(__always) func before(_ x: Double, _ y: Double) -> Bool {
@@ -223,12 +225,7 @@ extension Evaluator {
         var out = input.map { s in
             StepSeries(labels: s.labels, values: s.values, present: [Bool](repeating: false, count: steps), dropName: s.dropName)
         }
-        var grouping = Self.groups(a)
-        var groups: [[Int]] = []
-        for (k, s) in input.enumerated() {
-            let g = grouping.id(of: s.labels)
-            if g < groups.count { groups[g].append(k) } else { groups.append([k]) }
-        }
+        let groups = Self.groupMembers(a, input)
         for i in 0..<steps {
             guard !ks[i].isNaN else { throw PromQLError("Parameter value is NaN") }
             guard ks[i] >= 1 else { continue }
