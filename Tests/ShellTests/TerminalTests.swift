@@ -131,7 +131,9 @@ struct TerminalTests {
         let dir = Fixture.tempDirectory
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let port = 41_000 + Int(getpid() % 10_000)
+        // A port nothing listens on now: a fixed or pid-derived one in the ephemeral range can be
+        // taken by another test's connection, and `tsql serve` then hangs instead of failing (a known defect).
+        let port = freeLocalPort()
         let defaults = try String(contentsOf: Fixture.testdata.appendingPathComponent("../../scripts/default-prometheus.yml"), encoding: .utf8)
         #expect(defaults.contains("127.0.0.1:9090") && defaults.contains("scrape_interval: 5s"))
         try defaults.replacingOccurrences(of: "127.0.0.1:9090", with: "127.0.0.1:\(port)")

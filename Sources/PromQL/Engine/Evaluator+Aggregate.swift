@@ -35,7 +35,7 @@ extension Evaluator {
     static func groupMembers(_ a: Aggregate, _ input: [StepSeries]) -> [[Int]] {
         var grouping = groups(a)
         let groupOf = input.map { grouping.id(of: $0.labels) }
-        return members(groupOf, signatures: grouping.count)
+        return grouping.members(groupOf)
     }
 
     mutating func evalAggregate(_ a: Aggregate) throws(PromQLError) -> EvalValue {
@@ -66,21 +66,10 @@ extension Evaluator {
         default: break
         }
         var grouping = Self.groups(a)
-        var groups: [[Int]] = []
-        var groupOf: [Int] = []
-        var groupDropName: [Bool] = []
-        groupOf.reserveCapacity(input.count)
-        for (k, s) in input.enumerated() {
-            let g = grouping.id(of: s.labels)
-            if g < groups.count {
-                groups[g].append(k)
-                groupDropName[g] = groupDropName[g] || s.dropName
-            } else {
-                groups.append([k])
-                groupDropName.append(s.dropName)
-            }
-            groupOf.append(g)
-        }
+        let groupOf = input.map { grouping.id(of: $0.labels) }
+        let groups = grouping.members(groupOf)
+        var groupDropName = [Bool](repeating: false, count: groups.count)
+        for (k, s) in input.enumerated() where s.dropName { groupDropName[groupOf[k]] = true }
         let groupKeys = grouping.keys
         var values: [[Double]], present: [[Bool]]
         if Self.isAccumulable(a.op) {

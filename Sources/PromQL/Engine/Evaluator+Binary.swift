@@ -79,7 +79,7 @@ extension Evaluator {
         let rsig = rhs.map { signatures.id(of: $0.labels) }
         switch b.op {
         case .and, .unless:
-            let bySig = Self.members(rsig, signatures: signatures.count)
+            let bySig = signatures.members(rsig)
             var out: [StepSeries] = []
             for (k, var s) in lhs.enumerated() {
                 let others = bySig[lsig[k]]
@@ -92,7 +92,7 @@ extension Evaluator {
             }
             return out
         case .or:
-            let lhsAt = Self.members(lsig, signatures: signatures.count)
+            let lhsAt = signatures.members(lsig)
             var out = lhs
             for (j, var s) in rhs.enumerated() {
                 let others = lhsAt[rsig[j]]
@@ -104,32 +104,25 @@ extension Evaluator {
             }
             return out
         default:
-            return try matchArithmetic(b, m, lhs, rhs, lsig, rsig, signatures.keys)
+            return try matchArithmetic(b, m, lhs, rhs, lsig, rsig, signatures)
         }
     }
 
-    /// The series of each signature (index: signature id), in input order.
-    static func members(_ signatureOf: [Int], signatures: Int) -> [[Int]] {
-        var out = [[Int]](repeating: [], count: signatures)
-        for (k, s) in signatureOf.enumerated() { out[s].append(k) }
-        return out
-    }
-
     /// One-to-one and many-to-one matching for arithmetic and comparisons;
-    /// `lsig`/`rsig` number each side's signatures, `signatureLabels` spells them.
+    /// `lsig`/`rsig` are each side's signature ids in `signatures`.
     func matchArithmetic(_ b: Binary, _ m: VectorMatching, _ lhs: [StepSeries], _ rhs: [StepSeries],
-                         _ lsig: [Int], _ rsig: [Int], _ signatureLabels: [Labels]) throws(PromQLError) -> [StepSeries] {
+                         _ lsig: [Int], _ rsig: [Int], _ signatures: LabelGroups) throws(PromQLError) -> [StepSeries] {
         // The "many" side is `many`, the "one" side `one`; for group_right they swap.
         let swapped = m.cardinality == .oneToMany
         let many = swapped ? rhs : lhs, one = swapped ? lhs : rhs
         let manySig = swapped ? rsig : lsig, oneSig = swapped ? lsig : rsig
-        let oneBySig = Self.members(oneSig, signatures: signatureLabels.count)
+        let oneBySig = signatures.members(oneSig)
         var outIndex: [HashedLabels: Int] = [:]
         outIndex.reserveCapacity(many.count)
         var out: [StepSeries] = []
         let dropName = !b.op.isComparison || b.returnBool
         // For one-to-one, the "many" side must not repeat a signature at a step either.
-        let manySeen = m.cardinality == .oneToOne ? Self.members(manySig, signatures: signatureLabels.count) : []
+        let manySeen = m.cardinality == .oneToOne ? signatures.members(manySig) : []
         for (k, ms) in many.enumerated() {
             let candidates = oneBySig[manySig[k]]
             guard !candidates.isEmpty else { continue }
@@ -142,7 +135,7 @@ extension Evaluator {
                 for j in candidates where one[j].present[i] {
                     if match != nil {
                         let pair = [one[match!].labels, one[j].labels].sorted(by: <).map(Self.promLabels)
-                        throw PromQLError("found duplicate series for the match group \(Self.promLabels(signatureLabels[manySig[k]])) on the \(swapped ? "left" : "right") hand-side of the operation: [\(pair.joined(separator: ", "))];many-to-many matching not allowed: matching labels must be unique on one side")
+                        throw PromQLError("found duplicate series for the match group \(Self.promLabels(signatures.keys[manySig[k]])) on the \(swapped ? "left" : "right") hand-side of the operation: [\(pair.joined(separator: ", "))];many-to-many matching not allowed: matching labels must be unique on one side")
                     }
                     match = j
                 }

@@ -55,6 +55,13 @@ struct LabelGroups {
         return id
     }
 
+    /// The series of each group (index: group id), in input order, given each series' id.
+    func members(_ ids: [Int]) -> [[Int]] {
+        var out = [[Int]](repeating: [], count: count)
+        for (k, id) in ids.enumerated() { out[id].append(k) }
+        return out
+    }
+
     /// Whether the part of `labels` is `key` (both in name order).
     private func hasPart(_ labels: Labels, equalTo key: Labels) -> Bool {
         var j = 0
