@@ -70,16 +70,25 @@ public struct APIServer: Sendable {
         return router
     }
 
-    /// Serves on `host:port` until the process is asked to stop (SIGTERM/SIGINT).
-    public func run(host: String, port: Int, logger: Logger? = nil) async throws {
-        try await application(host: host, port: port, logger: logger).runService()
+    /// Serves on `host:port` until the process is asked to stop (SIGTERM/SIGINT),
+    /// calling `onListening` once the socket accepts connections.
+    /// Throws `ListenError` when the address cannot be served (taken, not local, no permission).
+    public func run(host: String, port: Int, logger: Logger? = nil, onListening: @escaping @Sendable () -> Void = {}) async throws {
+        do {
+            try await application(host: host, port: port, logger: logger, onListening: onListening).runService()
+        } catch {
+            // Once listening, the server logs its errors instead of throwing them.
+            throw ListenError(address: "\(host):\(port)", underlying: error)
+        }
     }
 
     /// The HTTP server: the router behind the direct query lane, handlers on
     /// their connection's event loop.
-    public func application(host: String, port: Int, logger: Logger? = nil) -> some ApplicationProtocol {
+    public func application(host: String, port: Int, logger: Logger? = nil,
+                            onListening: @escaping @Sendable () -> Void = {}) -> some ApplicationProtocol {
         Application(router: router(), server: EventLoopBoundHTTP.http1(handlers: [DirectQueryHandler(server: self)]),
-                    configuration: .init(address: .hostname(host, port: port), serverName: Self.serverName), logger: logger)
+                    configuration: .init(address: .hostname(host, port: port), serverName: Self.serverName),
+                    onServerRunning: { _ in onListening() }, logger: logger)
     }
 
     /// The `Server` header of responses.

@@ -131,9 +131,20 @@ struct Serve: AsyncParsableCommand {
         let server = APIServer(slot: slot, engine: Engine(options: query), options: options, config: config, metrics: metrics)
         let reloadOnHangup = Self.reloadOnSIGHUP(config, logger: logger)
         defer { reloadOnHangup.cancel() }
-        logger.info("serving on http://\(host):\(port), opening \(data) (\(TSQL.allocator))")
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.run(host: host, port: port, logger: logger) }
+            // Listen before opening the database, so that a taken address is
+            // reported at once rather than after a long WAL replay.
+            let (listening, signal) = AsyncStream<Void>.makeStream()
+            group.addTask {
+                defer { signal.finish() }
+                try await server.run(host: host, port: port, logger: logger, onListening: { signal.yield() })
+            }
+            var started = listening.makeAsyncIterator()
+            if await started.next() == nil {
+                try await group.next()  // the server's error
+                return
+            }
+            logger.info("serving on http://\(host):\(port), opening \(data) (\(TSQL.allocator))")
             let data = self.data
             let db: DB
             do {
@@ -170,11 +181,16 @@ struct Serve: AsyncParsableCommand {
                     }
                 }
             }
-            try await group.next()
+            // Whatever ends first (the server failing, a signal, the shell
+            // closing), the rest stops before the database closes: the
+            // notifier's loop would otherwise keep the group waiting forever.
+            var failure: (any Error)?
+            do { try await group.next() } catch { failure = error }
             group.cancelAll()
             rules.stop()
             notifier.stop()
-            await scraper.shutdown()  // before the database closes
+            await scraper.shutdown()
+            if let failure { throw failure }
         }
     }
 

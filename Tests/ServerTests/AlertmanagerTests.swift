@@ -22,8 +22,8 @@ struct AlertmanagerTests {
         let dir = NSTemporaryDirectory() + "/alerting-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir + "/rules", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let base = 30_000 + Int(getpid() % 10_000) * 2
-        let (amPort, ourPort) = (base, base + 1)
+        let ports = freeLocalPorts(2)
+        let (amPort, ourPort) = (ports[0], ports[1])
         let am = "http://127.0.0.1:\(amPort)"
 
         try """

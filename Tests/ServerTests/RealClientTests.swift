@@ -66,8 +66,8 @@ struct RealClientTests {
         let dir = NSTemporaryDirectory() + "/interop-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let base = 20_000 + Int(getpid() % 10_000) * 4
-        let (exporterPort, ourPort, promPort, readerPort) = (base, base + 1, base + 2, base + 3)
+        let ports = freeLocalPorts(4)
+        let (exporterPort, ourPort, promPort, readerPort) = (ports[0], ports[1], ports[2], ports[3])
         let ours = "http://127.0.0.1:\(ourPort)", prom = "http://127.0.0.1:\(promPort)", reader = "http://127.0.0.1:\(readerPort)"
 
         try """

@@ -18,7 +18,7 @@ struct RuleReloadTests {
         let dir = NSTemporaryDirectory() + "/rule-reload-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir + "/rules", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let port = 36_000 + Int(getpid() % 10_000)
+        let port = freeLocalPort()
         let url = "http://127.0.0.1:\(port)"
         try "global: {evaluation_interval: 1s}\nrule_files: [\"rules/*.yml\"]\n".write(toFile: dir + "/prometheus.yml", atomically: true, encoding: .utf8)
         func writeRules(_ body: String) throws { try body.write(toFile: dir + "/rules/r.yml", atomically: true, encoding: .utf8) }

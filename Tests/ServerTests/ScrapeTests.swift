@@ -258,7 +258,7 @@ struct ScrapeTests {
             Issue.record("SKIPPED: prometheus-node-exporter is not installed (scripts/setup.sh installs it)")
             return
         }
-        let port = 21_000 + Int(getpid() % 9_000)
+        let port = freeLocalPort()
         try await withChildProcesses { children in
             try children.start(exporter, ["--web.listen-address=127.0.0.1:\(port)"], log: NSTemporaryDirectory() + "/ne-\(port).log")
             try await RealClientTests.waitUntilReady("http://127.0.0.1:\(port)/metrics")

@@ -23,7 +23,7 @@ struct RemoteBackendTests {
         try Fixture.makeDatabase(dir).close()
         try FileManager.default.copyItem(atPath: dir, toPath: served)
 
-        let port = 40_000 + Int(getpid() % 10_000)
+        let port = freeLocalPort()
         try await withChildProcesses { children in
             try children.start(binary, ["serve", "--no-shell", "--storage.tsdb.path", served, "--web.listen-address", "127.0.0.1:\(port)"])
             let remote = try RemoteBackend(url: "http://127.0.0.1:\(port)/")

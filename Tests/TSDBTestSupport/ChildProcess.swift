@@ -81,6 +81,22 @@ public struct ChildProcess: Sendable {
         return signal == 0 ? (status >> 8) & 0xff : 128 + signal
     }
 
+    /// Waits up to `timeout` for the child to end: its status, or nil (it still runs).
+    public func wait(timeout: Duration) async -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        var status: Int32 = 0
+        while ContinuousClock.now < deadline {
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid {
+                let signal = status & 0x7f
+                return signal == 0 ? (status >> 8) & 0xff : 128 + signal
+            }
+            if r == -1 && errno != EINTR { return -1 }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return nil
+    }
+
     /// SIGTERM (or `signal`), then waits for the child to end.
     public func stop(signal: Int32 = SIGTERM) async {
         kill(pid, signal)

@@ -74,8 +74,24 @@ public func builtTSQL(_ testFile: String = #filePath) -> String? {
 /// A TCP port on 127.0.0.1 that nothing listens on now (the kernel's pick
 /// for port 0), for a server a test starts and must name in its config first.
 public func freeLocalPort() -> Int {
+    freeLocalPorts(1)[0]
+}
+
+/// `count` distinct free ports (each socket stays bound until all are picked).
+public func freeLocalPorts(_ count: Int) -> [Int] {
+    let sockets = (0..<count).map { _ in localSocket(listening: false) }
+    defer { sockets.forEach { close($0.fd) } }
+    return sockets.map(\.port)
+}
+
+/// A socket listening on a kernel-chosen port of 127.0.0.1 (the caller closes
+/// it), for tests of what happens when an address is taken.
+public func listeningLocalSocket() -> (fd: Int32, port: Int) {
+    localSocket(listening: true)
+}
+
+private func localSocket(listening: Bool) -> (fd: Int32, port: Int) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -83,9 +99,9 @@ public func freeLocalPort() -> Int {
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)
     let bound = withUnsafeMutablePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            bind(fd, $0, length) == 0 && (!listening || listen(fd, 1) == 0) && getsockname(fd, $0, &length) == 0
         }
     }
     precondition(bound, "cannot bind a socket on 127.0.0.1: errno \(errno)")
-    return Int(UInt16(bigEndian: address.sin_port))
+    return (fd, Int(UInt16(bigEndian: address.sin_port)))
 }
