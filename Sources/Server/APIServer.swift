@@ -3,6 +3,7 @@ import Hummingbird
 import Ingest
 import Logging
 import PromQL
+import ServiceLifecycle
 import TSDB
 
 /// The Prometheus-compatible HTTP API over one database: health and
@@ -70,16 +71,13 @@ public struct APIServer: Sendable {
         return router
     }
 
-    /// Serves on `host:port` until the process is asked to stop (SIGTERM/SIGINT),
-    /// calling `onListening` once the socket accepts connections.
-    /// Throws `ListenError` when the address cannot be served (taken, not local, no permission).
-    public func run(host: String, port: Int, logger: Logger? = nil, onListening: @escaping @Sendable () -> Void = {}) async throws {
-        do {
-            try await application(host: host, port: port, logger: logger, onListening: onListening).runService()
-        } catch {
-            // Once listening, the server logs its errors instead of throwing them.
-            throw ListenError(address: "\(host):\(port)", underlying: error)
-        }
+    /// The server on `host:port`, to run until SIGTERM/SIGINT or `stop()`;
+    /// `onListening` is called once the socket accepts connections.
+    public func serving(host: String, port: Int, logger: Logger? = nil, onListening: @escaping @Sendable () -> Void = {}) -> Serving {
+        let app = application(host: host, port: port, logger: logger, onListening: onListening)
+        return Serving(address: "\(host):\(port)",
+                       services: ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint],
+                                                                   logger: logger ?? app.logger)))
     }
 
     /// The HTTP server: the router behind the direct query lane, handlers on

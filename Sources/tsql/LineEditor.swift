@@ -17,6 +17,10 @@ final class LineEditor {
     let historyFile: String
     let historySize: Int32 = 2000
 
+    /// Woken from any thread to end the shell as Ctrl-D does (at its next
+    /// prompt, or at once while it waits at one): the server it runs beside stopped.
+    static let stop = WakePipe()
+
     init(historyFile: String, completer: @escaping (String) -> [String]) {
         self.historyFile = historyFile
         EditorState.completer = completer
@@ -34,6 +38,7 @@ final class LineEditor {
         while true {
             EditorState.earlierLines = text
             guard let line = readLine(prompt: text.isEmpty ? prompt : continuation) else {
+                if Self.stop.isWoken { return nil }
                 if !text.isEmpty { print() }
                 return text.isEmpty ? nil : text
             }
@@ -53,11 +58,13 @@ final class LineEditor {
         EditorState.delivered = nil
         rl_callback_handler_install(prompt, lineCallback)
         defer { rl_callback_handler_remove() }
-        var fds = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0), pollfd(fd: SigintPipe.read, events: Int16(POLLIN), revents: 0)]
+        var fds = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0), pollfd(fd: SigintPipe.pipe.read, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: Self.stop.read, events: Int16(POLLIN), revents: 0)]
         while EditorState.delivered == nil {
-            guard poll(&fds, 2, -1) >= 0 || errno == EINTR else { return nil }
+            guard poll(&fds, 3, -1) >= 0 || errno == EINTR else { return nil }
+            if fds[2].revents & Int16(POLLIN) != 0 { return nil }  // as at end of input; the pipe stays woken
             if fds[1].revents & Int16(POLLIN) != 0 {
-                SigintPipe.drain()
+                SigintPipe.pipe.drain()
                 creadline_discard_line()
                 return .some(nil)
             }
@@ -91,7 +98,7 @@ final class LineEditor {
         }
         var cancelled = false
         while done.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
-            if SigintPipe.drain() && !cancelled {
+            if (SigintPipe.pipe.drain() || Self.stop.isWoken) && !cancelled {
                 cancelled = true
                 FileHandle.standardError.write(Data("cancelling the query…\n".utf8))
                 cancel()
@@ -159,30 +166,47 @@ private let completeCallback: @convention(c) (UnsafePointer<CChar>?, Int32, Int3
     return array
 }
 
-/// SIGINT written into a pipe, so that the polling loops see it.
-enum SigintPipe {
-    // nonisolated(unsafe): set once by install() before the handler can run, then only read.
-    nonisolated(unsafe) static var read: Int32 = -1
-    nonisolated(unsafe) static var write: Int32 = -1
+/// A pipe that a signal handler or another thread writes a byte into, so
+/// that the editor's polling loops wake up and see it.
+struct WakePipe: Sendable {
+    let read: Int32
+    let write: Int32
 
-    static func install() {
+    init() {
         var fds: [Int32] = [0, 0]
         pipe(&fds)
         _ = fcntl(fds[0], F_SETFL, O_NONBLOCK)
         _ = fcntl(fds[1], F_SETFL, O_NONBLOCK)
         (read, write) = (fds[0], fds[1])
-        signal(SIGINT) { _ in
-            var byte: UInt8 = 1
-            _ = Glibc.write(SigintPipe.write, &byte, 1)
-        }
     }
 
-    /// Empties the pipe; whether there was a signal.
+    /// Async-signal-safe.
+    func wake() {
+        var byte: UInt8 = 1
+        _ = Glibc.write(write, &byte, 1)
+    }
+
+    /// Empties the pipe; whether it had been woken.
     @discardableResult
-    static func drain() -> Bool {
+    func drain() -> Bool {
         var buffer = [UInt8](repeating: 0, count: 64)
         var any = false
         while Glibc.read(read, &buffer, 64) > 0 { any = true }
         return any
+    }
+
+    var isWoken: Bool {
+        var fd = pollfd(fd: read, events: Int16(POLLIN), revents: 0)
+        return poll(&fd, 1, 0) > 0
+    }
+}
+
+/// SIGINT (Ctrl-C) written into a pipe.
+enum SigintPipe {
+    static let pipe = WakePipe()
+
+    static func install() {
+        _ = pipe  // created before the handler can run
+        signal(SIGINT) { _ in SigintPipe.pipe.wake() }
     }
 }

@@ -135,9 +135,10 @@ struct Serve: AsyncParsableCommand {
             // Listen before opening the database, so that a taken address is
             // reported at once rather than after a long WAL replay.
             let (listening, signal) = AsyncStream<Void>.makeStream()
+            let serving = server.serving(host: host, port: port, logger: logger, onListening: { signal.yield() })
             group.addTask {
                 defer { signal.finish() }
-                try await server.run(host: host, port: port, logger: logger, onListening: { signal.yield() })
+                try await serving.run()
             }
             var started = listening.makeAsyncIterator()
             if await started.next() == nil {
@@ -150,7 +151,8 @@ struct Serve: AsyncParsableCommand {
             do {
                 db = try await Task.detached { try DB.open(data, options: dbOptions) }.value
             } catch {
-                group.cancelAll()
+                await serving.stop()
+                _ = try? await group.next()  // the server, once it has stopped
                 throw error
             }
             logger.info("\(db.replayReport)")
@@ -181,15 +183,21 @@ struct Serve: AsyncParsableCommand {
                     }
                 }
             }
-            // Whatever ends first (the server failing, a signal, the shell
-            // closing), the rest stops before the database closes: the
-            // notifier's loop would otherwise keep the group waiting forever.
+            // Whatever ends first (a signal, the shell closing), the rest
+            // stops before the database closes: the server lets requests in
+            // flight finish, and the notifier's loop would otherwise keep the
+            // group waiting forever.
             var failure: (any Error)?
             do { try await group.next() } catch { failure = error }
-            group.cancelAll()
+            await serving.stop()
+            if shell { LineEditor.stop.wake() }
             rules.stop()
             notifier.stop()
             await scraper.shutdown()
+            // Every child, the shell's query in flight included, ends before the database closes.
+            while true {
+                do { if try await group.next() == nil { break } } catch { failure = failure ?? error }
+            }
             if let failure { throw failure }
         }
     }

@@ -132,7 +132,7 @@ struct TerminalTests {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // A port nothing listens on now: a fixed or pid-derived one in the ephemeral range can be
-        // taken by another test's connection, and `tsql serve` then hangs instead of failing (a known defect).
+        // taken by another test's connection.
         let port = freeLocalPort()
         let defaults = try String(contentsOf: Fixture.testdata.appendingPathComponent("../../scripts/default-prometheus.yml"), encoding: .utf8)
         #expect(defaults.contains("127.0.0.1:9090") && defaults.contains("scrape_interval: 5s"))
@@ -156,5 +156,33 @@ struct TerminalTests {
         #expect(screen.contains(" up       | 127.0.0.1:\(port) | tsql |     1"), "\(screen)")
         try await t.send("C-d")
         try await t.wait(for: "EXITED 0")
+    }
+
+    /// SIGTERM stops `tsql serve` with its shell open, as it stops the server
+    /// alone: the shell ends as on Ctrl-D (an unfinished input is dropped)
+    /// and the process exits 0.
+    @Test func serveWithShellStopsOnSIGTERM() async throws {
+        guard let binary = Fixture.tsqlBinary, let tmuxPath = Self.which("tmux") else {
+            Issue.record("needs the tsql binary and tmux (scripts/test.sh builds and installs them)")
+            return
+        }
+        let dir = Fixture.tempDirectory
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let t = Tmux(tmux: tmuxPath)
+        try await t.run(["new-session", "-d", "-s", t.session, "-x", "120", "-y", "40",
+                         "env HOME=\(dir) \(binary) serve --data \(dir)/data --web.listen-address 127.0.0.1:\(freeLocalPort()); "
+                         + "echo EXITED $?; sleep 60"])
+        defer { t.kill() }
+        try await t.wait(for: "process_resident_memory_bytes\ntsql>")  // the prompt, after the hint
+        try await t.type("sum(1+"); try await t.send("Enter")
+        try await t.wait(for: "...>")
+        // The pane's shell runs tsql as its only child.
+        let shellPid = try await t.run(["display-message", "-p", "-t", t.session, "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let children = try String(contentsOfFile: "/proc/\(shellPid)/task/\(shellPid)/children", encoding: .utf8)
+        let tsql = try #require(children.split(separator: " ").first.flatMap { pid_t($0) }, "no child of the pane's shell \(shellPid)")
+        kill(tsql, SIGTERM)
+        let screen = try await t.wait(for: "EXITED 0")
+        #expect(!screen.contains("parse error"), "the unfinished input ran:\n\(screen)")
     }
 }
