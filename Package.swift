@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "TSDB", targets: ["TSDB"]),
         .library(name: "PromQL", targets: ["PromQL"]),
+        .library(name: "Server", targets: ["Server"]),
         .executable(name: "tsql", targets: ["tsql"]),
     ],
     dependencies: [

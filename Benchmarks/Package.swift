@@ -25,6 +25,7 @@ let package = Package(
             name: "FormatBenchmarks",
             dependencies: [
                 .product(name: "PromQL", package: "tsdb"),
+                .product(name: "Server", package: "tsdb"),
                 .product(name: "Benchmark", package: "package-benchmark"),
             ],
             path: "Benchmarks/FormatBenchmarks",

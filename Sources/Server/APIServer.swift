@@ -89,6 +89,11 @@ public struct APIServer: Sendable {
                     onServerRunning: { _ in onListening() }, logger: logger)
     }
 
+    /// The body of a successful query response for `result` (for benchmarks of formatting).
+    public static func queryResponseBody(_ result: QueryResult) -> ByteBuffer {
+        PrometheusJSON.success(result)
+    }
+
     /// The `Server` header of responses.
     static let serverName = "tsdb"
 

@@ -12,6 +12,8 @@ import TSDB
 /// of megabytes.
 struct PrometheusJSON {
     var out = ByteBuffer()
+    /// The timestamps of the matrix being written, formatted once.
+    var sharedTimestamps = SharedTimestamps()
     static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     mutating func raw(_ s: StaticString) {
@@ -130,34 +132,48 @@ struct PrometheusJSON {
         }
     }
 
-    /// Bytes `writePoint` may write, with a separating comma.
-    static let maxPointLength = maxTimestampLength + GoFormat.maxAPIFloatLength + 8
+    /// Bytes `writePoint` may write, with a separating comma (and room for
+    /// `SharedTimestamps` to copy whole words).
+    static let maxPointLength = max(maxTimestampLength, SharedTimestamps.stride) + GoFormat.maxAPIFloatLength + 8
 
     /// Writes `[<seconds>,"<value>"]` at `p`; returns how many bytes.
     @inline(__always)
     static func writePoint(_ t: Int64, _ v: Double, to p: UnsafeMutablePointer<UInt8>) -> Int {
         p[0] = UInt8(ascii: "[")
-        var n = 1 + writeTimestamp(t, to: p + 1)
-        p[n] = UInt8(ascii: ",")
-        p[n + 1] = UInt8(ascii: "\"")
-        n += 2
-        n += GoFormat.writeAPIFloat(v, to: p + n)
+        let n = 1 + writeTimestamp(t, to: p + 1)
+        return n + writeValue(v, to: p + n)
+    }
+
+    /// Writes `,"<value>"]`, the rest of a point after its timestamp; returns how many bytes.
+    @inline(__always)
+    static func writeValue(_ v: Double, to p: UnsafeMutablePointer<UInt8>) -> Int {
+        p[0] = UInt8(ascii: ",")
+        p[1] = UInt8(ascii: "\"")
+        let n = 2 + GoFormat.writeAPIFloat(v, to: p + 2)
         p[n] = UInt8(ascii: "\"")
         p[n + 1] = UInt8(ascii: "]")
         return n + 2
     }
 
     /// The points of a series, comma-separated, in one reservation of the buffer.
+    /// Timestamps come from `sharedTimestamps` where they can.
     mutating func points(_ points: [Sample]) {
-        guard !points.isEmpty else { return }
-        out.writeWithUnsafeMutableBytes(minimumWritableBytes: points.count * Self.maxPointLength) { buffer in
-            let p = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            var n = 0
-            for (k, point) in points.enumerated() {
-                if k > 0 { p[n] = UInt8(ascii: ","); n += 1 }
-                n += Self.writePoint(point.t, point.v, to: p + n)
+        guard let first = points.first else { return }
+        sharedTimestamps.adopt(points)
+        sharedTimestamps.withWriter { timestamps in
+            timestamps.start(at: first.t)
+            out.writeWithUnsafeMutableBytes(minimumWritableBytes: points.count * Self.maxPointLength) { buffer in
+                let p = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                var n = 0
+                for (k, point) in points.enumerated() {
+                    if k > 0 { p[n] = UInt8(ascii: ","); n += 1 }
+                    p[n] = UInt8(ascii: "[")
+                    n += 1
+                    n += timestamps.write(point.t, to: p + n)
+                    n += Self.writeValue(point.v, to: p + n)
+                }
+                return n
             }
-            return n
         }
     }
 

@@ -219,6 +219,37 @@ struct ResponseFormattingTests {
         #expect(((decoded?["data"] as? [String: Any])?["result"] as? [Any])?.count == 31)
     }
 
+    @Test("points copy the timestamps earlier series formatted, byte-identical to formatting each: off the grid, late starts, negative, rebuilt tables")
+    func sharedTimestamps() {
+        let grid = (0..<50).map { Int64($0) * 15_000 - 300_500 }  // negative, zero-crossing, with milliseconds
+        var rng = SystemRandomNumberGenerator()
+        let series: [[Int64]] = [
+            grid,
+            Array(grid[20...]),                                       // starts late: the cursor seeks
+            grid.enumerated().map { $0.offset % 3 == 0 ? $0.element + 1 : $0.element },  // some times off the grid
+            [grid[0] - 1_000, grid[5], grid[49] + 15_000],            // before, on and after the table
+            (0..<120).map { Int64($0) * 7_001 },                      // over twice as long: a new table
+            grid,                                                     // the old grid is no longer the table
+            (0..<40).map { _ in Int64.random(in: -1_000_000...1_000_000, using: &rng) }.sorted(),
+            [Int64.min + 1, -1, 0, 1, 999, 1_000, Int64.max],
+            [42],
+        ]
+        var shared = PrometheusJSON()
+        var expected = ""
+        for times in series {
+            let points = times.enumerated().map { Sample($0.element, Double($0.offset) / 7) }
+            shared.points(points)
+            for (k, p) in points.enumerated() {
+                var one = PrometheusJSON()
+                one.point(p.t, p.v)
+                expected += (k > 0 ? "," : "") + String(buffer: one.out)
+            }
+            shared.raw("|")
+            expected += "|"
+        }
+        #expect(String(buffer: shared.out) == expected)
+    }
+
     @Test("label sets and strings: plain ones copied, ones with quotes, backslashes or control bytes escaped; both decode back")
     func labelEscaping() throws {
         let values = ["plain", "", "naïve ünïcode ✓", "say \"hi\"", "back\\slash", "tab\there", "line\nbreak", "bell\u{7}", "\u{1}"]
