@@ -315,6 +315,7 @@ struct DebugQuery: ParsableCommand {
     @Option(help: "Range end, unix milliseconds.") var end: Int64
     @Option(help: "Step, milliseconds.") var step: Int64 = 60_000
     @Option var repeats = 5
+    @Option(help: "Milliseconds to sleep between runs (caches go cold, as between a dashboard's queries).") var pause = 0
     @Argument var query: String
 
     func run() throws {
@@ -330,6 +331,7 @@ struct DebugQuery: ParsableCommand {
             var series = 0, points = 0
             if case .matrix(let m) = result { series = m.count; points = m.reduce(0) { $0 + $1.points.count } }
             print("\(took)  \(series) series, \(points) points")
+            if pause > 0 { usleep(UInt32(pause) * 1000) }
         }
     }
 }

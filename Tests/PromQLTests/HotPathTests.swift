@@ -183,4 +183,37 @@ struct HotPathTests {
             #expect(groups.count == byKey.count)
         }
     }
+
+    @Test("results sorted by labels: byte order pair by pair, a prefix first, sorted input kept as is")
+    func resultOrder() {
+        var state: UInt64 = 7
+        func next() -> UInt64 { state ^= state << 13; state ^= state >> 7; state ^= state << 17; return state }
+        let values = ["", "a", "ab", "b", "Z", "é", "a\u{0}"]
+        var series: [RangeSeries] = []
+        for i in 0..<300 {
+            var pairs: [Label] = []
+            for n in ["__name__", "x", "y"] where next() % 3 != 0 {
+                pairs.append(Label(n, values[Int(next() % UInt64(values.count))]))
+            }
+            series.append(RangeSeries(labels: Labels(pairs), points: [Sample(Int64(i), Double(i))]))
+        }
+        // The reference: pairs as byte arrays, compared lexicographically.
+        func bytes(_ l: Labels) -> [[UInt8]] { l.pairs.flatMap { [Array($0.name.utf8), Array($0.value.utf8)] } }
+        func less(_ a: Labels, _ b: Labels) -> Bool {
+            let (x, y) = (bytes(a), bytes(b))
+            for (p, q) in zip(x, y) where p != q {
+                return p.lexicographicallyPrecedes(q)
+            }
+            return x.count < y.count
+        }
+        let sorted = Engine.sortedByLabels(series)
+        #expect(sorted.count == series.count)
+        for (a, b) in zip(sorted, sorted.dropFirst()) {
+            #expect(!less(b.labels, a.labels), "\(b.labels) sorts before \(a.labels)")
+            #expect((a.labels < b.labels) == less(a.labels, b.labels))
+        }
+        #expect(Set(sorted.map(\.points[0].t)) == Set(series.map(\.points[0].t)), "a permutation")
+        let again = Engine.sortedByLabels(sorted)
+        #expect(again.map(\.points[0].t) == sorted.map(\.points[0].t))
+    }
 }

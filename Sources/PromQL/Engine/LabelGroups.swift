@@ -37,12 +37,15 @@ struct LabelGroups {
 
     /// The group of `labels`' part, numbering it if it is new.
     mutating func id(of labels: Labels) -> Int {
-        var hasher = Hasher()
-        for p in labels.pairs where isPart(p.name) {
-            hasher.combine(p.name)
-            hasher.combine(p.value)
+        // The pairs are read in place: copying one out retains its two strings.
+        let hash = labels.pairs.withUnsafeBufferPointer { pairs in
+            var hasher = Hasher()
+            for i in pairs.indices where isPart(pairs[i].name) {
+                hasher.combine(pairs[i].name)
+                hasher.combine(pairs[i].value)
+            }
+            return hasher.finalize()
         }
-        let hash = hasher.finalize()
         var candidate = firstWithHash[hash] ?? -1
         while candidate >= 0 {
             if hasPart(labels, equalTo: keys[candidate]) { return candidate }
@@ -64,12 +67,15 @@ struct LabelGroups {
 
     /// Whether the part of `labels` is `key` (both in name order).
     private func hasPart(_ labels: Labels, equalTo key: Labels) -> Bool {
-        var j = 0
-        let keyPairs = key.pairs
-        for p in labels.pairs where isPart(p.name) {
-            guard j < keyPairs.count, keyPairs[j] == p else { return false }
-            j += 1
+        labels.pairs.withUnsafeBufferPointer { pairs in
+            key.pairs.withUnsafeBufferPointer { keyPairs in
+                var j = 0
+                for i in pairs.indices where isPart(pairs[i].name) {
+                    guard j < keyPairs.count, keyPairs[j].name == pairs[i].name, keyPairs[j].value == pairs[i].value else { return false }
+                    j += 1
+                }
+                return j == keyPairs.count
+            }
         }
-        return j == keyPairs.count
     }
 }

@@ -135,12 +135,25 @@ public struct Labels: Hashable, Sendable, Comparable, CustomStringConvertible {
         return h.finalize()
     }
 
+    /// Pair by pair, name then value, in byte order; a prefix sorts first. The
+    /// pairs are read in place (copying a pair out retains its two strings,
+    /// which was most of the cost of sorting a query's result).
     public static func < (a: Labels, b: Labels) -> Bool {
-        let n = min(a.pairs.count, b.pairs.count)
-        for i in 0..<n where a.pairs[i] != b.pairs[i] {
-            return a.pairs[i] < b.pairs[i]
+        withUnsafePointer(to: a) { a in withUnsafePointer(to: b) { b in precedes(a, b) } }
+    }
+
+    /// `a.pointee < b.pointee`, reading both in place: for sorts that would
+    /// otherwise retain and release the two label sets at every comparison.
+    public static func precedes(_ a: UnsafePointer<Labels>, _ b: UnsafePointer<Labels>) -> Bool {
+        a.pointee.pairs.withUnsafeBufferPointer { x in
+            b.pointee.pairs.withUnsafeBufferPointer { y in
+                for i in 0..<min(x.count, y.count) {
+                    if x[i].name != y[i].name { return x[i].name.utf8Precedes(y[i].name) }
+                    if x[i].value != y[i].value { return x[i].value.utf8Precedes(y[i].value) }
+                }
+                return x.count < y.count
+            }
         }
-        return a.pairs.count < b.pairs.count
     }
 
     /// Prometheus notation: `name{a="x", b="y"}`.
