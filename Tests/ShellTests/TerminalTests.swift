@@ -120,16 +120,23 @@ struct TerminalTests {
         #expect(!history.contains("sum(rate(\n"), "the cancelled line is not in the history")
     }
 
+    /// The tsql binary, tmux and a fresh directory (the caller removes it) for
+    /// a test of `tsql serve` with its shell; nil, with the reason recorded, without them.
+    static func serveSetup() throws -> (binary: String, tmux: String, dir: String)? {
+        guard let binary = Fixture.tsqlBinary, let tmux = which("tmux") else {
+            Issue.record("needs the tsql binary and tmux (scripts/test.sh builds and installs them)")
+            return nil
+        }
+        let dir = Fixture.tempDirectory
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return (binary, tmux, dir)
+    }
+
     /// What scripts/run.sh starts: the server with the default configuration
     /// (scraping itself) and the shell over the same data, with a hint;
     /// leaving the shell stops the server.
     @Test func serveWithShell() async throws {
-        guard let binary = Fixture.tsqlBinary, let tmuxPath = Self.which("tmux") else {
-            Issue.record("needs the tsql binary and tmux (scripts/test.sh builds and installs them)")
-            return
-        }
-        let dir = Fixture.tempDirectory
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        guard let (binary, tmuxPath, dir) = try Self.serveSetup() else { return }
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // A port nothing listens on now: a fixed or pid-derived one in the ephemeral range can be
         // taken by another test's connection.
@@ -162,12 +169,7 @@ struct TerminalTests {
     /// alone: the shell ends as on Ctrl-D (an unfinished input is dropped)
     /// and the process exits 0.
     @Test func serveWithShellStopsOnSIGTERM() async throws {
-        guard let binary = Fixture.tsqlBinary, let tmuxPath = Self.which("tmux") else {
-            Issue.record("needs the tsql binary and tmux (scripts/test.sh builds and installs them)")
-            return
-        }
-        let dir = Fixture.tempDirectory
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        guard let (binary, tmuxPath, dir) = try Self.serveSetup() else { return }
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let t = Tmux(tmux: tmuxPath)
         try await t.run(["new-session", "-d", "-s", t.session, "-x", "120", "-y", "40",
