@@ -76,10 +76,14 @@ final class DirectQueryHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             // Keep a small buffer for the connection's next query, not a large one.
             if body.capacity > Self.keptBodyCapacity { body = ByteBuffer() } else { body.clear() }
-            respond(context, to: head, status: status, json: json)
+            let sent = respond(context, to: head, status: status, json: json)
             server.metrics.httpRequest(handler: range ? "/api/v1/query_range" : "/api/v1/query", code: status.code,
                                        took: ContinuousClock.now - since)
-            if head.headerFields[.connection]?.lowercased() == "close" { context.close(promise: nil) }
+            if Self.asksToClose(head) {
+                // Only once the response is out: closing at once would drop what the socket has not taken yet.
+                let channel = context.channel
+                sent.whenComplete { _ in channel.close(promise: nil) }
+            }
         case (.forwarding, .end):
             state = .idle
             context.fireChannelRead(data)
@@ -119,7 +123,15 @@ final class DirectQueryHandler: ChannelDuplexHandler, RemovableChannelHandler {
         body = ByteBuffer()
     }
 
-    private func respond(_ context: ChannelHandlerContext, to request: HTTPRequest, status: HTTPResponse.Status, json: ByteBuffer) {
+    /// Whether the request's `Connection` header lists `close`.
+    static func asksToClose(_ head: HTTPRequest) -> Bool {
+        guard let value = head.headerFields[.connection] else { return false }
+        return value.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == "close" }
+    }
+
+    /// Writes the response; the future completes when its last part has been written to the socket.
+    private func respond(_ context: ChannelHandlerContext, to request: HTTPRequest, status: HTTPResponse.Status,
+                         json: ByteBuffer) -> EventLoopFuture<Void> {
         var body = json
         var fields = HTTPFields()
         fields.reserveCapacity(6)
@@ -136,7 +148,9 @@ final class DirectQueryHandler: ChannelDuplexHandler, RemovableChannelHandler {
         fields[.server] = APIServer.serverName
         context.write(wrapOutboundOut(.head(HTTPResponse(status: status, headerFields: fields))), promise: nil)
         context.write(wrapOutboundOut(.body(body)), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        let sent = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: sent)
+        return sent.futureResult
     }
 }
 

@@ -224,10 +224,42 @@ import TSDBTestSupport
         }
     }
 
-    /// Sends `request` on a fresh connection and reads until the server closes it.
-    func rawExchange(port: Int, _ request: String) throws -> String {
+    /// `Connection: close` on an answer far larger than the socket buffers,
+    /// read by a slow client: the connection closes only after the last byte
+    /// (closing right after handing the response to the channel cut it off
+    /// at whatever the kernel had taken, ~4 MB).
+    @Test func closesOnlyAfterALargeAnswerIsOut() async throws {
+        let dir = TempDir("direct-lane-close")
+        let db = try DB.open(dir.path, options: { var o = DBOptions(); o.compactionInterval = nil; return o }())
+        defer { try? db.close() }
+        let appender = db.appender()
+        for i in 0..<100 { _ = try appender.append(Labels(["__name__": "x", "i": String(i)]), 0, 1) }
+        _ = try appender.commit()
+        let app = APIServer(db: db).application(host: "127.0.0.1", port: 0)
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            // 100 series × 10,000 steps, all inside the 5 m lookback: ~13 MB of JSON.
+            let text = try rawExchange(port: port, """
+                GET /api/v1/query_range?query=x&start=0&end=199.98&step=0.02 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n
+                """, receiveBuffer: 4096, pauseMilliseconds: 300)
+            let headEnd = try #require(text.range(of: "\r\n\r\n"))
+            let length = try #require(text[..<headEnd.lowerBound].split(separator: "\r\n")
+                .first { $0.lowercased().hasPrefix("content-length:") }
+                .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) })
+            #expect(length > 10_000_000)
+            let body = text[headEnd.upperBound...]
+            #expect(body.utf8.count == length)
+            #expect(String(body.suffix(18)) == #"[199.980,"1"]]}]}}"#)
+        }
+    }
+
+    /// Sends `request` on a fresh connection and reads until the server closes it
+    /// (with a small receive buffer and a pause first, to be a slow reader).
+    func rawExchange(port: Int, _ request: String, receiveBuffer: Int32? = nil,
+                     pauseMilliseconds: UInt32 = 0) throws -> String {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
+        if var size = receiveBuffer { setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -240,6 +272,7 @@ import TSDBTestSupport
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let bytes = Array(request.utf8)
         try #require(send(fd, bytes, bytes.count, 0) == bytes.count)
+        usleep(pauseMilliseconds * 1000)
         var received: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
