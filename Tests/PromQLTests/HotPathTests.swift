@@ -156,6 +156,56 @@ struct HotPathTests {
         }
     }
 
+    @Test("rate, increase and delta reusing a window shape's factor equal computing it afresh, bit for bit")
+    func extrapolationMemoEqualsFreshFactors() {
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next() -> UInt64 {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return state
+        }
+        var reused = 0, windows = 0
+        for round in 0..<300 {
+            // Mostly regular scrapes (shapes repeat), some jitter and gaps; counters that
+            // start near zero (the zero clamp), reset now and then, or go negative (delta).
+            var samples: [Sample] = []
+            let interval = Int64(5_000 + next() % 3 * 5_000)
+            var t = Int64(next() % 20_000)
+            var v = next() % 2 == 0 ? 0 : Double(next() % 1000) - 300
+            for _ in 0..<Int(next() % 200) {
+                t += next() % 10 == 0 ? interval + Int64(next() % 3_000) - 1_000 : interval
+                if next() % 40 == 0 { t += interval * Int64(next() % 20) }
+                v = next() % 50 == 0 ? Double(next() % 10) : v + Double(next() % 100) / 7
+                samples.append(Sample(t, v))
+            }
+            let range = interval * Int64(2 + next() % 12) + Int64(next() % 2) * 1_500
+            let stepLength = interval * Int64(1 + next() % 4)
+            let first = Int64(next() % 100_000)
+            let times = (0..<Int(2 + next() % 120)).map { first + Int64($0) * stepLength }
+            for (counter, rate) in [(true, true), (true, false), (false, false)] {
+                samples.withUnsafeBufferPointer { buffer in
+                    func row(memoized: Bool) -> Evaluator.StepRow? {
+                        var memo = Evaluator.ExtrapolationMemo()
+                        return Evaluator.windowRow(buffer, times: times, range: range, steps: times.count,
+                                                   scanResets: counter) { w, i, noResets in
+                            let window = Evaluator.Window(samples: w, rangeStart: times[i] - range, rangeEnd: times[i], range: range,
+                                                          param: 0, stepTime: times[i], noCounterResets: noResets)
+                            if !memoized { return Evaluator.extrapolatedRate(window, counter: counter, rate: rate) }
+                            let shape = memo.shape
+                            let v = Evaluator.extrapolatedRate(window, counter: counter, rate: rate, memo: &memo)
+                            if w.count >= 2 { windows += 1; if memo.shape == shape { reused += 1 } }
+                            return v
+                        }
+                    }
+                    let (fresh, memoized) = (row(memoized: false), row(memoized: true))
+                    #expect(fresh?.present == memoized?.present, "round \(round) \(counter) \(rate)")
+                    #expect(fresh?.values.map(\.bitPattern) == memoized?.values.map(\.bitPattern), "round \(round) \(counter) \(rate)")
+                }
+            }
+        }
+        // The memo must actually be used, or this test compares a path with itself.
+        #expect(reused > windows / 4, "\(reused) of \(windows) windows reused a factor")
+    }
+
     @Test("grouping numbers label parts as building them would")
     func labelGroupsMatchBuiltKeys() {
         let names = ["a", "b", "c", "__name__"]

@@ -106,10 +106,11 @@ extension Evaluator {
     /// `Window.noCounterResets` (one pass per series finds its resets). Series are processed
     /// in parallel, each task decoding into its own buffer.
     /// With `extreme` (true: the maximum, false: the minimum) and several steps, rows come
-    /// from `slidingExtremeRow` instead of calling `f` for every window.
+    /// from `slidingExtremeRow` instead of calling `f` for every window; with `extrapolation`
+    /// (rate, increase, delta), from `extrapolatedRate` with a memo per series.
     mutating func forEachWindow(
         of arg: Expr, dropName: Bool, params: [Double]? = nil, scanResets: Bool = false, extreme: Bool? = nil,
-        _ f: @Sendable (Window, Int) -> Double?
+        extrapolation: (counter: Bool, rate: Bool)? = nil, _ f: @Sendable (Window, Int) -> Double?
     ) throws(PromQLError) -> [StepSeries] {
         let source = try windowSource(arg)
         let times = source.times, windowLength = source.range, steps = steps
@@ -127,10 +128,15 @@ extension Evaluator {
                 return Self.slidingExtremeRow(samples, times: times, range: windowLength, steps: steps, max: max,
                                               interrupted: interrupted)
             }
+            var memo = ExtrapolationMemo()
             return Self.windowRow(samples, times: times, range: windowLength, steps: steps, scanResets: scanResets,
                            interrupted: interrupted) { w, i, monotonic in
-                f(Window(samples: w, rangeStart: times[i] - windowLength, rangeEnd: times[i], range: windowLength,
-                         param: params?[i] ?? 0, stepTime: t0 + Int64(i) * dt, noCounterResets: monotonic), i)
+                let window = Window(samples: w, rangeStart: times[i] - windowLength, rangeEnd: times[i], range: windowLength,
+                                    param: params?[i] ?? 0, stepTime: t0 + Int64(i) * dt, noCounterResets: monotonic)
+                if let (counter, rate) = extrapolation {
+                    return Self.extrapolatedRate(window, counter: counter, rate: rate, memo: &memo)
+                }
+                return f(window, i)
             }
         }
         try checkDeadline()  // rows cut short by a timeout or cancellation must not count
@@ -194,8 +200,14 @@ extension Evaluator {
         case "min_over_time": false
         default: nil
         }
+        let extrapolation: (counter: Bool, rate: Bool)? = switch c.function.name {
+        case "rate": (true, true)
+        case "increase": (true, false)
+        case "delta": (false, false)
+        default: nil
+        }
         let out = try forEachWindow(of: matrixArg, dropName: dropName, params: params, scanResets: counter,
-                                    extreme: extreme) { w, _ in f(w) }
+                                    extreme: extreme, extrapolation: extrapolation) { w, _ in f(w) }
         if counter {
             // Prometheus' hint that the input may be a gauge, once per metric name.
             for s in out {
