@@ -1,13 +1,6 @@
 /// Byte-level versions of `GoFormat`, for writing large API responses
 /// without building Swift strings (same output as `formatFloat`).
 extension GoFormat {
-    /// "00" "01" … "99": two digits per lookup (a static string: no lazy
-    /// initialisation check on every call, as a global array would have).
-    static let digitPairs: StaticString = """
-        0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546474849\
-        5051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899
-        """
-
     /// Bytes `writeInt` may write.
     public static let maxIntLength = 20
 
@@ -45,40 +38,51 @@ extension GoFormat {
         return len + digits
     }
 
-    /// Writes the `count` (= `decimalDigits(m)`) digits of `m` at `p`;
-    /// digits from index `gap` on go one byte further right, leaving
-    /// `p[gap]` for a decimal point.
+    /// Writes the `count` (= `decimalDigits(m)`) digits of `m` at `p`. It
+    /// stores whole eight-byte words, so it may also write scratch bytes up
+    /// to `p + 8` when `count` < 8: callers leave that room and write what
+    /// follows the digits afterwards.
     @inline(__always)
-    static func writeDigits(_ m: UInt64, count: Int, to p: UnsafeMutablePointer<UInt8>, gap: Int = .max) {
-        var m = m
-        var i = count
-        let pairs = digitPairs.utf8Start
-        @inline(__always) func put(_ index: Int, _ digit: UInt8) { p[index &+ (index >= gap ? 1 : 0)] = digit }
-        if m >= 100_000_000 {
-            // The low eight digits in 32-bit arithmetic (cheaper divisions).
-            var low = UInt32(truncatingIfNeeded: m % 100_000_000)
-            m /= 100_000_000
-            for _ in 0..<4 {
-                let r = Int(low % 100)
-                low /= 100
-                i -= 2
-                put(i, pairs[2 * r])
-                put(i + 1, pairs[2 * r + 1])
-            }
+    static func writeDigits(_ m: UInt64, count: Int, to p: UnsafeMutablePointer<UInt8>) {
+        let raw = UnsafeMutableRawPointer(p)
+        /// Stores the last `k` (1…8) digits of `n` < 10^8 at `raw + offset`, as the
+        /// first `k` bytes of an eight-byte word (the rest is scratch for the next store).
+        @inline(__always) func store(_ n: UInt64, digits k: Int, at offset: Int) {
+            raw.storeBytes(of: (eightDigits(n) >> UInt64(64 - 8 * k)).littleEndian, toByteOffset: offset, as: UInt64.self)
         }
-        while m >= 100 {
-            let r = Int(m % 100)
-            m /= 100
-            i -= 2
-            put(i, pairs[2 * r])
-            put(i + 1, pairs[2 * r + 1])
+        if count <= 8 {
+            store(m, digits: count, at: 0)
+            return
         }
-        if m >= 10 {
-            put(i - 2, pairs[2 * Int(m)])
-            put(i - 1, pairs[2 * Int(m) + 1])
+        let low = m % 100_000_000
+        let high = m / 100_000_000
+        if count <= 16 {
+            store(high, digits: count - 8, at: 0)
         } else {
-            put(i - 1, 48 + UInt8(m))
+            store(high / 100_000_000, digits: count - 16, at: 0)
+            store(high % 100_000_000, digits: 8, at: count - 16)
         }
+        store(low, digits: 8, at: count - 8)
+    }
+
+    /// The eight decimal digits of `n` < 10^8 (leading zeros included) as
+    /// ASCII bytes, the first digit in the lowest byte: the two four-digit
+    /// halves, their two-digit quarters and the single digits are split in
+    /// parallel lanes of one 64-bit word, by multiplications instead of
+    /// eight dependent divisions (after Lemire, "Converting integers to
+    /// decimal strings faster with AVX-512", and Khuong's SWAR variant).
+    @inline(__always)
+    static func eightDigits(_ n: UInt64) -> UInt64 {
+        // Lanes of 32 bits: n / 10^4 and n % 10^4.
+        let merged = (n / 10_000) | ((n % 10_000) << 32)
+        // x / 100 as (x × 10486) >> 20, exact below 10^4; then lanes of 16 bits.
+        let top = ((merged &* 10_486) >> 20) & ((0x7F << 32) | 0x7F)
+        let bottom = merged &- 100 &* top
+        let hundreds = (bottom << 16) | top
+        // x / 10 as (x × 103) >> 10, exact below 100; then lanes of 8 bits.
+        var tens = ((hundreds &* 103) >> 10) & ((0xF << 48) | (0xF << 32) | (0xF << 16) | 0xF)
+        tens |= (hundreds &- 10 &* tens) << 8
+        return tens | 0x3030_3030_3030_3030
     }
 
     /// Bytes `writeAPIFloat` may write.
@@ -182,7 +186,9 @@ extension GoFormat {
             for i in count..<point { p[i] = 48 }
             return point
         }
-        writeDigits(f, count: count, to: p, gap: point)
+        // The digits one byte to the right, then the integer part back to make room for the point.
+        writeDigits(f, count: count, to: p + 1)
+        for i in 0..<point { p[i] = p[i + 1] }
         p[point] = UInt8(ascii: ".")
         return count + 1
     }
