@@ -43,6 +43,43 @@ struct ChunkCodecTests {
         }
     }
 
+    @Test("bulk decoding equals the sample iterator, filtered to a range, across output batches", arguments: 0..<60)
+    func bulkDecodeMatchesIterator(seed: Int) throws {
+        var rng = SeededRandom(seed: UInt64(seed) &+ 7_000)
+        // Counts around the batch size and well past it; each encoding; stale markers sprinkled in.
+        let sizes = [1, 2, 3, ChunkIterator.batchSize - 1, ChunkIterator.batchSize, ChunkIterator.batchSize + 1, 300, 1000]
+        let count = sizes[Int(rng.next() % UInt64(sizes.count))]
+        var t = Int64(rng.next() % 1_000_000)
+        var samples: [Sample] = []
+        for i in 0..<count {
+            let v: Double = switch seed % 3 {
+            case 0: Double(i * 3 + Int(rng.next() % 3))  // counter: scaled-int
+            case 1: Double(rng.next() % 1000) / 7  // full precision: XOR variants
+            default: Double(rng.next() % 100) / 100
+            }
+            samples.append(Sample(t, rng.next() % 17 == 0 ? Double(bitPattern: StaleNaN.bits) : v))
+            t += rng.next() % 8 == 0 ? Int64(rng.next() % 40_000) + 1 : 15_000
+        }
+        for chunk in [ChunkEncoder.encode(samples), ChunkEncoder.encodeXORSparseTimestamps(samples)] {
+            let all = try chunk.samples()
+            for _ in 0..<4 {
+                let mint = samples[Int(rng.next() % UInt64(count))].t - Int64(rng.next() % 2)
+                let maxt = rng.next() % 3 == 0 ? Int64.max : mint + Int64(rng.next() % 3_000_000)
+                for dropStale in [false, true] {
+                    let expected = all.filter { $0.t >= mint && $0.t <= maxt && !(dropStale && $0.v.bitPattern == StaleNaN.bits) }
+                    var got = [Sample(-1, -1)]  // appended to, not replaced
+                    let more = chunk.bytes.withUnsafeBytes { raw in
+                        var it = ChunkIterator(encoding: chunk.encoding, bytes: raw)
+                        return it.decodeAll(into: &got, mint: mint, maxt: maxt, dropStale: dropStale)
+                    }
+                    #expect(got.first == Sample(-1, -1))
+                    #expect(Array(got.dropFirst()).bits == expected.bits, "seed \(seed) \(chunk.encoding) count \(count)")
+                    #expect(more == (all.last!.t <= maxt), "seed \(seed) \(chunk.encoding)")
+                }
+            }
+        }
+    }
+
     @Test("every special float survives, staleness marker stays distinct from NaN")
     func specials() throws {
         let samples = AdversarialFloats.specials.enumerated().map { Sample(Int64($0.offset) * 1000 - 5000, $0.element) }
