@@ -4,6 +4,8 @@ import TSDB
 /// The functions of range vectors, each computing one step's value from the
 /// samples in its window (rangeStart, rangeEnd].
 extension Evaluator {
+    /// Queries evaluate rate, increase and delta through `forEachWindow`'s
+    /// memoised path (`ExtrapolationMemo`), not through these closures.
     static let rangeFunctions: [String: WindowFunction] = [
         "rate": { w in extrapolatedRate(w, counter: true, rate: true) },
         "increase": { w in extrapolatedRate(w, counter: true, rate: false) },

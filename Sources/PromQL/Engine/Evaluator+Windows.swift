@@ -194,7 +194,6 @@ extension Evaluator {
         var matrixArg = c.args[0]
         for (i, a) in c.args.enumerated() where a.type == .matrix { matrixArg = c.args[i] }
         for a in c.args where a.type == .scalar { params = try scalarArg(a) }
-        let counter = ["rate", "increase"].contains(c.function.name)
         let extreme: Bool? = switch c.function.name {
         case "max_over_time": true
         case "min_over_time": false
@@ -206,6 +205,7 @@ extension Evaluator {
         case "delta": (false, false)
         default: nil
         }
+        let counter = extrapolation?.counter == true
         let out = try forEachWindow(of: matrixArg, dropName: dropName, params: params, scanResets: counter,
                                     extreme: extreme, extrapolation: extrapolation) { w, _ in f(w) }
         if counter {
