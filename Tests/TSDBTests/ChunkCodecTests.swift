@@ -46,22 +46,34 @@ struct ChunkCodecTests {
     @Test("bulk decoding equals the sample iterator, filtered to a range, across output batches", arguments: 0..<60)
     func bulkDecodeMatchesIterator(seed: Int) throws {
         var rng = SeededRandom(seed: UInt64(seed) &+ 7_000)
-        // Counts around the batch size and well past it; each encoding; stale markers sprinkled in.
+        // Counts around the batch size and well past it; each encoding; stale
+        // markers sprinkled into half of the series (the others can be scaled-int).
         let sizes = [1, 2, 3, ChunkIterator.batchSize - 1, ChunkIterator.batchSize, ChunkIterator.batchSize + 1, 300, 1000]
         let count = sizes[Int(rng.next() % UInt64(sizes.count))]
         var t = Int64(rng.next() % 1_000_000)
         var samples: [Sample] = []
+        var counter = 1e6
+        let stale = (seed / 4) % 2 == 1
+        let irregular = (seed / 8) % 2 == 1  // timestamps off the grid: exceptions, or no grid at all
         for i in 0..<count {
-            let v: Double = switch seed % 3 {
-            case 0: Double(i * 3 + Int(rng.next() % 3))  // counter: scaled-int
-            case 1: Double(rng.next() % 1000) / 7  // full precision: XOR variants
-            default: Double(rng.next() % 100) / 100
+            let v: Double
+            switch seed % 4 {
+            case 0: v = Double(i * 3 + Int(rng.next() % 3))  // steady counter: fixed-width residuals
+            case 1: v = Double(rng.next() % 1000) / 7  // full precision: XOR variants
+            case 2: v = Double(rng.next() % 100) / 100  // two-decimal gauge
+            default:  // bursty counter: Rice-coded residuals
+                counter += rng.next() % 10 == 0 ? Double(rng.next() % 100_000) : Double(rng.next() % 4)
+                v = counter
             }
-            samples.append(Sample(t, rng.next() % 17 == 0 ? Double(bitPattern: StaleNaN.bits) : v))
-            t += rng.next() % 8 == 0 ? Int64(rng.next() % 40_000) + 1 : 15_000
+            samples.append(Sample(t, stale && rng.next() % 17 == 0 ? Double(bitPattern: StaleNaN.bits) : v))
+            t += irregular && rng.next() % 8 == 0 ? Int64(rng.next() % 40_000) + 1 : 15_000
         }
         for chunk in [ChunkEncoder.encode(samples), ChunkEncoder.encodeXORSparseTimestamps(samples)] {
             let all = try chunk.samples()
+            #expect(all.bits == samples.bits, "seed \(seed) \(chunk.encoding)")
+            if chunk.encoding != .xorSparseTimestamps && !stale && seed % 4 != 1 && count >= 3 {
+                #expect(chunk.encoding == .scaledInt, "seed \(seed): decimal values without markers should be scaled-int")
+            }
             for _ in 0..<4 {
                 let mint = samples[Int(rng.next() % UInt64(count))].t - Int64(rng.next() % 2)
                 let maxt = rng.next() % 3 == 0 ? Int64.max : mint + Int64(rng.next() % 3_000_000)
@@ -146,6 +158,13 @@ struct ChunkCodecTests {
         let chunk = try #require(ScaledIntEncoder.encode(samples))
         #expect(chunk.bytes[2] & 0x80 != 0, "expected Rice coding")
         #expect(try chunk.samples().bits == samples.bits)
+        var bulk: [Sample] = []
+        let more = chunk.bytes.withUnsafeBytes { raw in
+            var it = ChunkIterator(encoding: chunk.encoding, bytes: raw)
+            return it.decodeAll(into: &bulk, mint: samples[7].t, maxt: samples[400].t, dropStale: true)
+        }
+        #expect(!more)
+        #expect(bulk.bits == Array(samples[7...400]).bits)
     }
 
     @Test("counter resets and outliers use the escape and still round-trip")
@@ -214,7 +233,12 @@ struct ChunkCodecTests {
     @Test("truncated and garbage chunks report corruption instead of crashing", arguments: 0..<200)
     func corruptChunks(seed: Int) {
         var rng = SeededRandom(seed: UInt64(seed) + 1000)
-        let samples = (0..<120).map { Sample(Int64($0) * 15000, AdversarialFloats.random(&rng)) }
+        var counter = 0.0
+        let samples = (0..<120).map { i -> Sample in
+            if (seed / 2) % 2 == 0 { return Sample(Int64(i) * 15000, AdversarialFloats.random(&rng)) }
+            counter += rng.next() % 9 == 0 ? Double(rng.next() % 50_000) : Double(rng.next() % 5)  // scaled-int, Rice
+            return Sample(Int64(i) * 15000 + (rng.next() % 20 == 0 ? 3 : 0), counter)
+        }
         let chunk = ChunkEncoder.encode(samples)
         var bytes = chunk.bytes
         if seed % 2 == 0 {
@@ -224,10 +248,16 @@ struct ChunkCodecTests {
         }
         bytes.withUnsafeBytes { raw in
             var it = ChunkIterator(encoding: chunk.encoding, bytes: raw)
-            var n = 0
-            while it.next() { n += 1 }
-            #expect(n <= 120)
+            var stepped: [Sample] = []
+            while it.next() { stepped.append(Sample(it.t, it.v)) }
+            #expect(stepped.count <= 120)
             if seed % 2 == 0 { #expect(it.error != nil) }
+            // The bulk decoder sees the same damage the same way.
+            var bulk = ChunkIterator(encoding: chunk.encoding, bytes: raw)
+            var all: [Sample] = []
+            _ = bulk.decodeAll(into: &all, mint: .min, maxt: .max, dropStale: false)
+            #expect(all.bits == stepped.bits, "seed \(seed) \(chunk.encoding)")
+            #expect((bulk.error == nil) == (it.error == nil), "seed \(seed)")
         }
     }
 }

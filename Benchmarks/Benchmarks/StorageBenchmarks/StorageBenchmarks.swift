@@ -40,15 +40,19 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     Benchmark("Chunk decode, XOR") { benchmark in
-        try decodeBenchmark(benchmark, Workload.chunksOfSamples().map { s in
-            var app = XORAppender()
-            for x in s { app.append(x.t, x.v) }
-            return app.chunk
-        })
+        try decodeBenchmark(benchmark, Workload.xorChunks())
     }
 
     Benchmark("Chunk decode, best encoding") { benchmark in
         try decodeBenchmark(benchmark, Workload.chunksOfSamples().map { ChunkEncoder.encode($0) })
+    }
+
+    Benchmark("Chunk bulk decode (query path), XOR") { benchmark in
+        try bulkDecodeBenchmark(benchmark, Workload.xorChunks())
+    }
+
+    Benchmark("Chunk bulk decode (query path), best encoding") { benchmark in
+        try bulkDecodeBenchmark(benchmark, Workload.chunksOfSamples().map { ChunkEncoder.encode($0) })
     }
 
     Benchmark("Head append by ref, WAL on (batches of 10k)") { benchmark in
@@ -151,6 +155,27 @@ func decodeBenchmark(_ benchmark: Benchmark, _ chunks: [Chunk]) throws {
     blackHole(sum)
 }
 
+/// `decodeAll`, as the querier reads chunks: every sample into a reused array.
+func bulkDecodeBenchmark(_ benchmark: Benchmark, _ chunks: [Chunk]) throws {
+    let stored = chunks.map { ChunkBytes($0.bytes) }
+    let encodings = chunks.map(\.encoding)
+    var out: [Sample] = []
+    out.reserveCapacity(200)
+    benchmark.startMeasurement()
+    var done = 0
+    var sum = 0.0
+    while done < benchmark.scaledIterations.count {
+        for (i, c) in stored.enumerated() {
+            var it = ChunkIterator(encoding: encodings[i], bytes: c.raw)
+            out.removeAll(keepingCapacity: true)
+            _ = it.decodeAll(into: &out, mint: .min, maxt: .max, dropStale: true)
+            sum += out[out.count - 1].v
+            done += it.count
+        }
+    }
+    blackHole(sum)
+}
+
 /// Sample shapes of the shared bench data set (see ../shared/bench/README.md):
 /// integer and 0.01-resolution counters, decimal and integer gauges,
 /// constants, full-precision noise; 15 s scrapes with 2 % jitter.
@@ -179,6 +204,15 @@ enum Workload {
             out.append(chunk)
         }
         return out
+    }
+
+    /// The same samples as Gorilla XOR chunks, the encoding of the head.
+    static func xorChunks() -> [Chunk] {
+        chunksOfSamples().map { s in
+            var app = XORAppender()
+            for x in s { app.append(x.t, x.v) }
+            return app.chunk
+        }
     }
 
     static func residentBytes() -> Int {

@@ -104,6 +104,14 @@ struct BitReader {
             valid += whole << 3
             return
         }
+        refillNearTheEnd()
+    }
+
+    /// Byte by byte, for the last 7 bytes. Out of line: the inlined readers
+    /// stay small enough for the optimiser to inline them into the decoding
+    /// loops (it stops inlining into a caller past a size budget).
+    @inline(never)
+    mutating func refillNearTheEnd() {
         while valid <= 56 && pos < bytes.count {
             buffer |= UInt64(bytes[pos]) << UInt64(56 - valid)
             valid += 8

@@ -10,7 +10,7 @@ public struct ChunkIterator {
     public let count: Int
     var index = 0
     /// Timestamp and value of the current sample (valid after `next()` returned true).
-    public private(set) var t: Int64 = .min
+    public internal(set) var t: Int64 = .min
     public var v: Double { Double(bitPattern: bits) }
     var bits: UInt64 = 0
     var tDelta: Int64 = 0
@@ -19,12 +19,10 @@ public struct ChunkIterator {
     var ival: Int64 = 0
     var iDelta: Int64 = 0
     var exponent = 0
-    var dodValues = false
     // Scaled-int: timestamps exceptions are read by a second cursor.
     var exceptionReader: BitReader
     var exceptionsLeft = 0
     var nextException = Int.max  // sample index of the next non-zero timestamp dod
-    var base: Int64 = 0
     var gridTimestamps = false
     var t0: Int64 = 0
     var step: Int64 = 0
@@ -32,9 +30,7 @@ public struct ChunkIterator {
     var secondDelta: Int64 = 0
     var factor: Int64 = 1
     var offset: Int64 = 0
-    var width = 0
-    var escape: UInt64 = 0
-    var riceResiduals = false
+    var residuals = ScaledIntResiduals()
     var gapK = 0
     var offsetK = 0
     /// Set when the chunk turned out to be malformed; iteration then stops.
@@ -106,12 +102,12 @@ public struct ChunkIterator {
     mutating func startScaledInt() {
         let flags = reader.readBits(8)
         exponent = Int(flags & 0x0f)
-        dodValues = flags & 0x10 != 0
+        residuals.deltaOfDeltas = flags & 0x10 != 0
         if flags & 0x20 != 0 {
             factor = Int64(truncatingIfNeeded: reader.readUvarint())
             offset = reader.readVarint()
         }
-        riceResiduals = flags & 0x80 != 0
+        residuals.rice = flags & 0x80 != 0
         if exponent > ScaledIntEncoder.maxExponent || factor < 1 {
             markCorrupt("scaled-int chunk has an invalid header (flags \(flags))")
             return
@@ -120,9 +116,9 @@ public struct ChunkIterator {
         firstValue = reader.readVarint()
         if count >= 2 { secondDelta = reader.readVarint() }
         if count >= 3 {
-            base = reader.readVarint()
-            width = Int(reader.readBits(6))
-            escape = width == 0 ? 0 : (1 << UInt64(width)) - 1
+            residuals.base = reader.readVarint()
+            residuals.width = Int(reader.readBits(6))
+            residuals.escape = residuals.width == 0 ? 0 : (1 << UInt64(residuals.width)) - 1
         }
     }
 
@@ -138,7 +134,7 @@ public struct ChunkIterator {
             if index == 0 { bits = reader.readBits(64) } else { decodeXORValue() }
         }
         if reader.overrun {
-            markCorrupt("chunk ends early: sample \(index + 1) of \(count) is truncated")
+            markTruncated()
             return false
         }
         index += 1
@@ -197,20 +193,57 @@ public struct ChunkIterator {
     /// Gorilla value decoding: updates `bits` from the XOR control bits.
     @inline(__always)
     mutating func decodeXORValue() {
-        guard reader.readBit() else { return }  // same value
+        if !Self.readXORValue(&reader, bits: &bits, leading: &leading, trailing: &trailing) {
+            markBadXORWindow()
+        }
+    }
+
+    /// Gorilla value decoding on a given reader and state (the bulk decoder
+    /// keeps them in locals); false if the window is malformed.
+    @inline(__always)
+    static func readXORValue(_ reader: inout BitReader, bits: inout UInt64, leading: inout Int, trailing: inout Int) -> Bool {
+        guard reader.readBit() else { return true }  // same value
         if reader.readBit() {
-            leading = Int(reader.readBits(5))
-            var sig = Int(reader.readBits(6))
-            if sig == 0 { sig = 64 }
-            trailing = 64 - leading - sig
-            if trailing < 0 { markCorrupt("XOR window of \(sig) bits after \(leading) leading zeros exceeds 64"); return }
+            guard readXORWindow(&reader, leading: &leading, trailing: &trailing) else { return false }
         }
         let sig = 64 - leading - trailing
         bits ^= reader.readBits(sig) &<< UInt64(trailing)  // trailing is 0...63 here
+        return true
+    }
+
+    /// A new XOR window: leading zeros and significant bits. Out of line, as
+    /// are the other rare paths of the decoders: the optimiser stops inlining
+    /// into a function past a size budget, and the common paths must fit.
+    @inline(never)
+    static func readXORWindow(_ reader: inout BitReader, leading: inout Int, trailing: inout Int) -> Bool {
+        leading = Int(reader.readBits(5))
+        var sig = Int(reader.readBits(6))
+        if sig == 0 { sig = 64 }
+        trailing = 64 - leading - sig
+        return trailing >= 0
+    }
+
+    @inline(never)
+    mutating func markBadXORWindow() {
+        markCorrupt("XOR window of \(64 - leading - trailing) bits after \(leading) leading zeros exceeds 64")
     }
 
     @inline(__always)
-    mutating func readXORTimestampDoD() -> Int64 {
+    mutating func readXORTimestampDoD() -> Int64 { Self.readXORTimestampDoD(&reader) }
+
+    /// The delta of delta; a single 0 bit (the same interval again) is the
+    /// common case and taken inline.
+    @inline(__always)
+    static func readXORTimestampDoD(_ reader: inout BitReader) -> Int64 {
+        if reader.valid > 0 && reader.buffer >> 63 == 0 {
+            reader.consume(1)
+            return 0
+        }
+        return readXORTimestampDoDInParts(&reader)
+    }
+
+    @inline(never)
+    static func readXORTimestampDoDInParts(_ reader: inout BitReader) -> Int64 {
         switch reader.readUnary(max: 4) {
         case 0: return 0
         case 1: return BitReader.signExtend(reader.readBits(14), width: 14)
@@ -254,17 +287,37 @@ public struct ChunkIterator {
             iDelta = secondDelta
             ival = ival &+ iDelta
         default:
-            var z: UInt64 = 0
-            if riceResiduals {
-                z = reader.readRice(k: width)
-            } else if width > 0 {
-                z = reader.readBits(width)
-                if z == escape { z = reader.readBits(64) }
-            }
-            let r = base &+ PackedInts.unzigzag(z)
-            iDelta = dodValues ? iDelta &+ r : r
-            ival = ival &+ iDelta
+            residuals.advance(&reader, value: &ival, delta: &iDelta)
         }
         bits = ScaledIntEncoder.decode(offset &+ ival &* factor, exponent: exponent).bitPattern
+    }
+}
+
+/// How a scaled-int chunk codes its values from the third on: a residual per
+/// sample, Rice-coded or in a fixed width with an escape, relative to a base
+/// (docs/format/chunks.md).
+struct ScaledIntResiduals {
+    var base: Int64 = 0
+    /// Fixed width, or the Rice parameter k.
+    var width = 0
+    /// The all-ones fixed-width pattern that announces a 64-bit residual.
+    var escape: UInt64 = 0
+    var rice = false
+    /// Residuals are deltas of deltas rather than deltas.
+    var deltaOfDeltas = false
+
+    /// Reads the next residual and advances the value.
+    @inline(__always)
+    func advance(_ reader: inout BitReader, value: inout Int64, delta: inout Int64) {
+        var z: UInt64 = 0
+        if rice {
+            z = reader.readRice(k: width)
+        } else if width > 0 {
+            z = reader.readBits(width)
+            if z == escape { z = reader.readBits(64) }
+        }
+        let residual = base &+ PackedInts.unzigzag(z)
+        delta = deltaOfDeltas ? delta &+ residual : residual
+        value = value &+ delta
     }
 }

@@ -59,8 +59,23 @@ enum RiceCode {
 }
 
 extension BitReader {
+    /// One Rice code. When the whole code lies in the register (the usual
+    /// case: short quotients, small k) it is taken with one count of leading
+    /// ones and two shifts; otherwise the general path reads it piecewise.
     @inline(__always)
     mutating func readRice(k: Int) -> UInt64 {
+        if valid <= 56 { refill() }
+        let q = (~buffer).leadingZeroBitCount  // leading ones; if they run past `valid`, n > valid
+        let n = q &+ 1 &+ k
+        guard q < RiceCode.escape && n < 64 && n <= valid else { return readRiceInParts(k: k) }
+        let low = k == 0 ? 0 : (buffer &<< UInt64(q &+ 1)) &>> UInt64(64 &- k)
+        buffer = buffer &<< UInt64(n)
+        valid -= n
+        return UInt64(q) &<< UInt64(k) | low
+    }
+
+    @inline(never)
+    mutating func readRiceInParts(k: Int) -> UInt64 {
         let q = readUnary(max: RiceCode.escape)
         if q == RiceCode.escape { return readBits(64) }
         return k == 0 ? UInt64(q) : UInt64(q) << UInt64(k) | readBits(k)
