@@ -31,6 +31,7 @@ final class MemSeries {
     // The hot fields skip dynamic exclusivity checks (~6 % of replay): they
     // are only accessed with the head's lock held, or by the single replay
     // shard that owns this series, so accesses never overlap.
+    /// In time order and disjoint (every chunk starts after the previous one ends).
     @exclusivity(unchecked) var sealed: [HeadChunk] = []
     /// The chunk being appended to; empty (count 0) when there is none.
     @exclusivity(unchecked) var open = XORAppender()
@@ -84,11 +85,16 @@ final class MemSeries {
     /// before `mint`.
     func chunkMetas(mint: Int64, maxt: Int64) -> [ChunkMeta] {
         let openOverlaps = open.count > 0 && open.lastT >= mint && openMint <= maxt
-        var count = openOverlaps ? 1 : 0
-        for c in sealed where c.maxt >= mint && c.mint <= maxt { count += 1 }
+        // The overlapping sealed chunks are a run, found from the newest end:
+        // queries mostly read recent data, and an instant query then touches
+        // one or two chunks' metadata rather than the whole list.
+        var end = sealed.count
+        while end > 0 && sealed[end - 1].mint > maxt { end -= 1 }
+        var start = end
+        while start > 0 && sealed[start - 1].maxt >= mint { start -= 1 }
         var out: [ChunkMeta] = []
-        out.reserveCapacity(count)  // one allocation, not one per growth
-        for c in sealed where c.maxt >= mint && c.mint <= maxt { out.append(c.meta) }
+        out.reserveCapacity(end - start + (openOverlaps ? 1 : 0))  // one allocation, not one per growth
+        for c in sealed[start..<end] { out.append(c.meta) }
         if openOverlaps {
             let resume = open.resumePoints.last { $0.t < mint }
             out.append(ChunkMeta(mint: openMint, maxt: open.lastT, encoding: .xor, storage: open.chunkBytes, resume: resume))
