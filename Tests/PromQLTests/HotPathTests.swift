@@ -86,6 +86,37 @@ struct HotPathTests {
         }
     }
 
+    @Test("every step's window holds exactly the samples in (t - range, t], however irregular the spacing")
+    func windowEdges() {
+        var state: UInt64 = 0x9E37_79B9
+        func next() -> UInt64 { state ^= state << 13; state ^= state >> 7; state ^= state << 17; return state }
+        for round in 0..<300 {
+            var samples: [Sample] = []
+            var t = Int64(next() % 30) * 1_000  // on the steps' grid: samples exactly at window edges
+            for _ in 0..<Int(next() % 200) {
+                samples.append(Sample(t, 1))
+                // Mostly regular (the edges move by the same count per step), with jitter and gaps.
+                t += next() % 10 == 0 ? Int64(next() % 200_000) + 1 : 15_000 + (next() % 20 == 0 ? 3 : 0)
+            }
+            let step = Int64([1_000, 15_000, 30_000, 60_000, 300_000][Int(next() % 5)])
+            let range = Int64([1, 15_000, 60_000, 300_000][Int(next() % 4)])
+            var times = (0..<Int(next() % 100 + 1)).map { Int64($0) * step + Int64(next() % 2) }
+            if round % 10 == 0 { times += times }  // times that go back (the cursors restart)
+            samples.withUnsafeBufferPointer { buffer in
+                var seen = [Bool](repeating: false, count: times.count)
+                _ = Evaluator.windowRow(buffer, times: times, range: range, steps: times.count, scanResets: false) { w, i, _ in
+                    let expected = samples.filter { $0.t > times[i] - range && $0.t <= times[i] }
+                    #expect(Array(w) == expected, "round \(round) step \(i)")
+                    seen[i] = true
+                    return 0
+                }
+                for (i, t) in times.enumerated() where !seen[i] {
+                    #expect(!samples.contains { $0.t > t - range && $0.t <= t }, "round \(round): step \(i) skipped a non-empty window")
+                }
+            }
+        }
+    }
+
     @Test("increase across a reset in some windows only")
     func increaseWithReset() throws {
         // 0 10 20 30 then a reset to 5, then 15 25 35: windows of 2m holding the

@@ -46,7 +46,7 @@ extension Evaluator {
         case "label_join":
             return .vector(try labelJoin(c))
         case "absent_over_time":
-            let present = try rangeFunction(c, dropName: true) { _ in 1 }
+            let present = try rangeFunction(c, dropName: true, WindowFunction { _ in 1 })
             let absent = (0..<steps).map { i in !present.contains { $0.present[i] } }
             guard absent.contains(true) else { return .vector([]) }
             return .vector([StepSeries(labels: Self.absentLabels(c.args[0]), values: [Double](repeating: 1, count: steps), present: absent)])

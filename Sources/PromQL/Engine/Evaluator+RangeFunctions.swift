@@ -7,37 +7,37 @@ extension Evaluator {
     /// Queries evaluate rate, increase and delta through `forEachWindow`'s
     /// memoised path (`ExtrapolationMemo`), not through these closures.
     static let rangeFunctions: [String: WindowFunction] = [
-        "rate": { w in extrapolatedRate(w, counter: true, rate: true) },
-        "increase": { w in extrapolatedRate(w, counter: true, rate: false) },
-        "delta": { w in extrapolatedRate(w, counter: false, rate: false) },
-        "irate": { w in instantDelta(w, rate: true) },
-        "idelta": { w in instantDelta(w, rate: false) },
-        "sum_over_time": { w in
+        "rate": WindowFunction { w in extrapolatedRate(w, counter: true, rate: true) },
+        "increase": WindowFunction { w in extrapolatedRate(w, counter: true, rate: false) },
+        "delta": WindowFunction { w in extrapolatedRate(w, counter: false, rate: false) },
+        "irate": WindowFunction { w in instantDelta(w, rate: true) },
+        "idelta": WindowFunction { w in instantDelta(w, rate: false) },
+        "sum_over_time": WindowFunction { w in
             var k = KahanSum()
             for x in w.samples { k.add(x.v) }
             return k.value
         },
-        "avg_over_time": { w in aggregate(.avg, w.values, param: 0) },
-        "count_over_time": { w in Double(w.count) },
-        "min_over_time": { w in aggregate(.min, w.values, param: 0) },
-        "max_over_time": { w in aggregate(.max, w.values, param: 0) },
-        "stddev_over_time": { w in aggregate(.stddev, w.values, param: 0) },
-        "stdvar_over_time": { w in aggregate(.stdvar, w.values, param: 0) },
-        "last_over_time": { w in w.last!.v },
-        "first_over_time": { w in w.first!.v },
-        "present_over_time": { _ in 1 },
-        "quantile_over_time": { w in quantile(w.param, Array(w.values)) },
-        "mad_over_time": { w in
+        "avg_over_time": WindowFunction { w in aggregate(.avg, w.values, param: 0) },
+        "count_over_time": WindowFunction { w in Double(w.count) },
+        "min_over_time": WindowFunction { w in aggregate(.min, w.values, param: 0) },
+        "max_over_time": WindowFunction { w in aggregate(.max, w.values, param: 0) },
+        "stddev_over_time": WindowFunction { w in aggregate(.stddev, w.values, param: 0) },
+        "stdvar_over_time": WindowFunction { w in aggregate(.stdvar, w.values, param: 0) },
+        "last_over_time": WindowFunction { w in w.last!.v },
+        "first_over_time": WindowFunction { w in w.first!.v },
+        "present_over_time": WindowFunction { _ in 1 },
+        "quantile_over_time": WindowFunction { w in quantile(w.param, Array(w.values)) },
+        "mad_over_time": WindowFunction { w in
             let values = Array(w.values)
             if values.contains(where: \.isNaN) { return .nan }
             let median = quantile(0.5, values)
             return quantile(0.5, values.map { abs($0 - median) })
         },
-        "ts_of_first_over_time": { w in Double(w.first!.t) / 1000 },
-        "ts_of_last_over_time": { w in Double(w.last!.t) / 1000 },
-        "ts_of_min_over_time": { w in extremeTime(w, max: false) },
-        "ts_of_max_over_time": { w in extremeTime(w, max: true) },
-        "changes": { w in
+        "ts_of_first_over_time": WindowFunction { w in Double(w.first!.t) / 1000 },
+        "ts_of_last_over_time": WindowFunction { w in Double(w.last!.t) / 1000 },
+        "ts_of_min_over_time": WindowFunction { w in extremeTime(w, max: false) },
+        "ts_of_max_over_time": WindowFunction { w in extremeTime(w, max: true) },
+        "changes": WindowFunction { w in
             var n = 0.0
             var prev = w.first!.v
             for x in w.samples.dropFirst() {
@@ -46,7 +46,7 @@ extension Evaluator {
             }
             return n
         },
-        "resets": { w in
+        "resets": WindowFunction { w in
             var n = 0.0
             var prev = w.first!.v
             for x in w.samples.dropFirst() {
@@ -55,11 +55,11 @@ extension Evaluator {
             }
             return n
         },
-        "deriv": { w in
+        "deriv": WindowFunction { w in
             guard w.count >= 2 else { return nil }
             return linearRegression(w, interceptTime: w.first!.t).slope
         },
-        "predict_linear": { w in
+        "predict_linear": WindowFunction { w in
             guard w.count >= 2 else { return nil }
             // The intercept is at the evaluation step's time, even with @ (as Prometheus does).
             let (slope, intercept) = linearRegression(w, interceptTime: w.stepTime)

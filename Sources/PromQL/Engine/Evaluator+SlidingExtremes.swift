@@ -33,7 +33,7 @@ extension Evaluator {
         var any = false
         var selected = 0
         for i in 0..<steps {
-            if i & 15 == 15 && interrupted() { return nil }
+            if i % interruptionCheckSteps == interruptionCheckSteps - 1 && interrupted() { return nil }
             let t = times[i]
             while hi < samples.count && samples[hi].t <= t {
                 let v = samples[hi].v
