@@ -157,12 +157,17 @@ public struct Series: Sendable {
             return
         }
         if deleted.isEmpty && isSequential {
-            for c in chunks where c.maxt >= mint {
-                if c.mint > maxt { break }
-                var it = c.iterator()
-                let more = it.decodeAll(into: &out, mint: mint, maxt: maxt, dropStale: dropStale)
-                if let e = it.error { throw e }
-                if !more { break }
+            // Through a buffer pointer: `for c in chunks` copied every chunk's
+            // metadata, retaining and releasing its owner (the array keeps it alive).
+            try chunks.withUnsafeBufferPointer { chunks in
+                for i in chunks.indices where chunks[i].maxt >= mint {
+                    if chunks[i].mint > maxt { break }
+                    var it = ChunkIterator(encoding: chunks[i].encoding, bytes: chunks[i].bytes)
+                    if let resume = chunks[i].resume { it.resume(at: resume) }
+                    let more = it.decodeAll(into: &out, mint: mint, maxt: maxt, dropStale: dropStale)
+                    if let e = it.error { throw e }
+                    if !more { break }
+                }
             }
             return
         }
