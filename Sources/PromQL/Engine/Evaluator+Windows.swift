@@ -202,8 +202,8 @@ extension Evaluator {
     /// The first index in `from..<end` whose sample is later than `t`, or `end`.
     /// With regular scrapes a window edge moves by the same number of samples
     /// at every step: `from + stride` (the last move) is checked first, with
-    /// two well-predicted comparisons; a scan that stopped at a varying count
-    /// mispredicted its exit branch at every step (~15 % of a range query).
+    /// two well-predicted comparisons; a scan that stops at a varying count
+    /// mispredicts its exit branch (8 % of an 8 h range query at 60 s steps).
     @inline(__always)
     static func firstLater(than t: Int64, in samples: UnsafeBufferPointer<Sample>, from: Int, end: Int,
                            stride: inout Int) -> Int {
