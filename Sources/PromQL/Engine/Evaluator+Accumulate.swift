@@ -60,8 +60,8 @@ extension Evaluator {
         values.reserveCapacity(groupCount)
         present.reserveCapacity(groupCount)
         for g in 0..<groupCount {
-            var v = [Double](repeating: 0, count: steps)
-            var p = [Bool](repeating: false, count: steps)
+            var v = StepArrays.zeros(steps)
+            var p = StepArrays.absent(steps)
             for i in 0..<steps {
                 let j = g * steps + i
                 let c = count[j]

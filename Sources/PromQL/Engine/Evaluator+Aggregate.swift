@@ -79,8 +79,8 @@ extension Evaluator {
             present = []
             var buffer: [Double] = []
             for members in groups {
-                var v = [Double](repeating: 0, count: steps)
-                var p = [Bool](repeating: false, count: steps)
+                var v = StepArrays.zeros(steps)
+                var p = StepArrays.absent(steps)
                 for i in 0..<steps {
                     buffer.removeAll(keepingCapacity: true)
                     for k in members where input[k].present[i] { buffer.append(input[k].values[i]) }
@@ -164,7 +164,7 @@ extension Evaluator {
     /// topk / bottomk: the k largest (smallest) samples per group and step; NaN is always last.
     func kSelect(_ a: Aggregate, _ input: [StepSeries], _ ks: [Double]) throws(PromQLError) -> [StepSeries] {
         var out = input.map { s in
-            StepSeries(labels: s.labels, values: s.values, present: [Bool](repeating: false, count: steps), dropName: s.dropName)
+            StepSeries(labels: s.labels, values: s.values, present: StepArrays.absent(steps), dropName: s.dropName)
         }
         let groups = Self.groupMembers(a, input)
         let top = a.op == .topk
@@ -212,7 +212,7 @@ extension Evaluator {
     /// limitk: per group and step, the first k series in input order (label order).
     func limitK(_ a: Aggregate, _ input: [StepSeries], _ ks: [Double]) throws(PromQLError) -> [StepSeries] {
         var out = input.map { s in
-            StepSeries(labels: s.labels, values: s.values, present: [Bool](repeating: false, count: steps), dropName: s.dropName)
+            StepSeries(labels: s.labels, values: s.values, present: StepArrays.absent(steps), dropName: s.dropName)
         }
         let groups = Self.groupMembers(a, input)
         for i in 0..<steps {
@@ -261,8 +261,8 @@ extension Evaluator {
                 if let e = index[labels] { idx = e } else {
                     idx = out.count
                     index[labels] = idx
-                    out.append(StepSeries(labels: labels, values: [Double](repeating: 0, count: steps),
-                                          present: [Bool](repeating: false, count: steps)))
+                    out.append(StepSeries(labels: labels, values: StepArrays.zeros(steps),
+                                          present: StepArrays.absent(steps)))
                 }
                 out[idx].values[i] += 1
                 out[idx].present[i] = true

@@ -156,8 +156,8 @@ extension Evaluator {
                     } else {
                         pairOut = out.count
                         outIndex[key] = pairOut
-                        out.append(StepSeries(labels: labels, values: [Double](repeating: 0, count: steps),
-                                              present: [Bool](repeating: false, count: steps), dropName: dropName || ms.dropName))
+                        out.append(StepSeries(labels: labels, values: StepArrays.zeros(steps),
+                                              present: StepArrays.absent(steps), dropName: dropName || ms.dropName))
                     }
                     pairOne = j
                 }

@@ -56,8 +56,8 @@ extension Evaluator {
         var out: [StepSeries] = []
         var buckets: [Bucket] = []
         for (labels, members) in bucketGroups(input, position: c.argPosition(vectorArg)) {
-            var values = [Double](repeating: 0, count: steps)
-            var present = [Bool](repeating: false, count: steps)
+            var values = StepArrays.zeros(steps)
+            var present = StepArrays.absent(steps)
             var forcedMonotonic = false
             for i in 0..<steps {
                 buckets.removeAll(keepingCapacity: true)

@@ -23,8 +23,8 @@ extension Evaluator {
         _ samples: UnsafeBufferPointer<Sample>, times: [Int64], range: Int64, steps: Int, max: Bool,
         interrupted: () -> Bool = { false }
     ) -> StepRow? {
-        var values = [Double](repeating: 0, count: steps)
-        var present = [Bool](repeating: false, count: steps)
+        var values = StepArrays.zeros(steps)
+        var present = StepArrays.absent(steps)
         // Indices of the candidates, oldest first, each beating every later one:
         // queue[head] is the window's answer.
         var queue = [Int](repeating: 0, count: samples.count)

@@ -165,8 +165,8 @@ extension Evaluator {
         interrupted: () -> Bool = { false }, _ f: (UnsafeBufferPointer<Sample>, Int, Bool) -> Double?
     ) -> StepRow? {
         let resets = scanResets ? decreases(samples) : []
-        var values = [Double](repeating: 0, count: steps)
-        var present = [Bool](repeating: false, count: steps)
+        var values = StepArrays.zeros(steps)
+        var present = StepArrays.absent(steps)
         var any = false
         var selected = 0
         // Written through buffer pointers: an array subscript checked uniqueness at every step.

@@ -230,6 +230,15 @@ struct Evaluator {
     }
 
     /// One series' values at every step.
+    /// Per-step arrays of one series. With one step (every instant query)
+    /// they are array literals: `Array(repeating:count:)` looks up the
+    /// array's generic metadata on every call, which was a sixth of a small
+    /// instant query (`count by (job) (up)`: 54 → 44 µs in process).
+    enum StepArrays {
+        static func zeros(_ steps: Int) -> [Double] { steps == 1 ? [0] : [Double](repeating: 0, count: steps) }
+        static func absent(_ steps: Int) -> [Bool] { steps == 1 ? [false] : [Bool](repeating: false, count: steps) }
+    }
+
     struct StepRow {
         var values: [Double]
         var present: [Bool]
@@ -282,8 +291,8 @@ struct Evaluator {
     /// staleness marker; nil if there is none at any step.
     static func instantRow(_ samples: UnsafeBufferPointer<Sample>, times: [Int64], lookback: Int64, steps: Int,
                            sampleTimes: Bool) -> StepRow? {
-        var values = [Double](repeating: 0, count: steps)
-        var present = [Bool](repeating: false, count: steps)
+        var values = StepArrays.zeros(steps)
+        var present = StepArrays.absent(steps)
         var any = false
         var selected = 0
         var cursor = 0  // first sample with t > current time (times are non-decreasing unless @)
