@@ -139,37 +139,38 @@ let benchmarks: @Sendable () -> Void = {
     }
 }
 
+/// The per-sample iterator over every chunk.
 func decodeBenchmark(_ benchmark: Benchmark, _ chunks: [Chunk]) throws {
-    let stored = chunks.map { ChunkBytes($0.bytes) }
-    let encodings = chunks.map(\.encoding)
-    benchmark.startMeasurement()
-    var done = 0
-    var sum = 0.0
-    while done < benchmark.scaledIterations.count {
-        for (i, c) in stored.enumerated() {
-            var it = ChunkIterator(encoding: encodings[i], bytes: c.raw)
-            while it.next() { sum += it.v }
-            done += it.count
-        }
+    measureDecoding(benchmark, chunks) { it in
+        var sum = 0.0
+        while it.next() { sum += it.v }
+        return sum
     }
-    blackHole(sum)
 }
 
 /// `decodeAll`, as the querier reads chunks: every sample into a reused array.
 func bulkDecodeBenchmark(_ benchmark: Benchmark, _ chunks: [Chunk]) throws {
-    let stored = chunks.map { ChunkBytes($0.bytes) }
-    let encodings = chunks.map(\.encoding)
     var out: [Sample] = []
     out.reserveCapacity(200)
+    measureDecoding(benchmark, chunks) { it in
+        out.removeAll(keepingCapacity: true)
+        _ = it.decodeAll(into: &out, mint: .min, maxt: .max, dropStale: true)
+        return out[out.count - 1].v
+    }
+}
+
+/// Decodes the chunks round after round until the benchmark's sample count
+/// is reached; `decode` reads one chunk (a closure call per chunk, not per sample).
+func measureDecoding(_ benchmark: Benchmark, _ chunks: [Chunk], _ decode: (inout ChunkIterator) -> Double) {
+    let stored = chunks.map { ChunkBytes($0.bytes) }
+    let encodings = chunks.map(\.encoding)
     benchmark.startMeasurement()
     var done = 0
     var sum = 0.0
     while done < benchmark.scaledIterations.count {
         for (i, c) in stored.enumerated() {
             var it = ChunkIterator(encoding: encodings[i], bytes: c.raw)
-            out.removeAll(keepingCapacity: true)
-            _ = it.decodeAll(into: &out, mint: .min, maxt: .max, dropStale: true)
-            sum += out[out.count - 1].v
+            sum += decode(&it)
             done += it.count
         }
     }
