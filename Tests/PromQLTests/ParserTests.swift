@@ -60,6 +60,12 @@ struct ParserTests {
         ("foo[min_of(step()+1,1h)]", "foo[min_of(step() + 1, 1h)]"),
         ("(foo)", "(foo)"),
         ("foo:bar:rate5m", "foo:bar:rate5m"),
+        ("a + fill(0) b", "a + fill(0) b"),
+        ("a + on(x) group_left FILL_LEFT(-1) fill_right(Inf) b", "a + on (x) group_left () fill_left(-1) fill_right(+Inf) b"),
+        ("a == bool fill_left(1) fill_right(1) b", "a == bool fill(1) b"),
+        ("a + fill(NaN) b", "a + fill(NaN) b"),
+        ("fill + fill(0) fill", "fill + fill(0) fill"),
+        ("a + fill", "a + fill"),
     ]
 
     @Test("parse and print back canonically", arguments: roundTrips)
@@ -108,6 +114,9 @@ struct ParserTests {
         ("1 > 2", "comparisons between scalars must use BOOL modifier at 1:3"),
         ("foo and 1", "set operator \"and\" not allowed in binary scalar expression at 1:5"),
         ("nosuchfunc(foo)", "unknown function with name \"nosuchfunc\" at 1:1"),
+        ("a + fill(0) 1", "fill modifiers are only allowed for arithmetic and comparison operations between instant vectors at 1:3"),
+        ("a and fill(0) b", "fill modifiers are only allowed for arithmetic and comparison operations between instant vectors at 1:3"),
+        ("a + fill(b) c", "unexpected identifier \"b\" at 1:10, expected number literal in fill()"),
         ("time(1)", "expected 0 argument(s) in call to \"time\", got 1 at 1:1"),
         ("label_join(up)", "expected at least 3 argument(s) in call to \"label_join\", got 1 at 1:1"),
         ("(foo + 1)[5m]", "ranges only allowed for vector selectors at 1:10"),

@@ -83,6 +83,15 @@ extension Binary {
                 s += " group_\(vm.cardinality == .manyToOne ? "left" : "right") (\(vm.include.map(Expr.labelName).joined(separator: ", ")))"
             }
         }
+        if let vm = matching {
+            switch (vm.fillLeft, vm.fillRight) {
+            case let (l?, r?) where l.bitPattern == r.bitPattern || (l.isNaN && r.isNaN):
+                s += " fill(\(GoFormat.formatFloat(l)))"
+            case let (l, r):
+                if let l { s += " fill_left(\(GoFormat.formatFloat(l)))" }
+                if let r { s += " fill_right(\(GoFormat.formatFloat(r)))" }
+            }
+        }
         return s
     }
 }

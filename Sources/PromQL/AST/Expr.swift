@@ -102,6 +102,23 @@ public struct VectorMatching: Sendable, Equatable {
     public var include: [String]
     /// Whether `on`/`ignoring` was written.
     public var explicit: Bool
+    /// `fill_left(v)` / `fill_right(v)` (`fill(v)` sets both, experimental in
+    /// Prometheus 3): a series missing on that side at a step is taken to be
+    /// there with this value. Prometheus fills the "many" side with the left
+    /// value and the "one" side with the right one, also for `group_right`.
+    public var fillLeft: Double? = nil
+    public var fillRight: Double? = nil
+
+    public init(cardinality: Cardinality, labels: [String], on: Bool, include: [String], explicit: Bool) {
+        self.cardinality = cardinality
+        self.labels = labels
+        self.on = on
+        self.include = include
+        self.explicit = explicit
+    }
+
+    /// Whether any side is filled.
+    public var fills: Bool { fillLeft != nil || fillRight != nil }
 }
 
 /// `lhs op rhs`.

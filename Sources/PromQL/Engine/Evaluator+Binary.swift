@@ -109,67 +109,89 @@ extension Evaluator {
     }
 
     /// One-to-one and many-to-one matching for arithmetic and comparisons;
-    /// `lsig`/`rsig` are each side's signature ids in `signatures`.
+    /// `lsig`/`rsig` are each side's signature ids in `signatures`. With fill
+    /// modifiers, a series without a partner at a step meets the fill value.
     func matchArithmetic(_ b: Binary, _ m: VectorMatching, _ lhs: [StepSeries], _ rhs: [StepSeries],
                          _ lsig: [Int], _ rsig: [Int], _ signatures: LabelGroups) throws(PromQLError) -> [StepSeries] {
         // The "many" side is `many`, the "one" side `one`; for group_right they swap.
         let swapped = m.cardinality == .oneToMany
         let many = swapped ? rhs : lhs, one = swapped ? lhs : rhs
         let manySig = swapped ? rsig : lsig, oneSig = swapped ? lsig : rsig
+        // Prometheus fills the "many" side with the left value, the "one" side with the right.
+        let fillMany = m.fillLeft, fillOne = m.fillRight
         let oneBySig = signatures.members(oneSig)
-        var outIndex: [HashedLabels: Int] = [:]
-        outIndex.reserveCapacity(many.count)
-        var out: [StepSeries] = []
-        let dropName = !b.op.isComparison || b.returnBool
+        var output = BinaryOutput(steps: steps, dropName: !b.op.isComparison || b.returnBool, capacity: many.count)
         // For one-to-one, the "many" side must not repeat a signature at a step either.
         let manySeen = m.cardinality == .oneToOne ? signatures.members(manySig) : []
+        // With `fillMany`: whether one[j] met a partner at step i (index j * steps + i).
+        var oneMatched = fillMany == nil ? [] : [Bool](repeating: false, count: one.count * steps)
+        // As in Prometheus, two "one" series of a match group at one step are an
+        // error even if no "many" series would meet them.
+        for (sig, group) in oneBySig.enumerated() where group.count > 1 {
+            for i in 0..<steps {
+                var first: Int?
+                for j in group where one[j].present[i] {
+                    if let f = first {
+                        let pair = [one[f].labels, one[j].labels].sorted(by: <).map(Self.promLabels)
+                        throw PromQLError("found duplicate series for the match group \(Self.promLabels(signatures.keys[sig])) on the \(swapped ? "left" : "right") hand-side of the operation: [\(pair.joined(separator: ", "))];many-to-many matching not allowed: matching labels must be unique on one side")
+                    }
+                    first = j
+                }
+            }
+        }
         for (k, ms) in many.enumerated() {
             let candidates = oneBySig[manySig[k]]
-            guard !candidates.isEmpty else { continue }
+            guard !candidates.isEmpty || fillOne != nil else { continue }
             // Other "many" series with the same signature (looked up once, not per step).
             let peers = m.cardinality == .oneToOne ? manySeen[manySig[k]].filter { $0 != k } : []
-            // The output series of the pair (k, j), kept while j stays the same.
+            // The output series of the pair (k, j), kept while j stays the same (-2: the filled one side).
             var pairOne = -1, pairOut = -1
             for i in 0..<steps where ms.present[i] {
-                var match: Int?
-                for j in candidates where one[j].present[i] {
-                    if match != nil {
-                        let pair = [one[match!].labels, one[j].labels].sorted(by: <).map(Self.promLabels)
-                        throw PromQLError("found duplicate series for the match group \(Self.promLabels(signatures.keys[manySig[k]])) on the \(swapped ? "left" : "right") hand-side of the operation: [\(pair.joined(separator: ", "))];many-to-many matching not allowed: matching labels must be unique on one side")
+                // At most one: duplicates were ruled out above.
+                let match = candidates.first { one[$0].present[i] }
+                let oneValue: Double
+                if let j = match {
+                    if !peers.isEmpty, peers.contains(where: { many[$0].present[i] }) {
+                        throw PromQLError("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)")
                     }
-                    match = j
+                    if fillMany != nil { oneMatched[j * steps + i] = true }
+                    oneValue = one[j].values[i]
+                } else if let fill = fillOne {
+                    oneValue = fill
+                } else {
+                    continue
                 }
-                guard let j = match else { continue }
-                if !peers.isEmpty, peers.contains(where: { many[$0].present[i] }) {
-                    throw PromQLError("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)")
-                }
-                var (l, r) = (ms.values[i], one[j].values[i])
+                var (l, r) = (ms.values[i], oneValue)
                 if swapped { swap(&l, &r) }
                 var (v, keep) = Self.apply(b.op, l, r)
                 if b.returnBool { v = keep ? 1 : 0; keep = true }
                 guard keep else { continue }
-                if j != pairOne {
-                    let labels = resultLabels(ms.labels, one[j].labels, b, m)
-                    let key = HashedLabels(labels)
-                    if let existing = outIndex[key] {
-                        pairOut = existing
-                    } else {
-                        pairOut = out.count
-                        outIndex[key] = pairOut
-                        out.append(StepSeries(labels: labels, values: StepArrays.zeros(steps),
-                                              present: StepArrays.absent(steps), dropName: dropName || ms.dropName))
-                    }
-                    pairOne = j
+                let pair = match ?? -2
+                if pair != pairOne {
+                    let labels = resultLabels(ms.labels, match.map { one[$0].labels } ?? Labels([Label]()), b, m)
+                    pairOut = output.series(labels, dropName: ms.dropName)
+                    pairOne = pair
                 }
-                let idx = pairOut
-                if out[idx].present[i] {
-                    throw PromQLError("multiple matches for labels: grouping labels must ensure unique matches")
-                }
-                out[idx].values[i] = v
-                out[idx].present[i] = true
+                try output.set(pairOut, step: i, to: v)
             }
         }
-        return out
+        // "One" series without a partner at a step meet the filled "many" side,
+        // a series with just the labels they were matched on.
+        if let fill = fillMany {
+            for (j, os) in one.enumerated() {
+                var out = -1
+                for i in 0..<steps where os.present[i] && !oneMatched[j * steps + i] {
+                    var (l, r) = (fill, os.values[i])
+                    if swapped { swap(&l, &r) }
+                    var (v, keep) = Self.apply(b.op, l, r)
+                    if b.returnBool { v = keep ? 1 : 0; keep = true }
+                    guard keep else { continue }
+                    if out < 0 { out = output.series(resultLabels(signatures.keys[oneSig[j]], os.labels, b, m), dropName: false) }
+                    try output.set(out, step: i, to: v)
+                }
+            }
+        }
+        return output.series
     }
 
     /// The result's labels (the name, if to be dropped, is removed when the query finishes).
@@ -184,5 +206,41 @@ extension Evaluator {
             result = result.setting(name, to: one[name])
         }
         return result
+    }
+}
+
+/// The series a vector-to-vector operation produces, one per distinct label
+/// set, filled in step by step.
+struct BinaryOutput {
+    let steps: Int
+    /// Whether the operation drops the metric name (arithmetic, `bool`).
+    let dropName: Bool
+    private(set) var series: [StepSeries] = []
+    private var index: [HashedLabels: Int] = [:]
+
+    init(steps: Int, dropName: Bool, capacity: Int) {
+        self.steps = steps
+        self.dropName = dropName
+        series.reserveCapacity(capacity)
+        index.reserveCapacity(capacity)
+    }
+
+    /// The output series with `labels`, added if new.
+    mutating func series(_ labels: Labels, dropName inputDropsName: Bool) -> Int {
+        let key = HashedLabels(labels)
+        if let existing = index[key] { return existing }
+        index[key] = series.count
+        series.append(StepSeries(labels: labels, values: Evaluator.StepArrays.zeros(steps), present: Evaluator.StepArrays.absent(steps),
+                                 dropName: dropName || inputDropsName))
+        return series.count - 1
+    }
+
+    /// Sets series `k` at step `i`; a second value there means two pairs gave the same labels.
+    mutating func set(_ k: Int, step i: Int, to v: Double) throws(PromQLError) {
+        if series[k].present[i] {
+            throw PromQLError("multiple matches for labels: grouping labels must ensure unique matches")
+        }
+        series[k].values[i] = v
+        series[k].present[i] = true
     }
 }

@@ -97,10 +97,30 @@ public struct Parser {
                 matching!.cardinality = left ? .manyToOne : .oneToMany
                 if current.kind == .leftParen { matching!.include = try parseLabelList() }
             }
+            try parseFillModifiers(&matching)
             let rhs = try parseExpr(op.isRightAssociative ? op.precedence : op.precedence + 1)
             lhs = try makeBinary(op, lhs, rhs, returnBool: returnBool, matching: matching, at: opToken.position)
         }
         return lhs
+    }
+
+    /// `fill(v)`, `fill_left(v)`, `fill_right(v)` after the matching clauses. A
+    /// metric named `fill` is an operand, not a modifier: only `(` makes it one.
+    private mutating func parseFillModifiers(_ matching: inout VectorMatching?) throws(PromQLError) {
+        while (isKeyword("fill") || isKeyword("fill_left") || isKeyword("fill_right")) && peek().kind == .leftParen {
+            let which = advance().text.lowercased()
+            _ = advance()
+            var sign = 1.0
+            if current.kind == .minus || current.kind == .plus {
+                if advance().kind == .minus { sign = -1 }
+            }
+            guard current.kind == .number else { throw unexpected(expected: "number literal in \(which)()") }
+            let value = sign * (try Self.number(advance()))
+            try expect(.rightParen, "\")\"")
+            if matching == nil { matching = VectorMatching(cardinality: .oneToOne, labels: [], on: false, include: [], explicit: false) }
+            if which != "fill_right" { matching!.fillLeft = value }
+            if which != "fill_left" { matching!.fillRight = value }
+        }
     }
 
     private func makeBinary(_ op: BinaryOperator, _ lhs: Expr, _ rhs: Expr, returnBool: Bool,
@@ -122,6 +142,9 @@ public struct Parser {
         }
         if !bothVectors, let m = matching, m.explicit || m.cardinality != .oneToOne {
             throw PromQLError("vector matching only allowed between instant vectors", at: position)
+        }
+        if let m = matching, m.fills, !bothVectors || op.isSetOperator {
+            throw PromQLError("fill modifiers are only allowed for arithmetic and comparison operations between instant vectors", at: position)
         }
         var vm: VectorMatching? = nil
         if bothVectors {
