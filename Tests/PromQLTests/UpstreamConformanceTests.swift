@@ -15,7 +15,7 @@ struct UpstreamConformanceTests {
     static let mustPass: Set<String> = [
         "literals.test", "selectors.test", "staleness.test", "trig_functions.test", "collision.test",
         "duration_expression.test", "range_queries.test", "operators.test", "name_label_dropping.test",
-        "histograms.test", "aggregators.test", "fill-modifier.test",
+        "histograms.test", "aggregators.test", "fill-modifier.test", "info.test",
     ]
     /// Regression floor: at least this many passes per file (raised as features land).
     static let minimumPasses: [String: Int] = [

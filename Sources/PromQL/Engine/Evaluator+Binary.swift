@@ -235,6 +235,12 @@ struct BinaryOutput {
         return series.count - 1
     }
 
+    /// Adds `s` as it is (merged into a series with its labels, if any).
+    mutating func add(_ s: StepSeries) throws(PromQLError) {
+        let k = series(s.labels, dropName: s.dropName)
+        for i in 0..<steps where s.present[i] { try set(k, step: i, to: s.values[i]) }
+    }
+
     /// Sets series `k` at step `i`; a second value there means two pairs gave the same labels.
     mutating func set(_ k: Int, step i: Int, to v: Double) throws(PromQLError) {
         if series[k].present[i] {

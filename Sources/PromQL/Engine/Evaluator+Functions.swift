@@ -45,6 +45,8 @@ extension Evaluator {
             return .vector(try labelReplace(c))
         case "label_join":
             return .vector(try labelJoin(c))
+        case "info":
+            return .vector(try evalInfo(c))
         case "absent_over_time":
             let present = try rangeFunction(c, dropName: true, WindowFunction { _ in 1 })
             let absent = (0..<steps).map { i in !present.contains { $0.present[i] } }

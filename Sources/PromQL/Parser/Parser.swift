@@ -404,10 +404,12 @@ public struct Parser {
         try expect(.leftParen, "\"(\"")
         var args: [Expr] = []
         var argPositions: [Int] = []
+        var argStarts: [Position] = []
         while current.kind != .rightParen {
             allowEmptyMatchers = f.name == "info" && args.count == 1
             defer { allowEmptyMatchers = false }
             argPositions.append(current.position.offset)
+            argStarts.append(current.position)
             args.append(try parseExpr(0))
             if current.kind == .comma { _ = advance() } else if current.kind != .rightParen {
                 throw unexpected(expected: "\",\" or \")\" in argument list of \"\(f.name)\"")
@@ -426,6 +428,12 @@ public struct Parser {
             throw PromQLError("expected type \(f.argType(i).rawValue) in call to function \"\(f.name)\", got \(a.type.rawValue)",
                               at: nameToken.position)
         }
+        if f.name == "info", args.count > 1 {
+            guard case .vectorSelector(let vs) = args[1], vs.offset == nil, vs.at == nil else {
+                throw PromQLError("expected label selectors as the second argument to \"info\" function",
+                                  at: argStarts[1])
+            }
+        }
         return .call(Call(function: f, args: args, position: nameToken.position.offset, argPositions: argPositions))
     }
 
@@ -442,8 +450,10 @@ public struct Parser {
         try expect(.leftParen, "\"(\"")
         var args: [Expr] = []
         var argPositions: [Int] = []
+        var argStarts: [Position] = []
         while current.kind != .rightParen {
             argPositions.append(current.position.offset)
+            argStarts.append(current.position)
             args.append(try parseExpr(0))
             if current.kind == .comma { _ = advance() } else if current.kind != .rightParen {
                 throw unexpected(expected: "\",\" or \")\" in aggregation")
