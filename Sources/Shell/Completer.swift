@@ -11,7 +11,7 @@ public final class Completer: Sendable {
     let backend: any ShellBackend
     private let cache = Mutex<[String: (at: Date, values: [String])]>([:])
     static let keywords = ["and", "or", "unless", "by", "without", "on", "ignoring", "group_left", "group_right",
-                           "bool", "fill(", "fill_left(", "fill_right(", "offset", "start()", "end()"]
+                           "anchored", "bool", "fill(", "fill_left(", "fill_right(", "offset", "smoothed", "start()", "end()"]
     static let labelListKeywords: Set<String> = ["by", "without", "on", "ignoring", "group_left", "group_right"]
 
     public init(backend: any ShellBackend) { self.backend = backend }

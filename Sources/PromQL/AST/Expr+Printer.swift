@@ -19,7 +19,9 @@ extension Expr: CustomStringConvertible {
             var bare = ms.selector
             bare.offset = nil
             bare.at = nil
-            return "\(bare)[\(ms.range)]" + Self.modifiers(at: ms.selector.at, offset: ms.selector.offset)
+            bare.anchored = false
+            bare.smoothed = false
+            return "\(bare)[\(ms.range)]" + Self.modifiers(at: ms.selector.at, offset: ms.selector.offset) + ms.selector.rangeModifier
         case .subquery(let sq):
             return "\(sq.expr)" + sq.suffix
         case .call(let c):
@@ -116,8 +118,11 @@ extension VectorSelector: CustomStringConvertible {
             if Expr.isLegacyName(n, allowColon: true) { head = n } else { parts.insert(GoFormat.quote(n), at: 0) }
         }
         let braces = parts.isEmpty ? "" : "{\(parts.joined(separator: ","))}"
-        return head + braces + Expr.modifiers(at: at, offset: offset)
+        return head + braces + Expr.modifiers(at: at, offset: offset) + rangeModifier
     }
+
+    /// ` anchored` / ` smoothed`, printed after every other modifier.
+    var rangeModifier: String { anchored ? " anchored" : smoothed ? " smoothed" : "" }
 }
 
 extension DurationExpr: CustomStringConvertible {

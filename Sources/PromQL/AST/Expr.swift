@@ -44,9 +44,21 @@ public struct VectorSelector: Sendable {
     public var matchers: [LabelMatcher]
     public var offset: DurationExpr?
     public var at: AtModifier?
+    /// The experimental extended-range modifiers (Prometheus 3): `anchored`
+    /// windows start at the last sample at or before their start; `smoothed`
+    /// ones (and smoothed instant selectors) interpolate at their edges.
+    public var anchored = false
+    public var smoothed = false
+
+    public init(name: String?, matchers: [LabelMatcher], offset: DurationExpr?, at: AtModifier?) {
+        self.name = name
+        self.matchers = matchers
+        self.offset = offset
+        self.at = at
+    }
 }
 
-/// `selector[range]`; offset and `@` live on the selector.
+/// `selector[range]`; offset, `@`, `anchored` and `smoothed` live on the selector.
 public struct MatrixSelector: Sendable {
     public var selector: VectorSelector
     public var range: DurationExpr

@@ -62,6 +62,8 @@ extension Evaluator {
         let range: Int64
         /// The window end of every step (after `@` and offset).
         let times: [Int64]
+        /// Set for `anchored` and `smoothed` selectors: the series hold samples past the windows' edges.
+        var rangeExtension: RangeExtension? = nil
 
         var count: Int {
             switch input {
@@ -96,6 +98,12 @@ extension Evaluator {
             let offset = try offsetMillis(ms.selector.offset)
             let range = try ms.range.evaluate(step: step, range: end - start)
             let times = selectorTimes(at: ms.selector.at, offset: offset)
+            if ms.selector.anchored || ms.selector.smoothed {
+                let ext = RangeExtension(smoothed: ms.selector.smoothed, lookback: options.lookbackDelta)
+                let reach = ext.reach(rangeStart: times.min()! - range, rangeEnd: times.max()!)
+                let series = try selectSeries(ms.selector.matchers, mint: reach.after + 1, maxt: reach.upTo)
+                return WindowSource(input: .stored(series), range: range, times: times, rangeExtension: ext)
+            }
             let series = try selectSeries(ms.selector.matchers, mint: times.min()! - range + 1, maxt: times.max()!)
             return WindowSource(input: .stored(series), range: range, times: times)
         case .subquery(let sq):
@@ -132,6 +140,19 @@ extension Evaluator {
             case .computed(let series): buffer = series[k].points
             }
         } row: { _, samples in
+            if let ext = source.rangeExtension {
+                return Self.extendedRow(samples, times: times, range: windowLength, extension: ext, steps: steps,
+                                        interrupted: interrupted) { reachable, rangeStart, rangeEnd, i in
+                    if let (counter, rate) = extrapolation {
+                        return Self.extendedRate(reachable, rangeStart: rangeStart, rangeEnd: rangeEnd, smoothed: ext.smoothed,
+                                                 counter: counter, rate: rate)
+                    }
+                    // changes, resets: the anchor and the window's samples.
+                    guard let w = Self.anchoredSamples(reachable, rangeStart: rangeStart, rangeEnd: rangeEnd) else { return nil }
+                    return f(Window(samples: w, rangeStart: rangeStart, rangeEnd: rangeEnd, range: windowLength,
+                                    param: params?[i] ?? 0, stepTime: t0 + Int64(i) * dt, noCounterResets: false), i)
+                }
+            }
             if let max = sliding {
                 return Self.slidingExtremeRow(samples, times: times, range: windowLength, steps: steps, max: max,
                                               interrupted: interrupted)

@@ -271,13 +271,16 @@ struct Evaluator {
         let times = selectorTimes(at: vs.at, offset: offset)
         let (lookback, steps) = (options.lookbackDelta, steps)
         // At a single time only the newest sample in the window counts: the head has it at hand.
-        let series = try selectSeries(vs.matchers, mint: times.min()! - lookback + 1, maxt: times.max()!,
-                                      newestOnly: times.count == 1)
+        // A smoothed selector also needs the next sample after each time.
+        let smoothed = vs.smoothed
+        let series = try selectSeries(vs.matchers, mint: times.min()! - lookback + 1, maxt: times.max()! + (smoothed ? lookback : 0),
+                                      newestOnly: times.count == 1 && !smoothed)
         let work = series.reduce(0) { $0 + $1.encodedByteCount } + series.count * steps
         let rows = try decodeRows(count: series.count, work: work) { k, buffer throws(PromQLError) in
             try Self.decode(series[k], into: &buffer, dropStale: false)
         } row: { _, samples in
-            Self.instantRow(samples, times: times, lookback: lookback, steps: steps, sampleTimes: sampleTimes)
+            smoothed ? Self.smoothedRow(samples, times: times, lookback: lookback, steps: steps)
+                : Self.instantRow(samples, times: times, lookback: lookback, steps: steps, sampleTimes: sampleTimes)
         }
         var out: [StepSeries] = []
         for k in series.indices {
@@ -320,6 +323,20 @@ struct Evaluator {
         var out: [RangeSeries] = []
         var buffer: [Sample] = []
         var selected = 0
+        if ms.selector.anchored || ms.selector.smoothed {
+            let ext = RangeExtension(smoothed: ms.selector.smoothed, lookback: options.lookbackDelta)
+            let reach = ext.reach(rangeStart: t - range, rangeEnd: t)
+            for series in try selectSeries(ms.selector.matchers, mint: reach.after + 1, maxt: reach.upTo) {
+                try load(series, into: &buffer, dropStale: true)
+                let points = buffer.withUnsafeBufferPointer {
+                    Self.extendedPoints($0, rangeStart: t - range, rangeEnd: t, smoothed: ext.smoothed)
+                }
+                if !points.isEmpty { out.append(RangeSeries(labels: series.labels, points: points)) }
+                selected += points.count
+            }
+            countSelected(selected)
+            return out
+        }
         for series in try selectSeries(ms.selector.matchers, mint: t - range + 1, maxt: t) {
             try load(series, into: &buffer, dropStale: true)
             if !buffer.isEmpty { out.append(RangeSeries(labels: series.labels, points: buffer)) }

@@ -187,6 +187,8 @@ public struct Parser {
             } else if current.kind == .at {
                 let t = advance()
                 e = try withAt(e, try parseAtModifier(), at: t.position)
+            } else if isKeyword("anchored") || isKeyword("smoothed") {
+                e = try withRangeModifier(e)
             } else {
                 return e
             }
@@ -251,6 +253,33 @@ public struct Parser {
         }
         return result
     }
+
+    /// `anchored` (range selectors) or `smoothed` (range and instant selectors), once.
+    private mutating func withRangeModifier(_ e: Expr) throws(PromQLError) -> Expr {
+        let t = advance()
+        let anchored = t.text.lowercased() == "anchored"
+        func set(_ vs: inout VectorSelector) throws(PromQLError) {
+            guard !vs.anchored && !vs.smoothed else {
+                throw PromQLError("anchored or smoothed may only be set once", at: t.position)
+            }
+            if anchored { vs.anchored = true } else { vs.smoothed = true }
+        }
+        switch e {
+        case .matrixSelector(var ms):
+            try set(&ms.selector)
+            return .matrixSelector(ms)
+        case .vectorSelector(var vs) where !anchored:
+            try set(&vs)
+            return .vectorSelector(vs)
+        default:
+            throw PromQLError("\(anchored ? "anchored modifier must be preceded by a range vector selector" : "smoothed modifier must be preceded by an instant vector selector or range vector selector")",
+                              at: t.position)
+        }
+    }
+
+    /// The functions whose range argument may be `anchored` / `smoothed`.
+    static let anchoredFunctions = ["changes", "delta", "increase", "rate", "resets"]
+    static let smoothedFunctions = ["delta", "increase", "rate"]
 
     private mutating func parseAtModifier() throws(PromQLError) -> AtModifier {
         if isKeyword("start") || isKeyword("end") {
@@ -427,6 +456,13 @@ public struct Parser {
         for (i, a) in args.enumerated() where a.type != f.argType(i) {
             throw PromQLError("expected type \(f.argType(i).rawValue) in call to function \"\(f.name)\", got \(a.type.rawValue)",
                               at: nameToken.position)
+        }
+        for case .matrixSelector(let ms) in args where ms.selector.anchored || ms.selector.smoothed {
+            let (modifier, allowed) = ms.selector.anchored ? ("anchored", Self.anchoredFunctions) : ("smoothed", Self.smoothedFunctions)
+            guard allowed.contains(f.name) else {
+                throw PromQLError("\(modifier) modifier can only be used with: \(allowed.joined(separator: ", ")) - not with \(f.name)",
+                                  at: nameToken.position)
+            }
         }
         if f.name == "info", args.count > 1 {
             guard case .vectorSelector(let vs) = args[1], vs.offset == nil, vs.at == nil else {

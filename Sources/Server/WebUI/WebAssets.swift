@@ -553,7 +553,7 @@ const Graph = {
     "sum_over_time", "tan", "tanh", "time", "timestamp", "vector", "year"],
   aggregations: ["avg", "bottomk", "count", "count_values", "group", "limit_ratio", "limitk", "max", "min",
     "quantile", "stddev", "stdvar", "sum", "topk"],
-  keywords: ["and", "bool", "by", "fill", "fill_left", "fill_right", "group_left", "group_right", "ignoring", "offset", "on", "or", "unless", "without"],
+  keywords: ["anchored", "and", "bool", "by", "fill", "fill_left", "fill_right", "group_left", "group_right", "ignoring", "offset", "on", "or", "smoothed", "unless", "without"],
   rangePresets: ["5m", "15m", "30m", "1h", "3h", "6h", "12h", "1d", "2d", "1w", "2w", "4w"],
   /** Table rows shown at most (the rest are counted). */
   maxRows: 10000,
