@@ -112,7 +112,13 @@ struct Evaluator {
         }
     }
 
-    /// Removes the metric names marked for removal, then merges series that
+    /// The metric name and the metadata labels that go with it (Prometheus'
+    /// type-and-unit labels): dropped together.
+    static func droppingName(_ labels: Labels) -> Labels {
+        labels.filter { $0.name != Labels.metricName && $0.name != "__type__" && $0.name != "__unit__" }
+    }
+
+    /// Removes the metric names (and type and unit labels) marked for removal, then merges series that
     /// now have the same labels if they never have a value at the same step;
     /// if they do, that is Prometheus' "same labelset" error.
     func finalize(_ series: [StepSeries]) throws(PromQLError) -> [StepSeries] {
@@ -122,7 +128,7 @@ struct Evaluator {
         out.reserveCapacity(series.count)
         for var s in series {
             if s.dropName {
-                s.labels = s.labels.removing(Labels.metricName)
+                s.labels = Self.droppingName(s.labels)
                 s.dropName = false
             }
             let key = HashedLabels(s.labels)
