@@ -72,6 +72,25 @@ struct SelectionOrderTests {
         #expect(try db.querier(mint: 0, maxt: 10_000).select([]).map(\.labels) == all)
     }
 
+    @Test("merging sources: each series once, in label order, with every source's chunks and deletions in source order")
+    func mergeOfThreeSources() {
+        func series(_ name: String, _ mint: Int64, deleted: [ClosedRange<Int64>] = []) -> SeriesChunks {
+            let meta = ChunkMeta(mint: mint, maxt: mint + 9, encoding: .xor, storage: ChunkBytes([0, 0]))
+            return SeriesChunks(labels: Labels(["__name__": name]), chunks: [meta], deleted: deleted)
+        }
+        let lists = [
+            [series("a", 0), series("c", 0), series("e", 0)],
+            [series("b", 10), series("c", 10, deleted: [12...13]), series("e", 10)],
+            [series("c", 20), series("d", 20), series("f", 20, deleted: [21...22])],
+        ]
+        let merged = Querier.merge(lists, mint: 0, maxt: 100)
+        #expect(merged.map { $0.labels.metricName } == ["a", "b", "c", "d", "e", "f"])
+        #expect(merged.map { $0.chunks.map(\.mint) } == [[0], [10], [0, 10, 20], [20], [0, 10], [20]])
+        #expect(merged[2].deleted == [12...13] && merged[5].deleted == [21...22] && merged[0].deleted.isEmpty)
+        #expect(Querier.merge([[], lists[1], []], mint: 0, maxt: 100).map { $0.labels.metricName } == ["b", "c", "e"])
+        #expect(Querier.merge([[], []], mint: 0, maxt: 100).isEmpty)
+    }
+
     @Test("blocks list series in label order; several blocks and the head merge, chunks of one series joined")
     func blocksAndHeadMerge() throws {
         let tmp = TempDir()

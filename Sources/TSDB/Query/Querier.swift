@@ -1,3 +1,6 @@
+import Dispatch
+import Synchronization
+
 /// A read view over [mint, maxt] (inclusive, milliseconds) of the blocks and
 /// the head as they were when it was created. Selecting returns series
 /// sorted by labels, each merging its chunks from every source.
@@ -17,46 +20,70 @@ public final class Querier: Sendable {
     /// Series matching all `matchers` (at least one sample in range not guaranteed
     /// when tombstones hide it), sorted by labels. Every source lists its
     /// series in label order already (a block's index is written so, the
-    /// head keeps ranks), so sources are merged, not sorted.
+    /// head keeps ranks), so sources are merged, not sorted. The sources are
+    /// read concurrently: selecting is serial work before a query's parallel
+    /// decoding, a fifth of an 8 h range query over 2,700 series.
     public func select(_ matchers: [LabelMatcher]) throws -> [Series] {
-        var sources: [[SeriesChunks]] = []
-        for b in blocks { sources.append(try b.select(matchers, mint: mint, maxt: maxt)) }
-        if let head { sources.append(head.select(matchers, mint: mint, maxt: maxt)) }
+        let sources = try selectSources(matchers)
         if sources.count == 1 { return sources[0].map(series) }
-        var merged: [SeriesChunks] = []
-        for list in sources {
-            // A block's tombstones apply to its own chunks only: resolve them
-            // before mixing chunks of several sources.
-            let resolved = try list.map { $0.deleted.isEmpty ? $0 : try $0.applyingTombstones() }
-            merged = Self.merge(merged, resolved)
+        // A block's tombstones apply to its own chunks only: resolve them
+        // before mixing chunks of several sources.
+        let resolved = try sources.map { list in
+            list.contains { !$0.deleted.isEmpty } ? try list.map { $0.deleted.isEmpty ? $0 : try $0.applyingTombstones() } : list
         }
-        return merged.map(series)
+        return Self.merge(resolved, mint: mint, maxt: maxt)
     }
 
-    /// Two lists sorted by labels as one; a series in both gets the chunks of both.
-    static func merge(_ a: [SeriesChunks], _ b: [SeriesChunks]) -> [SeriesChunks] {
-        if a.isEmpty { return b }
-        if b.isEmpty { return a }
-        var out: [SeriesChunks] = []
-        out.reserveCapacity(max(a.count, b.count))
-        var (i, j) = (0, 0)
-        while i < a.count && j < b.count {
-            if a[i].labels == b[j].labels {
-                var both = a[i]
-                both.chunks += b[j].chunks
-                out.append(both)
-                (i, j) = (i + 1, j + 1)
-            } else if a[i].labels < b[j].labels {
-                out.append(a[i])
-                i += 1
-            } else {
-                out.append(b[j])
-                j += 1
-            }
+    /// Each block's and the head's matching series, read concurrently when there are several.
+    private func selectSources(_ matchers: [LabelMatcher]) throws -> [[SeriesChunks]] {
+        let count = blocks.count + (head == nil ? 0 : 1)
+        if count <= 1 {
+            if let b = blocks.first { return [try b.select(matchers, mint: mint, maxt: maxt)] }
+            return head.map { [$0.select(matchers, mint: mint, maxt: maxt)] } ?? []
         }
-        out.append(contentsOf: a[i...])
-        out.append(contentsOf: b[j...])
-        return out
+        let results = SourceSlots(count: count)
+        DispatchQueue.concurrentPerform(iterations: count) { i in
+            results.set(i, Result {
+                i < blocks.count ? try blocks[i].select(matchers, mint: mint, maxt: maxt) : head!.select(matchers, mint: mint, maxt: maxt)
+            })
+        }
+        return try results.values()
+    }
+
+    /// Lists sorted by labels as one list of series; a series in several gets
+    /// the chunks of all, in list order. One pass over all lists: each
+    /// series' chunk list is built once.
+    static func merge(_ lists: [[SeriesChunks]], mint: Int64, maxt: Int64) -> [Series] {
+        var out: [Series] = []
+        out.reserveCapacity(lists.map(\.count).max() ?? 0)
+        var next = [Int](repeating: 0, count: lists.count)
+        var holders: [Int] = []  // the lists whose next series has the smallest labels
+        while true {
+            holders.removeAll(keepingCapacity: true)
+            for l in lists.indices where next[l] < lists[l].count {
+                guard let h = holders.first else { holders.append(l); continue }
+                let candidate = lists[l][next[l]].labels, smallest = lists[h][next[h]].labels
+                if candidate == smallest {
+                    holders.append(l)
+                } else if candidate < smallest {
+                    holders.removeAll(keepingCapacity: true)
+                    holders.append(l)
+                }
+            }
+            guard let first = holders.first else { return out }
+            let s = lists[first][next[first]]
+            var chunks = s.chunks
+            var deleted = s.deleted
+            if holders.count > 1 {
+                chunks.reserveCapacity(holders.reduce(0) { $0 + lists[$1][next[$1]].chunks.count })
+                for l in holders.dropFirst() {
+                    chunks += lists[l][next[l]].chunks
+                    deleted += lists[l][next[l]].deleted
+                }
+            }
+            out.append(Series(labels: s.labels, chunks: chunks, deleted: deleted, mint: mint, maxt: maxt, newest: s.newest))
+            for l in holders { next[l] += 1 }
+        }
     }
 
     private func series(_ s: SeriesChunks) -> Series {
@@ -100,4 +127,16 @@ extension SeriesChunks {
         }
         return SeriesChunks(labels: labels, chunks: metas)
     }
+}
+
+/// One result slot per source of `Querier.select`, filled concurrently.
+private final class SourceSlots: Sendable {
+    private let slots: Mutex<[Result<[SeriesChunks], any Error>?]>
+
+    init(count: Int) { slots = Mutex(Array(repeating: nil, count: count)) }
+
+    func set(_ i: Int, _ r: Result<[SeriesChunks], any Error>) { slots.withLock { $0[i] = r } }
+
+    /// The lists in source order; the first error if any source failed.
+    func values() throws -> [[SeriesChunks]] { try slots.withLock { $0 }.map { try $0!.get() } }
 }
