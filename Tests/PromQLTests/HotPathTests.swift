@@ -298,3 +298,65 @@ struct HotPathTests {
         #expect(again.map(\.points[0].t) == sorted.map(\.points[0].t))
     }
 }
+
+/// Aggregations of range functions summed inside the decode tasks
+/// (`FusedAggregation`) against the same aggregation over kept rows.
+@Suite("Fused aggregation")
+struct FusedAggregationTests {
+    /// 400 counters (some resetting, some with gaps) in 5 groups over 2 h at
+    /// 15 s: enough work for two decode tasks, few enough groups to fuse.
+    static func fill(_ db: DB) throws {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return state
+        }
+        let app = db.appender()
+        for s in 0..<400 {
+            let labels = Labels(["__name__": "c_total", "g": "g\(s % 5)", "s": String(s)])
+            var v = Double(next() % 1000)
+            for i in 0..<480 where !(s % 7 == 0 && (i / 40) % 3 == 1) {  // every 7th series has gaps
+                v += Double(next() % 100) / 8
+                if next() % 97 == 0 { v = Double(next() % 10) }  // a counter reset
+                try app.append(labels, Int64(i) * 15_000, s % 11 == 0 && i == 200 ? .nan : v)
+            }
+        }
+        try app.commit()
+    }
+
+    @Test("sum, count, group, min and max by group equal the unfused aggregation; the rows were fused")
+    func fusedEqualsUnfused() throws {
+        try withTestDatabase("fused-aggregation") { db in
+            try Self.fill(db)
+            let (start, end, step): (Int64, Int64, Int64) = (600_000, 7_200_000, 15_000)
+            for op in ["sum", "count", "group", "min", "max"] {
+                for inner in ["rate(c_total[5m])", "max_over_time(c_total[10m])"] {
+                    // `* 1` keeps the rows: the aggregation's argument is no longer a range function.
+                    let fused = try Engine().rangeQuery("\(op) by (g) (\(inner))", start: start, end: end, step: step, db: db)
+                    let kept = try Engine().rangeQuery("\(op) by (g) (\(inner) * 1)", start: start, end: end, step: step, db: db)
+                    guard case .matrix(let a) = fused, case .matrix(let b) = kept else { Issue.record("not a matrix"); return }
+                    #expect(a.map(\.labels) == b.map(\.labels), "\(op) \(inner)")
+                    #expect(a.count == 5)
+                    for (x, y) in zip(a, b) {
+                        #expect(x.points.map(\.t) == y.points.map(\.t), "\(op) \(inner) \(x.labels)")
+                        for (p, q) in zip(x.points, y.points) where !(p.v.isNaN && q.v.isNaN) {
+                            let tolerance = op == "sum" ? 1e-12 * max(abs(p.v), abs(q.v)) : 0
+                            #expect(abs(p.v - q.v) <= tolerance, "\(op) \(inner) \(x.labels) at \(p.t): \(p.v) vs \(q.v)")
+                        }
+                    }
+                }
+            }
+            // The fused path was taken (it needs two cores to split the work).
+            var ev = Evaluator(db: db, start: start, end: end, step: step, options: QueryOptions())
+            let request = FusionRequest(op: .sum, grouping: LabelGroups(keeping: ["g"]))
+            guard case .call(let call) = try Parser.parse("rate(c_total[5m])") else { Issue.record("not a call"); return }
+            let hollow = try ev.rangeFunction(call, dropName: true, Evaluator.rangeFunctions["rate"]!, fusion: request)
+            if Parallel.cores > 1 {
+                #expect(request.result != nil)
+                #expect(hollow.count == 400 && hollow.allSatisfy { $0.values.isEmpty })
+            } else {
+                #expect(request.result == nil, "one core: nothing to split, rows kept")
+            }
+        }
+    }
+}

@@ -48,8 +48,20 @@ extension Evaluator {
             default: throw PromQLError("invalid aggregation parameter")
             }
         }
-        guard case .vector(let input) = try eval(a.expr) else {
-            throw PromQLError("expected instant vector in aggregation")
+        // A range function of a range query may aggregate its rows as it makes them.
+        var fusion: FusionRequest?
+        var functionDropsName = false
+        let input: [StepSeries]
+        if FusedAggregation.supports(a.op), steps > 1, case .call(let c) = a.expr, let f = Self.rangeFunctions[c.function.name] {
+            fusion = FusionRequest(op: a.op, grouping: Self.groups(a))
+            functionDropsName = Self.rangeFunctionDropsName(c.function.name)
+            input = try rangeFunction(c, dropName: functionDropsName, f, fusion: fusion)
+        } else {
+            guard case .vector(let v) = try eval(a.expr) else { throw PromQLError("expected instant vector in aggregation") }
+            input = v
+        }
+        if let fusion, let fused = fusion.result {
+            return .vector(Self.fusedGroups(fusion.grouping.keys, fused, dropName: functionDropsName))
         }
         let distinctParams = Set(param.map(\.bitPattern)).map(Double.init(bitPattern:))
         if a.op == .quantile {
@@ -99,6 +111,18 @@ extension Evaluator {
             out.append(StepSeries(labels: groupKeys[g], values: values[g], present: present[g], dropName: dropName))
         }
         return .vector(out)
+    }
+
+    /// The groups of a fused aggregation that have a value somewhere.
+    static func fusedGroups(_ keys: [Labels], _ fused: FusedAggregation, dropName: Bool) -> [StepSeries] {
+        let (values, present) = fused.result()
+        var out: [StepSeries] = []
+        for g in keys.indices where present[g].contains(true) {
+            // As unfused: a name kept by `by (__name__)` is still removed if the inputs were to lose it.
+            out.append(StepSeries(labels: keys[g], values: values[g], present: present[g],
+                                  dropName: dropName && !keys[g][Labels.metricName].isEmpty))
+        }
+        return out
     }
 
     /// One aggregation over the values of a group (or of a window, for the

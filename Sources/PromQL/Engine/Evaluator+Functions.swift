@@ -5,13 +5,16 @@ import TSDB
 /// samples of each series in the step's window (t - range, t], found by
 /// sliding two cursors over the series' samples (decoded once).
 extension Evaluator {
+    /// Whether a range function's result loses the metric name (all but the two that pick a sample).
+    static func rangeFunctionDropsName(_ name: String) -> Bool { name != "last_over_time" && name != "first_over_time" }
+
     mutating func evalCall(_ c: Call) throws(PromQLError) -> EvalValue {
         let name = c.function.name
         if let f = Self.mathFunctions[name] {
             return .vector(try mapVector(c.args[0]) { v, _ in f(v) })
         }
         if let f = Self.rangeFunctions[name] {
-            return .vector(try rangeFunction(c, dropName: name != "last_over_time" && name != "first_over_time", f))
+            return .vector(try rangeFunction(c, dropName: Self.rangeFunctionDropsName(name), f))
         }
         switch name {
         case "histogram_quantile", "histogram_fraction":

@@ -126,20 +126,17 @@ extension Evaluator {
     /// (rate, increase, delta), from `extrapolatedRate` with a memo per series.
     mutating func forEachWindow(
         of arg: Expr, dropName: Bool, params: [Double]? = nil, scanResets: Bool = false, extreme: Bool? = nil,
-        extrapolation: (counter: Bool, rate: Bool)? = nil, _ f: @Sendable (Window, Int) -> Double?
+        extrapolation: (counter: Bool, rate: Bool)? = nil, fusion: FusionRequest? = nil,
+        _ f: @Sendable (Window, Int) -> Double?
     ) throws(PromQLError) -> [StepSeries] {
         let source = try windowSource(arg)
         let times = source.times, windowLength = source.range, steps = steps
+        let fused = fusion.flatMap { fusedAggregation($0, source) }
         let sliding = steps > 1 && zip(times, times.dropFirst()).allSatisfy { $0 <= $1 } ? extreme : nil
         let (t0, dt) = (start, step)
         let (deadline, cancellation) = (deadline, options.cancellation)
         let interrupted: @Sendable () -> Bool = { ContinuousClock.now > deadline || cancellation?.isCancelled == true }
-        let rows = try decodeRows(count: source.count, work: source.work(steps: steps)) { k, buffer throws(PromQLError) in
-            switch source.input {
-            case .stored(let series): try Self.decode(series[k], into: &buffer, dropStale: true)
-            case .computed(let series): buffer = series[k].points
-            }
-        } row: { _, samples in
+        @Sendable func compute(_ samples: UnsafeBufferPointer<Sample>) -> StepRow? {
             if let ext = source.rangeExtension {
                 return Self.extendedRow(samples, times: times, range: windowLength, extension: ext, steps: steps,
                                         interrupted: interrupted) { reachable, rangeStart, rangeEnd, i in
@@ -168,6 +165,18 @@ extension Evaluator {
                 return f(window, i)
             }
         }
+        let rows = try decodeRows(count: source.count, work: source.work(steps: steps),
+                                  rangesPerTask: fused == nil ? Parallel.rangesPerTask : Self.fusedRangesPerTask) { k, buffer throws(PromQLError) in
+            switch source.input {
+            case .stored(let series): try Self.decode(series[k], into: &buffer, dropStale: true)
+            case .computed(let series): buffer = series[k].points
+            }
+        } row: { k, samples in
+            let row = compute(samples)
+            guard let fused, let row else { return row }
+            fused.add(k, row)
+            return StepRow(values: [], present: [], selected: row.selected)  // the series had values; its row is spent
+        }
         try checkDeadline()  // rows cut short by a timeout or cancellation must not count
         var out: [StepSeries] = []
         for (k, row) in rows.enumerated() {
@@ -175,6 +184,26 @@ extension Evaluator {
             out.append(StepSeries(labels: source.labels(k), values: row.values, present: row.present, dropName: dropName))
         }
         return out
+    }
+
+    /// Ranges per task when rows are aggregated as they are made: each range
+    /// holds a partial state per group, so fewer than for plain rows.
+    static let fusedRangesPerTask = 2
+
+    /// The aggregation `fusion` asks for, over `source`'s series, if it pays:
+    /// the query has several steps, more than one task decodes, and the
+    /// partial states (groups × ranges) stay a third of the rows they replace.
+    func fusedAggregation(_ fusion: FusionRequest, _ source: WindowSource) -> FusedAggregation? {
+        guard steps > 1, FusedAggregation.supports(fusion.op) else { return nil }
+        let tasks = Parallel.tasks(count: source.count, work: source.work(steps: steps))
+        guard tasks > 1 else { return nil }
+        let groupOf = (0..<source.count).map { fusion.grouping.id(of: source.labels($0)) }
+        let grain = Parallel.grain(count: source.count, tasks: tasks, rangesPerTask: Self.fusedRangesPerTask)
+        let ranges = (source.count + grain - 1) / grain
+        guard fusion.grouping.count * ranges * 3 <= source.count else { return nil }
+        let fused = FusedAggregation(op: fusion.op, groupOf: groupOf, groupCount: fusion.grouping.count, steps: steps, grain: grain)
+        fusion.result = fused
+        return fused
     }
 
     /// Slides the window over `samples` and calls `f(window, step, noCounterResets)` at each step;
@@ -247,7 +276,10 @@ extension Evaluator {
 
     /// Evaluates a range-vector function at every step; its scalar argument
     /// (if any) is evaluated once for all steps.
-    mutating func rangeFunction(_ c: Call, dropName: Bool, _ f: WindowFunction) throws(PromQLError) -> [StepSeries] {
+    /// With `fusion`, the rows may be aggregated as they are made (then the
+    /// series returned carry labels only; see `FusionRequest`).
+    mutating func rangeFunction(_ c: Call, dropName: Bool, _ f: WindowFunction,
+                                fusion: FusionRequest? = nil) throws(PromQLError) -> [StepSeries] {
         var params: [Double]?
         var matrixArg = c.args[0]
         for (i, a) in c.args.enumerated() where a.type == .matrix { matrixArg = c.args[i] }
@@ -265,7 +297,7 @@ extension Evaluator {
         }
         let counter = extrapolation?.counter == true
         let out = try forEachWindow(of: matrixArg, dropName: dropName, params: params, scanResets: counter,
-                                    extreme: extreme, extrapolation: extrapolation) { w, _ in f.apply(w) }
+                                    extreme: extreme, extrapolation: extrapolation, fusion: fusion) { w, _ in f.apply(w) }
         if counter {
             // Prometheus' hint that the input may be a gauge, once per metric name.
             for s in out {

@@ -191,6 +191,7 @@ struct Evaluator {
     mutating func decodeRows(
         count: Int,
         work: Int,
+        rangesPerTask: Int = Parallel.rangesPerTask,
         decode: @Sendable (Int, inout [Sample]) throws(PromQLError) -> Void,
         row: @Sendable (Int, UnsafeBufferPointer<Sample>) -> StepRow?
     ) throws(PromQLError) -> [StepRow?] {
@@ -200,7 +201,7 @@ struct Evaluator {
         let loaded = SharedSlots<Int>(repeating: 0, count: Parallel.cores)
         let (alreadyLoaded, maxSamples, deadline, cancellation) = (samplesLoaded, options.maxSamples, deadline, options.cancellation)
         let tasks = Parallel.tasks(count: count, work: work)
-        Parallel.forEachRange(count: count, tasks: tasks) { range, task in
+        Parallel.forEachRange(count: count, tasks: tasks, rangesPerTask: rangesPerTask) { range, task in
             var buffer: [Sample] = []
             for k in range {
                 do throws(PromQLError) {

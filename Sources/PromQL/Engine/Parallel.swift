@@ -26,15 +26,22 @@ enum Parallel {
     /// a third of a query; tasks take the next range when done instead.
     static let rangesPerTask = 8
 
+    /// The length of the ranges `forEachRange` hands out (the last may be shorter):
+    /// range `r` is `r * grain ..< min(count, (r + 1) * grain)`.
+    static func grain(count: Int, tasks: Int, rangesPerTask: Int = rangesPerTask) -> Int {
+        tasks <= 1 ? max(1, count) : max(1, count / (tasks * rangesPerTask))
+    }
+
     /// Calls `body(range, task)` for contiguous ranges covering 0..<count,
     /// from `tasks` concurrent tasks when there is more than one; a task
     /// (numbered 0..<tasks) may be given several ranges, one at a time.
-    static func forEachRange(count: Int, tasks: Int, _ body: @Sendable (Range<Int>, Int) -> Void) {
+    static func forEachRange(count: Int, tasks: Int, rangesPerTask: Int = rangesPerTask,
+                             _ body: @Sendable (Range<Int>, Int) -> Void) {
         if tasks <= 1 {
             body(0..<count, 0)
             return
         }
-        let grain = max(1, count / (tasks * rangesPerTask))
+        let grain = grain(count: count, tasks: tasks, rangesPerTask: rangesPerTask)
         let next = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: tasks) { task in
             while true {
