@@ -120,9 +120,17 @@ extension Evaluator {
         // Prometheus fills the "many" side with the left value, the "one" side with the right.
         let fillMany = m.fillLeft, fillOne = m.fillRight
         let oneBySig = signatures.members(oneSig)
-        var output = BinaryOutput(steps: steps, dropName: !b.op.isComparison || b.returnBool, capacity: many.count)
+        var output = OutputSeries(steps: steps, dropName: !b.op.isComparison || b.returnBool, capacity: many.count)
         // For one-to-one, the "many" side must not repeat a signature at a step either.
         let manySeen = m.cardinality == .oneToOne ? signatures.members(manySig) : []
+        // The operation on a "many" and a "one" value (in operand order); nil when a comparison filters it out.
+        func combine(_ manyValue: Double, _ oneValue: Double) -> Double? {
+            var (l, r) = (manyValue, oneValue)
+            if swapped { swap(&l, &r) }
+            let (v, keep) = Self.apply(b.op, l, r)
+            if b.returnBool { return keep ? 1 : 0 }
+            return keep ? v : nil
+        }
         // With `fillMany`: whether one[j] met a partner at step i (index j * steps + i).
         var oneMatched = fillMany == nil ? [] : [Bool](repeating: false, count: one.count * steps)
         // As in Prometheus, two "one" series of a match group at one step are an
@@ -161,14 +169,10 @@ extension Evaluator {
                 } else {
                     continue
                 }
-                var (l, r) = (ms.values[i], oneValue)
-                if swapped { swap(&l, &r) }
-                var (v, keep) = Self.apply(b.op, l, r)
-                if b.returnBool { v = keep ? 1 : 0; keep = true }
-                guard keep else { continue }
+                guard let v = combine(ms.values[i], oneValue) else { continue }
                 let pair = match ?? -2
                 if pair != pairOne {
-                    let labels = resultLabels(ms.labels, match.map { one[$0].labels } ?? Labels([Label]()), b, m)
+                    let labels = resultLabels(ms.labels, match.map { one[$0].labels } ?? .empty, b, m)
                     pairOut = output.series(labels, dropName: ms.dropName)
                     pairOne = pair
                 }
@@ -181,11 +185,7 @@ extension Evaluator {
             for (j, os) in one.enumerated() {
                 var out = -1
                 for i in 0..<steps where os.present[i] && !oneMatched[j * steps + i] {
-                    var (l, r) = (fill, os.values[i])
-                    if swapped { swap(&l, &r) }
-                    var (v, keep) = Self.apply(b.op, l, r)
-                    if b.returnBool { v = keep ? 1 : 0; keep = true }
-                    guard keep else { continue }
+                    guard let v = combine(fill, os.values[i]) else { continue }
                     if out < 0 { out = output.series(resultLabels(signatures.keys[oneSig[j]], os.labels, b, m), dropName: false) }
                     try output.set(out, step: i, to: v)
                 }
@@ -206,47 +206,5 @@ extension Evaluator {
             result = result.setting(name, to: one[name])
         }
         return result
-    }
-}
-
-/// The series a vector-to-vector operation produces, one per distinct label
-/// set, filled in step by step.
-struct BinaryOutput {
-    let steps: Int
-    /// Whether the operation drops the metric name (arithmetic, `bool`).
-    let dropName: Bool
-    private(set) var series: [StepSeries] = []
-    private var index: [HashedLabels: Int] = [:]
-
-    init(steps: Int, dropName: Bool, capacity: Int) {
-        self.steps = steps
-        self.dropName = dropName
-        series.reserveCapacity(capacity)
-        index.reserveCapacity(capacity)
-    }
-
-    /// The output series with `labels`, added if new.
-    mutating func series(_ labels: Labels, dropName inputDropsName: Bool) -> Int {
-        let key = HashedLabels(labels)
-        if let existing = index[key] { return existing }
-        index[key] = series.count
-        series.append(StepSeries(labels: labels, values: Evaluator.StepArrays.zeros(steps), present: Evaluator.StepArrays.absent(steps),
-                                 dropName: dropName || inputDropsName))
-        return series.count - 1
-    }
-
-    /// Adds `s` as it is (merged into a series with its labels, if any).
-    mutating func add(_ s: StepSeries) throws(PromQLError) {
-        let k = series(s.labels, dropName: s.dropName)
-        for i in 0..<steps where s.present[i] { try set(k, step: i, to: s.values[i]) }
-    }
-
-    /// Sets series `k` at step `i`; a second value there means two pairs gave the same labels.
-    mutating func set(_ k: Int, step i: Int, to v: Double) throws(PromQLError) {
-        if series[k].present[i] {
-            throw PromQLError("multiple matches for labels: grouping labels must ensure unique matches")
-        }
-        series[k].values[i] = v
-        series[k].present[i] = true
     }
 }

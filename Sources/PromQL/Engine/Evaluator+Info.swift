@@ -58,7 +58,7 @@ extension Evaluator {
         }
         let metrics = byMetric.keys.sorted().map { byMetric[$0]! }
 
-        var output = BinaryOutput(steps: steps, dropName: false, capacity: base.count)
+        var output = OutputSeries(steps: steps, dropName: false, capacity: base.count)
         var chosen = [Int](repeating: -1, count: metrics.count)
         for s in base {
             if nameMatchers.allSatisfy({ $0.matches(s.labels.metricName) }) {

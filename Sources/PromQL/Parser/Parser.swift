@@ -432,12 +432,10 @@ public struct Parser {
         let nameToken = advance()
         try expect(.leftParen, "\"(\"")
         var args: [Expr] = []
-        var argPositions: [Int] = []
         var argStarts: [Position] = []
         while current.kind != .rightParen {
             allowEmptyMatchers = f.name == "info" && args.count == 1
             defer { allowEmptyMatchers = false }
-            argPositions.append(current.position.offset)
             argStarts.append(current.position)
             args.append(try parseExpr(0))
             if current.kind == .comma { _ = advance() } else if current.kind != .rightParen {
@@ -470,7 +468,7 @@ public struct Parser {
                                   at: argStarts[1])
             }
         }
-        return .call(Call(function: f, args: args, position: nameToken.position.offset, argPositions: argPositions))
+        return .call(Call(function: f, args: args, position: nameToken.position.offset, argPositions: argStarts.map(\.offset)))
     }
 
     private mutating func parseAggregate(_ op: AggregateOp) throws(PromQLError) -> Expr {
@@ -485,10 +483,8 @@ public struct Parser {
         }
         try expect(.leftParen, "\"(\"")
         var args: [Expr] = []
-        var argPositions: [Int] = []
         var argStarts: [Position] = []
         while current.kind != .rightParen {
-            argPositions.append(current.position.offset)
             argStarts.append(current.position)
             args.append(try parseExpr(0))
             if current.kind == .comma { _ = advance() } else if current.kind != .rightParen {
@@ -514,7 +510,7 @@ public struct Parser {
             throw PromQLError("expected type \(pt.rawValue) in aggregation parameter, got \(args[0].type.rawValue)", at: opToken.position)
         }
         return .aggregate(Aggregate(op: op, param: wantParam ? args[0] : nil, expr: expr, grouping: grouping,
-                                    without: without, hasGrouping: hasGrouping, paramPosition: argPositions[0]))
+                                    without: without, hasGrouping: hasGrouping, paramPosition: argStarts[0].offset))
     }
 
     /// `(a, b, "c.d",)`: label names, quoted ones allowed, trailing comma allowed.
