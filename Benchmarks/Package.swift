@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Benchmarks of the storage engine and response formatting, run in release mode:
+// Benchmarks of the storage engine, PromQL queries and response formatting, run in release mode:
 //   cd Benchmarks && swift package benchmark
 // Depends on the root package by path.
 let package = Package(
@@ -29,6 +29,16 @@ let package = Package(
                 .product(name: "Benchmark", package: "package-benchmark"),
             ],
             path: "Benchmarks/FormatBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
+        ),
+        .executableTarget(
+            name: "QueryBenchmarks",
+            dependencies: [
+                .product(name: "PromQL", package: "tsdb"),
+                .product(name: "TSDB", package: "tsdb"),
+                .product(name: "Benchmark", package: "package-benchmark"),
+            ],
+            path: "Benchmarks/QueryBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]
         ),
         // Ingests the shared bench data set (dumped by scripts/dump_dataset.py) in

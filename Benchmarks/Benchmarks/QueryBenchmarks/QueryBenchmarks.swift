@@ -1,0 +1,63 @@
+import Benchmark
+import Foundation
+import PromQL
+import TSDB
+
+/// PromQL range queries over 8 h of synthetic counters in four 2 h blocks,
+/// the shape of the bench harness' heavy queries. Run (release) with:
+///   cd Benchmarks && swift package benchmark --target QueryBenchmarks
+/// One iteration is one query. The `* 1` variant keeps every series' row
+/// before aggregating (the unfused path; the multiplication is a pass of
+/// its own), for comparison with the aggregation done inside the decode tasks.
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .peakMemoryResident],
+        maxDuration: .seconds(10),
+        maxIterations: 40)
+
+    let queries: [(String, String)] = [
+        ("sum by (g) (rate[5m]), 2,000 counters, 8 h at 60 s", "sum by (g) (rate(c_total[5m]))"),
+        ("sum by (g) (rate[5m] * 1), rows kept, 8 h at 60 s", "sum by (g) (rate(c_total[5m]) * 1)"),
+        ("count by (g) (selector), 8 h at 60 s", "count by (g) (c_total)"),
+        ("max_over_time[1h], 2,000 series, 8 h at 60 s", "max_over_time(c_total[1h])"),
+    ]
+    for (name, query) in queries {
+        Benchmark(name) { benchmark in
+            let db = QueryWorkload.database
+            let (start, end) = (QueryWorkload.end - 8 * 3_600_000 + 300_000, QueryWorkload.end)
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                blackHole(try Engine().rangeQuery(query, start: start, end: end, step: 60_000, db: db))
+            }
+        }
+    }
+}
+
+/// 2,000 counters in 20 groups, scraped every 15 s for 8 h (3.84 M samples),
+/// written once per process into a temporary directory and flushed to blocks.
+enum QueryWorkload {
+    static let end: Int64 = 1_793_520_000_000
+
+    static let database: DB = {
+        let dir = NSTemporaryDirectory() + "/tsdb-query-bench-\(UUID().uuidString)"
+        var options = DBOptions()
+        options.compactionInterval = nil
+        let db = try! DB.open(dir, options: options)
+        var rng = SystemRandomNumberGenerator()
+        let start = end - 8 * 3_600_000
+        var values = (0..<2000).map { _ in Double(Int.random(in: 0..<100_000, using: &rng)) }
+        let labels = (0..<2000).map { s in Labels(["__name__": "c_total", "g": "g\(s % 20)", "s": String(s)]) }
+        var t = start
+        while t < end {
+            let app = db.appender()
+            for s in 0..<2000 {
+                values[s] += Double(Int.random(in: 0..<1000, using: &rng)) / 8
+                try! app.append(labels[s], t, values[s])
+            }
+            try! app.commit()
+            t += 15_000
+        }
+        _ = try! db.flushHead()
+        return db
+    }()
+}
