@@ -75,6 +75,9 @@ public struct QueryScanner {
     static let continuingKeywords: Set<String> = ["and", "or", "unless", "by", "without", "on", "ignoring", "group_left",
                                                   "group_right", "bool", "offset", "atan2"]
 
+    /// `a + fill(0)` wants its right operand; a bare `fill` is a metric name.
+    static let fillModifiers: Set<String> = ["fill", "fill_left", "fill_right"]
+
     /// Whether the text is an unfinished expression that continues on the
     /// next line: open brackets or string, or a trailing operator or keyword.
     public static func needsMore(_ text: String) -> Bool {
@@ -90,7 +93,8 @@ public struct QueryScanner {
                 if s.tokens[i] == .symbol("(") { depth -= 1 }
                 if depth == 0 {
                     guard i > 0, case .word(let w) = s.tokens[i - 1] else { return false }
-                    return continuingKeywords.contains(w.lowercased()) && w.lowercased() != "bool" && w.lowercased() != "offset"
+                    let word = w.lowercased()
+                    return (continuingKeywords.contains(word) && word != "bool" && word != "offset") || fillModifiers.contains(word)
                 }
             }
             return false

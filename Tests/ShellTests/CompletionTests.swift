@@ -42,11 +42,12 @@ struct CompletionTests {
     @Test("an unfinished expression continues on the next line")
     func multiLine() {
         for unfinished in ["sum(", "rate(x[5m]", "up{job=\"a\"", "up{job=\"a", "a +", "a and", "sum by", "x /\n on(job)",
-                           "sum(\n rate(x[5m])", "a offset", "a ==", "`raw", "sum by (job)", "a * on (job) group_left (x)"] {
+                           "sum(\n rate(x[5m])", "a offset", "a ==", "`raw", "sum by (job)", "a * on (job) group_left (x)",
+                           "a + fill(0)", "a + on (x) group_left fill_left(1) fill_right(2)"] {
             #expect(QueryScanner.needsMore(unfinished), "\(unfinished) should continue")
         }
         for complete in ["up", "sum(rate(x[5m]))", "a + b", "up{job=\"(\"}", "x # comment (", "sum by (job) (x)", "",
-                         "a)", "rate(x[5m:1m])", "\"a + \""] {
+                         "a)", "rate(x[5m:1m])", "\"a + \"", "a + fill", "a + fill(0) fill", "rate(x[5m] anchored)"] {
             #expect(!QueryScanner.needsMore(complete), "\(complete) is complete (or broken), not unfinished")
         }
     }
