@@ -61,7 +61,8 @@ extension Evaluator {
             input = v
         }
         if let fusion, let fused = fusion.result {
-            return .vector(Self.fusedGroups(fusion.grouping.keys, fused, dropName: functionDropsName))
+            let (values, present) = fused.result()
+            return .vector(Self.groupOutput(fusion.grouping.keys, values, present) { _ in functionDropsName })
         }
         let distinctParams = Set(param.map(\.bitPattern)).map(Double.init(bitPattern:))
         if a.op == .quantile {
@@ -104,23 +105,17 @@ extension Evaluator {
                 present.append(p)
             }
         }
-        var out: [StepSeries] = []
-        for g in groups.indices where present[g].contains(true) {
-            // The name, when grouped by, is still removed if any input was to lose it.
-            let dropName = groupDropName[g] && !groupKeys[g][Labels.metricName].isEmpty
-            out.append(StepSeries(labels: groupKeys[g], values: values[g], present: present[g], dropName: dropName))
-        }
-        return .vector(out)
+        return .vector(Self.groupOutput(groupKeys, values, present) { groupDropName[$0] })
     }
 
-    /// The groups of a fused aggregation that have a value somewhere.
-    static func fusedGroups(_ keys: [Labels], _ fused: FusedAggregation, dropName: Bool) -> [StepSeries] {
-        let (values, present) = fused.result()
+    /// The groups that have a value at some step, as series. The name, when
+    /// grouped by, is still removed if the group's inputs were to lose it.
+    static func groupOutput(_ keys: [Labels], _ values: [[Double]], _ present: [[Bool]],
+                            inputsDropName: (Int) -> Bool) -> [StepSeries] {
         var out: [StepSeries] = []
         for g in keys.indices where present[g].contains(true) {
-            // As unfused: a name kept by `by (__name__)` is still removed if the inputs were to lose it.
             out.append(StepSeries(labels: keys[g], values: values[g], present: present[g],
-                                  dropName: dropName && !keys[g][Labels.metricName].isEmpty))
+                                  dropName: inputsDropName(g) && !keys[g][Labels.metricName].isEmpty))
         }
         return out
     }

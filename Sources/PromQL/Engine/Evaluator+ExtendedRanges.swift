@@ -67,15 +67,8 @@ extension Evaluator {
                               smoothed: Bool) -> (first: Int, last: Int)? {
         let n = f.count
         let first = max(0, firstIndex(after: rangeStart, in: f, below: n - 1) - 1)
-        var last = n - 1
-        if smoothed {
-            var lo = 0, hi = n - 1
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if f[mid].t >= rangeEnd { hi = mid } else { lo = mid + 1 }
-            }
-            last = lo
-        }
+        // Smoothed: the first sample at or after rangeEnd (timestamps are whole milliseconds).
+        let last = smoothed ? firstIndex(after: rangeEnd - 1, in: f, below: n - 1) : n - 1
         if f[last].t <= rangeStart || (smoothed && f[first].t > rangeEnd) { return nil }
         return (first, last)
     }

@@ -112,7 +112,7 @@ extension Evaluator {
             guard best >= 0 else { best = j; continue }
             let (t, bestT) = (infos[j].sampleTimes[i], infos[best].sampleTimes[i])
             if t == bestT {
-                throw PromQLError("found duplicate series for info metric: existing \(infos[best].labels) @ \(Int64(bestT * 1000)), new \(infos[j].labels) @ \(Int64(t * 1000))")
+                throw PromQLError("found duplicate series for info metric: existing \(infos[best].labels) @ \(Int64((bestT * 1000).rounded())), new \(infos[j].labels) @ \(Int64((t * 1000).rounded()))")
             }
             if t > bestT { best = j }
         }

@@ -165,8 +165,8 @@ extension Evaluator {
                 return f(window, i)
             }
         }
-        let rows = try decodeRows(count: source.count, work: source.work(steps: steps),
-                                  rangesPerTask: fused == nil ? Parallel.rangesPerTask : Self.fusedRangesPerTask) { k, buffer throws(PromQLError) in
+        let split = fused.map { (tasks: $0.tasks, grain: $0.grain) }
+        let rows = try decodeRows(count: source.count, work: source.work(steps: steps), split: split) { k, buffer throws(PromQLError) in
             switch source.input {
             case .stored(let series): try Self.decode(series[k], into: &buffer, dropStale: true)
             case .computed(let series): buffer = series[k].points
@@ -201,7 +201,8 @@ extension Evaluator {
         let grain = Parallel.grain(count: source.count, tasks: tasks, rangesPerTask: Self.fusedRangesPerTask)
         let ranges = (source.count + grain - 1) / grain
         guard fusion.grouping.count * ranges * 3 <= source.count else { return nil }
-        let fused = FusedAggregation(op: fusion.op, groupOf: groupOf, groupCount: fusion.grouping.count, steps: steps, grain: grain)
+        let fused = FusedAggregation(op: fusion.op, groupOf: groupOf, groupCount: fusion.grouping.count, steps: steps,
+                                     tasks: tasks, grain: grain)
         fusion.result = fused
         return fused
     }

@@ -188,10 +188,11 @@ struct Evaluator {
     /// each with its own buffer, and turns each into a row (nil: no values);
     /// enforces the deadline and the sample limit. `work` estimates the whole
     /// job (see `Parallel.workPerTask`): a small one stays on this thread.
+    /// `split` fixes the tasks and the range length instead (a fused aggregation keys its state by range).
     mutating func decodeRows(
         count: Int,
         work: Int,
-        rangesPerTask: Int = Parallel.rangesPerTask,
+        split: (tasks: Int, grain: Int)? = nil,
         decode: @Sendable (Int, inout [Sample]) throws(PromQLError) -> Void,
         row: @Sendable (Int, UnsafeBufferPointer<Sample>) -> StepRow?
     ) throws(PromQLError) -> [StepRow?] {
@@ -200,8 +201,8 @@ struct Evaluator {
         let errors = SharedSlots<PromQLError?>(repeating: nil, count: Parallel.cores)
         let loaded = SharedSlots<Int>(repeating: 0, count: Parallel.cores)
         let (alreadyLoaded, maxSamples, deadline, cancellation) = (samplesLoaded, options.maxSamples, deadline, options.cancellation)
-        let tasks = Parallel.tasks(count: count, work: work)
-        Parallel.forEachRange(count: count, tasks: tasks, rangesPerTask: rangesPerTask) { range, task in
+        let tasks = split?.tasks ?? Parallel.tasks(count: count, work: work)
+        Parallel.forEachRange(count: count, tasks: tasks, grain: split?.grain) { range, task in
             var buffer: [Sample] = []
             for k in range {
                 do throws(PromQLError) {

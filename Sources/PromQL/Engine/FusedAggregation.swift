@@ -17,7 +17,9 @@ final class FusedAggregation: Sendable {
     let groupOf: [Int]
     let groupCount: Int
     let steps: Int
-    /// Series per range (see `Parallel.grain`).
+    /// The tasks the rows are made by, and the series per range they take
+    /// (see `Parallel.grain`): `decodeRows` must split the work so.
+    let tasks: Int
     let grain: Int
     private let partials: SharedSlots<RangeState?>
 
@@ -29,11 +31,12 @@ final class FusedAggregation: Sendable {
         }
     }
 
-    init(op: AggregateOp, groupOf: [Int], groupCount: Int, steps: Int, grain: Int) {
+    init(op: AggregateOp, groupOf: [Int], groupCount: Int, steps: Int, tasks: Int, grain: Int) {
         self.op = op
         self.groupOf = groupOf
         self.groupCount = groupCount
         self.steps = steps
+        self.tasks = tasks
         self.grain = grain
         partials = SharedSlots(repeating: nil, count: (groupOf.count + grain - 1) / grain)
     }

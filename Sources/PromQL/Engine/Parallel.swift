@@ -34,14 +34,14 @@ enum Parallel {
 
     /// Calls `body(range, task)` for contiguous ranges covering 0..<count,
     /// from `tasks` concurrent tasks when there is more than one; a task
-    /// (numbered 0..<tasks) may be given several ranges, one at a time.
-    static func forEachRange(count: Int, tasks: Int, rangesPerTask: Int = rangesPerTask,
-                             _ body: @Sendable (Range<Int>, Int) -> Void) {
+    /// (numbered 0..<tasks) may be given several ranges, one at a time,
+    /// each `grain` long (the last may be shorter; default: `grain(count:tasks:)`).
+    static func forEachRange(count: Int, tasks: Int, grain: Int? = nil, _ body: @Sendable (Range<Int>, Int) -> Void) {
         if tasks <= 1 {
             body(0..<count, 0)
             return
         }
-        let grain = grain(count: count, tasks: tasks, rangesPerTask: rangesPerTask)
+        let grain = grain ?? Self.grain(count: count, tasks: tasks)
         let next = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: tasks) { task in
             while true {
