@@ -92,6 +92,42 @@ struct ChunkCodecTests {
         }
     }
 
+    @Test("chunks whose residuals are all the same (constant, fixed step, fixed acceleration) bulk-decode exactly",
+          arguments: 0..<16)
+    func uniformResidualsBulkDecode(seed: Int) throws {
+        var rng = SeededRandom(seed: UInt64(seed) &+ 9_000)
+        let count = [3, 4, ChunkIterator.batchSize + 1, 240][seed % 4]
+        let exponent = seed / 4 % 2 == 0 ? 1.0 : 100.0  // integers, or two decimals
+        let t0 = Int64(rng.next() % 1_000_000)
+        let values: [Double] = (0..<count).map { i in
+            switch seed / 8 {
+            case 0: seed % 2 == 0 ? 1 : Double(i * 5 + 7) / exponent  // `up`; a steady counter
+            default: Double(i * i * 3 + 2) / exponent  // constant delta of deltas
+            }
+        }
+        // A jittered scrape (a timestamp exception) in half of them.
+        let samples = values.indices.map { i in
+            Sample(t0 + Int64(i) * 15_000 + (seed % 3 == 0 && i == count / 2 ? 7 : 0), values[i])
+        }
+        let chunk = ChunkEncoder.encode(samples)
+        #expect(chunk.encoding == .scaledInt, "seed \(seed)")
+        #expect(try chunk.samples().bits == samples.bits, "seed \(seed)")
+        for (mint, maxt) in [(Int64.min, Int64.max), (samples[1].t, samples[count - 2].t), (samples[count / 2].t + 1, Int64.max)] {
+            var got: [Sample] = []
+            var last = (t: Int64(0), v: 0.0)
+            chunk.bytes.withUnsafeBytes { raw in
+                var it = ChunkIterator(encoding: chunk.encoding, bytes: raw)
+                _ = it.decodeAll(into: &got, mint: mint, maxt: maxt, dropStale: false)
+                last = (it.t, it.v)
+            }
+            #expect(got.bits == samples.filter { $0.t >= mint && $0.t <= maxt }.bits, "seed \(seed)")
+            // The iterator is left at the last sample it read.
+            let read = samples.last { $0.t <= maxt } ?? samples[0]
+            let stop = samples.first { $0.t > maxt } ?? read
+            #expect([read, stop].contains { $0.t == last.t && $0.v.bitPattern == last.v.bitPattern }, "seed \(seed)")
+        }
+    }
+
     @Test("every special float survives, staleness marker stays distinct from NaN")
     func specials() throws {
         let samples = AdversarialFloats.specials.enumerated().map { Sample(Int64($0.offset) * 1000 - 5000, $0.element) }

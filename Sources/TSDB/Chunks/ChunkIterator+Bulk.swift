@@ -59,36 +59,69 @@ extension ChunkIterator {
     }
 
     /// Scaled integers are finite: there are no staleness markers to drop.
+    ///
+    /// The loop is specialised on how values advance and how they become
+    /// floats (`ScaledIntValues`): a float division per sample cost as much
+    /// as all the bit reading, so exponent 0 converts without one, and chunks
+    /// whose residuals are all `base` (fixed width 0: constant series,
+    /// counters growing by the same step) read no value bits at all.
     @inline(never)
     mutating func decodeAllScaledInt(into batch: inout SampleBatch, out: inout [Sample], _ window: TimeWindow) -> Bool {
         while index < count && index < 2 {
             decodeScaledInt()
             guard keepCurrent(into: &batch, out: &out, window) else { return false }
         }
+        guard index < count else { return true }
+        let state = (value: ival, delta: iDelta, offset: offset, factor: factor)
+        let scale = ScaledIntEncoder.powersOf10[exponent]
+        if !residuals.rice && residuals.width == 0 {
+            if residuals.base == 0 && !residuals.deltaOfDeltas {
+                return scaledIntLoop(into: &batch, out: &out, window, ConstantValues(state, v: Double(bitPattern: bits)))
+            }
+            let uniform = UniformResiduals(residual: residuals.base, deltaOfDeltas: residuals.deltaOfDeltas)
+            if exponent == 0 {
+                return scaledIntLoop(into: &batch, out: &out, window, ScaledIntValues(state, uniform, IntegerValue()))
+            }
+            return scaledIntLoop(into: &batch, out: &out, window, ScaledIntValues(state, uniform, DecimalValue(scale: scale)))
+        }
+        if exponent == 0 {
+            return scaledIntLoop(into: &batch, out: &out, window, ScaledIntValues(state, residuals, IntegerValue()))
+        }
+        return scaledIntLoop(into: &batch, out: &out, window, ScaledIntValues(state, residuals, DecimalValue(scale: scale)))
+    }
+
+    /// The scaled-int loop from the third sample on, with the decoder state
+    /// in locals (generic, so each kind of `values` gets its own copy).
+    @inline(__always)
+    mutating func scaledIntLoop<Values: ScaledIntValueStream>(into batch: inout SampleBatch, out: inout [Sample],
+                                                               _ window: TimeWindow, _ values: Values) -> Bool {
+        var values = values
         var r = reader
-        var (time, timeDelta, value, valueDelta) = (t, tDelta, ival, iDelta)
-        let scale = ScaledIntEncoder.powersOf10[exponent]  // dividing by 10^0 = 1 is exact
+        var (time, timeDelta, v) = (t, tDelta, Double(bitPattern: bits))
         defer {
-            (reader, t, tDelta, ival, iDelta) = (r, time, timeDelta, value, valueDelta)
-            bits = (Double(offset &+ value &* factor) / scale).bitPattern
+            (reader, t, tDelta, bits) = (r, time, timeDelta, v.bitPattern)
+            (ival, iDelta) = (values.value, values.delta)
         }
         while index < count {
-            let exception = index == nextException ? takeException() : 0
+            var exception: Int64 = 0
+            if index == nextException {
+                exception = takeException()
+                guard error == nil else { return false }
+            }
             if gridTimestamps {
                 time = t0 &+ Int64(index) &* step &+ exception
             } else {
                 timeDelta = timeDelta &+ exception
                 time = time &+ timeDelta
             }
-            residuals.advance(&r, value: &value, delta: &valueDelta)
+            v = values.next(&r)
             if r.overrun {
                 markTruncated()
                 return false
             }
-            guard error == nil else { return false }  // from the timestamp exceptions
             index += 1
             if time > window.maxt { return false }
-            if time >= window.mint { batch.append(time, Double(offset &+ value &* factor) / scale, spillingInto: &out) }
+            if time >= window.mint { batch.append(time, v, spillingInto: &out) }
         }
         return true
     }
@@ -156,5 +189,86 @@ struct SampleBatch {
     mutating func flush(into out: inout [Sample]) {
         out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<filled]))
         filled = 0
+    }
+}
+
+/// The values of a scaled-int chunk from the third sample on, for the bulk
+/// loop: the integer value and its delta, advanced one sample per `next`.
+protocol ScaledIntValueStream {
+    var value: Int64 { get }
+    var delta: Int64 { get }
+    /// Advances to the next sample's value, reading its residual from `reader` if any.
+    mutating func next(_ reader: inout BitReader) -> Double
+}
+
+/// A chunk whose remaining values all equal the last one.
+struct ConstantValues: ScaledIntValueStream {
+    let value: Int64
+    let delta: Int64
+    let v: Double
+
+    init(_ state: (value: Int64, delta: Int64, offset: Int64, factor: Int64), v: Double) {
+        (value, delta, self.v) = (state.value, 0, v)
+    }
+
+    @inline(__always)
+    func next(_ reader: inout BitReader) -> Double { v }
+}
+
+/// How a residual advances the value: read from the stream, or always the same.
+protocol ResidualSource {
+    func advance(_ reader: inout BitReader, value: inout Int64, delta: inout Int64)
+}
+
+extension ScaledIntResiduals: ResidualSource {}
+
+/// Fixed width 0: every residual is the base, no bits are read.
+struct UniformResiduals: ResidualSource {
+    let residual: Int64
+    let deltaOfDeltas: Bool
+
+    @inline(__always)
+    func advance(_ reader: inout BitReader, value: inout Int64, delta: inout Int64) {
+        delta = deltaOfDeltas ? delta &+ residual : residual
+        value = value &+ delta
+    }
+}
+
+/// How a scaled integer becomes the float it stands for.
+protocol ScaledIntConversion {
+    func float(_ i: Int64) -> Double
+}
+
+/// Exponent 0: the integer itself (no division by 1).
+struct IntegerValue: ScaledIntConversion {
+    @inline(__always) func float(_ i: Int64) -> Double { Double(i) }
+}
+
+/// Exponent k > 0: divided by 10^k (a division, not a multiplication by
+/// 10^-k, to give back the encoded bits exactly).
+struct DecimalValue: ScaledIntConversion {
+    let scale: Double
+    @inline(__always) func float(_ i: Int64) -> Double { Double(i) / scale }
+}
+
+/// Values from residuals, scaled back by a common factor and offset, converted.
+struct ScaledIntValues<Residuals: ResidualSource, Conversion: ScaledIntConversion>: ScaledIntValueStream {
+    var value: Int64
+    var delta: Int64
+    let offset: Int64
+    let factor: Int64
+    let residuals: Residuals
+    let conversion: Conversion
+
+    init(_ state: (value: Int64, delta: Int64, offset: Int64, factor: Int64), _ residuals: Residuals, _ conversion: Conversion) {
+        (value, delta, offset, factor) = state
+        self.residuals = residuals
+        self.conversion = conversion
+    }
+
+    @inline(__always)
+    mutating func next(_ reader: inout BitReader) -> Double {
+        residuals.advance(&reader, value: &value, delta: &delta)
+        return conversion.float(offset &+ value &* factor)
     }
 }
