@@ -196,6 +196,21 @@ struct Evaluator {
         decode: @Sendable (Int, inout [Sample]) throws(PromQLError) -> Void,
         row: @Sendable (Int, UnsafeBufferPointer<Sample>) -> StepRow?
     ) throws(PromQLError) -> [StepRow?] {
+        try makeRows(count: count, work: work, split: split) { k, buffer throws(PromQLError) in
+            try decode(k, &buffer)
+            return (buffer.isEmpty ? nil : buffer.withUnsafeBufferPointer { row(k, $0) }, buffer.count)
+        }
+    }
+
+    /// Rows of series 0..<count from `make(k, &buffer)`, which also says how
+    /// many samples it read, in parallel tasks each with its own buffer
+    /// (as `decodeRows`, for makers that need no decoded samples).
+    mutating func makeRows(
+        count: Int,
+        work: Int,
+        split: (tasks: Int, grain: Int)? = nil,
+        _ make: @Sendable (Int, inout [Sample]) throws(PromQLError) -> (row: StepRow?, samplesRead: Int)
+    ) throws(PromQLError) -> [StepRow?] {
         try checkDeadline()
         let rows = SharedSlots<StepRow?>(repeating: nil, count: count)
         let errors = SharedSlots<PromQLError?>(repeating: nil, count: Parallel.cores)
@@ -208,17 +223,14 @@ struct Evaluator {
                 do throws(PromQLError) {
                     if ContinuousClock.now > deadline { throw Self.timedOut }
                     if cancellation?.isCancelled == true { throw Self.canceled }
-                    try decode(k, &buffer)
+                    let (row, samplesRead) = try make(k, &buffer)
+                    loaded[task] += samplesRead
+                    if alreadyLoaded + loaded[task] > maxSamples { throw Self.tooManySamples }
+                    rows[k] = row
                 } catch {
                     errors[task] = error
                     return
                 }
-                loaded[task] += buffer.count
-                if alreadyLoaded + loaded[task] > maxSamples {
-                    errors[task] = Self.tooManySamples
-                    return
-                }
-                if !buffer.isEmpty { rows[k] = buffer.withUnsafeBufferPointer { row(k, $0) } }
             }
         }
         for task in 0..<tasks {
@@ -284,11 +296,18 @@ struct Evaluator {
         let series = try selectSeries(vs.matchers, mint: times.min()! - lookback + 1, maxt: times.max()! + (smoothed ? lookback : 0),
                                       newestOnly: times.count == 1 && !smoothed)
         let work = series.reduce(0) { $0 + $1.encodedByteCount } + series.count * steps
-        let rows = try decodeRows(count: series.count, work: work) { k, buffer throws(PromQLError) in
-            try Self.decode(series[k], into: &buffer, dropStale: false)
-        } row: { _, samples in
-            smoothed ? Self.smoothedRow(samples, times: times, lookback: lookback, steps: steps)
-                : Self.instantRow(samples, times: times, lookback: lookback, steps: steps, sampleTimes: sampleTimes)
+        let rows: [StepRow?]
+        if !smoothed && steps > 1 && zip(times, times.dropFirst()).allSatisfy({ $0 <= $1 }) {
+            rows = try makeRows(count: series.count, work: work) { k, _ throws(PromQLError) in
+                try Self.sampleRow(series[k], times: times, lookback: lookback, sampleTimes: sampleTimes)
+            }
+        } else {
+            rows = try decodeRows(count: series.count, work: work) { k, buffer throws(PromQLError) in
+                try Self.decode(series[k], into: &buffer, dropStale: false)
+            } row: { _, samples in
+                smoothed ? Self.smoothedRow(samples, times: times, lookback: lookback, steps: steps)
+                    : Self.instantRow(samples, times: times, lookback: lookback, steps: steps, sampleTimes: sampleTimes)
+            }
         }
         var out: [StepSeries] = []
         for k in series.indices {
@@ -296,6 +315,33 @@ struct Evaluator {
             out.append(StepSeries(labels: series[k].labels, values: row.values, present: row.present))
         }
         return out
+    }
+
+    /// `instantRow` decoded straight into the row (`times` non-decreasing),
+    /// and the number of samples read.
+    static func sampleRow(_ series: Series, times: [Int64], lookback: Int64,
+                          sampleTimes: Bool) throws(PromQLError) -> (row: StepRow?, samplesRead: Int) {
+        var values = StepArrays.zeros(times.count)
+        var present = StepArrays.absent(times.count)
+        let result = times.withUnsafeBufferPointer { times in
+            values.withUnsafeMutableBufferPointer { values in
+                present.withUnsafeMutableBufferPointer { present in
+                    var sampler = StepSampler(times: times, lookback: lookback, values: values, present: present, timestamps: sampleTimes)
+                    let result = Result { try series.sample(into: &sampler) }
+                    sampler.finish()
+                    return result.map { (selected: sampler.selected, samplesRead: sampler.samplesRead) }
+                }
+            }
+        }
+        switch result {
+        case .success(let (selected, samplesRead)):
+            if sampleTimes {
+                for i in values.indices where present[i] { values[i] /= 1000 }  // milliseconds to seconds
+            }
+            return (selected > 0 ? StepRow(values: values, present: present, selected: selected) : nil, samplesRead)
+        case .failure(let error):
+            throw PromQLError("error reading series \(series.labels): \(error)")
+        }
     }
 
     /// The newest sample in (t - lookback, t] at every step unless it is a

@@ -20,22 +20,38 @@ extension ChunkIterator {
     public mutating func decodeAll(into out: inout [Sample], mint: Int64, maxt: Int64, dropStale: Bool) -> Bool {
         guard error == nil else { return false }
         return withUnsafeTemporaryAllocation(of: Sample.self, capacity: Self.batchSize) { buffer in
-            var batch = SampleBatch(buffer: buffer)
-            defer { batch.flush(into: &out) }
-            let window = TimeWindow(mint: mint, maxt: maxt, dropStale: dropStale)
-            switch encoding {
-            case .xor: return decodeAllXOR(into: &batch, out: &out, window)
-            case .scaledInt: return decodeAllScaledInt(into: &batch, out: &out, window)
-            case .xorSparseTimestamps: return decodeAllXORSparseTimestamps(into: &batch, out: &out, window)
+            var output = ArrayOutput(batch: SampleBatch(buffer: buffer))
+            swap(&output.array, &out)
+            defer {
+                output.flush()
+                swap(&output.array, &out)
             }
+            return decodeAll(into: &output, TimeWindow(mint: mint, maxt: maxt, dropStale: dropStale))
+        }
+    }
+
+    /// Hands the samples with `mint ≤ t ≤ maxt`, staleness markers included,
+    /// to `sampler`, without storing them. Returns false once a sample lies
+    /// past `maxt`; check `error` afterwards for corruption.
+    public mutating func decodeAll(into sampler: inout StepSampler, mint: Int64, maxt: Int64) -> Bool {
+        guard error == nil else { return false }
+        return decodeAll(into: &sampler, TimeWindow(mint: mint, maxt: maxt, dropStale: false))
+    }
+
+    @inline(__always)
+    mutating func decodeAll<Output: SampleOutput>(into output: inout Output, _ window: TimeWindow) -> Bool {
+        switch encoding {
+        case .xor: decodeAllXOR(into: &output, window)
+        case .scaledInt: decodeAllScaledInt(into: &output, window)
+        case .xorSparseTimestamps: decodeAllXORSparseTimestamps(into: &output, window)
         }
     }
 
     @inline(never)
-    mutating func decodeAllXOR(into batch: inout SampleBatch, out: inout [Sample], _ window: TimeWindow) -> Bool {
+    mutating func decodeAllXOR<Output: SampleOutput>(into output: inout Output, _ window: TimeWindow) -> Bool {
         while index < count && index < 2 {
             decodeXOR()
-            guard keepCurrent(into: &batch, out: &out, window) else { return false }
+            guard keepCurrent(into: &output, window) else { return false }
         }
         var r = reader
         var (time, timeDelta, value, lead, trail) = (t, tDelta, bits, leading, trailing)
@@ -53,7 +69,7 @@ extension ChunkIterator {
                 return false
             }
             index += 1
-            guard window.take(time, value, into: &batch, out: &out) else { return false }
+            guard window.take(time, value, into: &output) else { return false }
         }
         return true
     }
@@ -66,35 +82,35 @@ extension ChunkIterator {
     /// whose residuals are all `base` (fixed width 0: constant series,
     /// counters growing by the same step) read no value bits at all.
     @inline(never)
-    mutating func decodeAllScaledInt(into batch: inout SampleBatch, out: inout [Sample], _ window: TimeWindow) -> Bool {
+    mutating func decodeAllScaledInt<Output: SampleOutput>(into output: inout Output, _ window: TimeWindow) -> Bool {
         while index < count && index < 2 {
             decodeScaledInt()
-            guard keepCurrent(into: &batch, out: &out, window) else { return false }
+            guard keepCurrent(into: &output, window) else { return false }
         }
         guard index < count else { return true }
         let state = (value: ival, delta: iDelta, offset: offset, factor: factor)
         let scale = ScaledIntEncoder.powersOf10[exponent]
         if !residuals.rice && residuals.width == 0 {
             if residuals.base == 0 && !residuals.deltaOfDeltas {
-                return scaledIntLoop(into: &batch, out: &out, window, ConstantValues(state, v: Double(bitPattern: bits)))
+                return scaledIntLoop(into: &output, window, ConstantValues(state, v: Double(bitPattern: bits)))
             }
             let uniform = UniformResiduals(residual: residuals.base, deltaOfDeltas: residuals.deltaOfDeltas)
             if exponent == 0 {
-                return scaledIntLoop(into: &batch, out: &out, window, ScaledIntValues(state, uniform, IntegerValue()))
+                return scaledIntLoop(into: &output, window, ScaledIntValues(state, uniform, IntegerValue()))
             }
-            return scaledIntLoop(into: &batch, out: &out, window, ScaledIntValues(state, uniform, DecimalValue(scale: scale)))
+            return scaledIntLoop(into: &output, window, ScaledIntValues(state, uniform, DecimalValue(scale: scale)))
         }
         if exponent == 0 {
-            return scaledIntLoop(into: &batch, out: &out, window, ScaledIntValues(state, residuals, IntegerValue()))
+            return scaledIntLoop(into: &output, window, ScaledIntValues(state, residuals, IntegerValue()))
         }
-        return scaledIntLoop(into: &batch, out: &out, window, ScaledIntValues(state, residuals, DecimalValue(scale: scale)))
+        return scaledIntLoop(into: &output, window, ScaledIntValues(state, residuals, DecimalValue(scale: scale)))
     }
 
     /// The scaled-int loop from the third sample on, with the decoder state
     /// in locals (generic, so each kind of `values` gets its own copy).
     @inline(__always)
-    mutating func scaledIntLoop<Values: ScaledIntValueStream>(into batch: inout SampleBatch, out: inout [Sample],
-                                                               _ window: TimeWindow, _ values: Values) -> Bool {
+    mutating func scaledIntLoop<Output: SampleOutput, Values: ScaledIntValueStream>(into output: inout Output,
+                                                                                   _ window: TimeWindow, _ values: Values) -> Bool {
         var values = values
         var r = reader
         var (time, timeDelta, v) = (t, tDelta, Double(bitPattern: bits))
@@ -121,17 +137,17 @@ extension ChunkIterator {
             }
             index += 1
             if time > window.maxt { return false }
-            if time >= window.mint { batch.append(time, v, spillingInto: &out) }
+            if time >= window.mint { output.append(time, v) }
         }
         return true
     }
 
     @inline(never)
-    mutating func decodeAllXORSparseTimestamps(into batch: inout SampleBatch, out: inout [Sample], _ window: TimeWindow) -> Bool {
+    mutating func decodeAllXORSparseTimestamps<Output: SampleOutput>(into output: inout Output, _ window: TimeWindow) -> Bool {
         while index < count {
             decodeSparseTimestamp()
             if index == 0 { bits = reader.readBits(64) } else { decodeXORValue() }
-            guard keepCurrent(into: &batch, out: &out, window) else { return false }
+            guard keepCurrent(into: &output, window) else { return false }
         }
         return true
     }
@@ -139,14 +155,14 @@ extension ChunkIterator {
     /// Checks the sample just decoded by the per-sample path and keeps it if
     /// it is in the window; false to stop.
     @inline(__always)
-    mutating func keepCurrent(into batch: inout SampleBatch, out: inout [Sample], _ window: TimeWindow) -> Bool {
+    mutating func keepCurrent<Output: SampleOutput>(into output: inout Output, _ window: TimeWindow) -> Bool {
         if reader.overrun {
             markTruncated()
             return false
         }
         guard error == nil else { return false }
         index += 1
-        return window.take(t, bits, into: &batch, out: &out)
+        return window.take(t, bits, into: &output)
     }
 
     @inline(never)
@@ -162,13 +178,33 @@ struct TimeWindow {
     let maxt: Int64
     let dropStale: Bool
 
-    /// Keeps the sample in `batch` if it is in the window; false once it lies past the window.
+    /// Hands the sample to `output` if it is in the window; false once it lies past the window.
     @inline(__always)
-    func take(_ t: Int64, _ bits: UInt64, into batch: inout SampleBatch, out: inout [Sample]) -> Bool {
+    func take<Output: SampleOutput>(_ t: Int64, _ bits: UInt64, into output: inout Output) -> Bool {
         if t > maxt { return false }
-        if t >= mint && !(dropStale && bits == StaleNaN.bits) { batch.append(t, Double(bitPattern: bits), spillingInto: &out) }
+        if t >= mint && !(dropStale && bits == StaleNaN.bits) { output.append(t, Double(bitPattern: bits)) }
         return true
     }
+}
+
+/// Where a bulk decode puts the samples it keeps (each decoding loop is
+/// specialised for each kind).
+protocol SampleOutput {
+    mutating func append(_ t: Int64, _ v: Double)
+}
+
+/// Samples stored in an array, through a stack buffer: appending one by one
+/// checked the array's uniqueness and capacity per sample.
+struct ArrayOutput: SampleOutput {
+    var batch: SampleBatch
+    var array: [Sample] = []
+
+    @inline(__always)
+    mutating func append(_ t: Int64, _ v: Double) {
+        batch.append(t, v, spillingInto: &array)
+    }
+
+    mutating func flush() { batch.flush(into: &array) }
 }
 
 /// A stack buffer of decoded samples, appended to the output array when full

@@ -157,18 +157,7 @@ public struct Series: Sendable {
             return
         }
         if deleted.isEmpty && isSequential {
-            // Through a buffer pointer: `for c in chunks` copied every chunk's
-            // metadata, retaining and releasing its owner (the array keeps it alive).
-            try chunks.withUnsafeBufferPointer { chunks in
-                for i in chunks.indices where chunks[i].maxt >= mint {
-                    if chunks[i].mint > maxt { break }
-                    var it = ChunkIterator(encoding: chunks[i].encoding, bytes: chunks[i].bytes)
-                    if let resume = chunks[i].resume { it.resume(at: resume) }
-                    let more = it.decodeAll(into: &out, mint: mint, maxt: maxt, dropStale: dropStale)
-                    if let e = it.error { throw e }
-                    if !more { break }
-                }
-            }
+            try decodeInOrder { $0.decodeAll(into: &out, mint: mint, maxt: maxt, dropStale: dropStale) }
             return
         }
         var it = iterator()
@@ -176,6 +165,41 @@ public struct Series: Sendable {
             if !(dropStale && StaleNaN.isStale(it.v)) { out.append(Sample(it.t, it.v)) }
         }
         if let e = it.error { throw e }
+    }
+
+    /// Hands the samples in the query range, staleness markers included, to
+    /// `sampler` in time order (call `sampler.finish()` afterwards). Like
+    /// `appendSamples`, without storing them.
+    public func sample(into sampler: inout StepSampler) throws {
+        if let newest {
+            sampler.append(newest.t, newest.v)
+            return
+        }
+        if deleted.isEmpty && isSequential {
+            try decodeInOrder { $0.decodeAll(into: &sampler, mint: mint, maxt: maxt) }
+            return
+        }
+        var it = iterator()
+        while it.next() { sampler.append(it.t, it.v) }
+        if let e = it.error { throw e }
+    }
+
+    /// Runs `decode` on each chunk that reaches into the query range, in
+    /// order, until it returns false (a sample past `maxt`). Only for chunks
+    /// in time order without overlaps.
+    private func decodeInOrder(_ decode: (inout ChunkIterator) -> Bool) throws {
+        // Through a buffer pointer: `for c in chunks` copied every chunk's
+        // metadata, retaining and releasing its owner (the array keeps it alive).
+        try chunks.withUnsafeBufferPointer { chunks in
+            for i in chunks.indices where chunks[i].maxt >= mint {
+                if chunks[i].mint > maxt { break }
+                var it = ChunkIterator(encoding: chunks[i].encoding, bytes: chunks[i].bytes)
+                if let resume = chunks[i].resume { it.resume(at: resume) }
+                let more = decode(&it)
+                if let e = it.error { throw e }
+                if !more { break }
+            }
+        }
     }
 
     /// Whether the chunks are in time order without overlaps.
