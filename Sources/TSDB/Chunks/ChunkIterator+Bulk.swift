@@ -108,36 +108,58 @@ extension ChunkIterator {
 
     /// The scaled-int loop from the third sample on, with the decoder state
     /// in locals (generic, so each kind of `values` gets its own copy).
+    /// Between two timestamp exceptions the timestamps advance by a fixed
+    /// step, so the inner loop is a run with nothing to look up but the values.
     @inline(__always)
     mutating func scaledIntLoop<Output: SampleOutput, Values: ScaledIntValueStream>(into output: inout Output,
                                                                                    _ window: TimeWindow, _ values: Values) -> Bool {
         var values = values
         var r = reader
-        var (time, timeDelta, v) = (t, tDelta, Double(bitPattern: bits))
+        var (i, time, timeDelta, v) = (index, t, tDelta, Double(bitPattern: bits))
         defer {
-            (reader, t, tDelta, bits) = (r, time, timeDelta, v.bitPattern)
+            (index, reader, t, tDelta, bits) = (i, r, time, timeDelta, v.bitPattern)
             (ival, iDelta) = (values.value, values.delta)
         }
-        while index < count {
-            var exception: Int64 = 0
-            if index == nextException {
-                exception = takeException()
+        let (mint, maxt) = (window.mint, window.maxt)
+        while i < count {
+            if i == nextException {
+                index = i  // takeException reads it
+                let exception = takeException()
                 guard error == nil else { return false }
+                if gridTimestamps {
+                    time = t0 &+ Int64(i) &* step &+ exception
+                } else {
+                    timeDelta = timeDelta &+ exception
+                    time = time &+ timeDelta
+                }
+                v = values.next(&r)
+                i += 1
+                if r.overrun {
+                    markTruncated()
+                    return false
+                }
+                if time > maxt { return false }
+                if time >= mint { output.append(time, v) }
+                continue
             }
-            if gridTimestamps {
-                time = t0 &+ Int64(index) &* step &+ exception
-            } else {
-                timeDelta = timeDelta &+ exception
-                time = time &+ timeDelta
-            }
-            v = values.next(&r)
+            // The run up to the next exception or the end.
+            let end = min(count, nextException)
+            let stride = gridTimestamps ? step : timeDelta
+            var next = gridTimestamps ? t0 &+ Int64(i) &* step : time &+ timeDelta
+            repeat {
+                time = next
+                v = values.next(&r)
+                if r.overrun { break }  // a truncated chunk: nothing read past its end is kept
+                i += 1
+                if time > maxt { break }
+                if time >= mint { output.append(time, v) }
+                next = next &+ stride
+            } while i < end
             if r.overrun {
                 markTruncated()
                 return false
             }
-            index += 1
-            if time > window.maxt { return false }
-            if time >= window.mint { output.append(time, v) }
+            if time > maxt { return false }
         }
         return true
     }
