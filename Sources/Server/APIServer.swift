@@ -120,9 +120,13 @@ public struct APIServer: Sendable {
     }
 
     /// The `query` parameter, parsed; Prometheus' `bad_data` errors otherwise.
+    /// Parsed query texts, shared by every server in the process (a parse
+    /// depends on the text alone).
+    static let parseCache = ParseCache()
+
     static func parsedQuery(_ p: Parameters) throws(APIError) -> (String, Expr) {
         guard let q = p["query"], !q.isEmpty else { throw APIError.badData("invalid parameter \"query\": query must not be empty") }
-        do { return (q, try Parser.parse(q)) } catch {
+        do { return (q, try parseCache.parse(q)) } catch {
             throw APIError.badData("invalid parameter \"query\": \(error)")
         }
     }
