@@ -1,3 +1,5 @@
+import TSDB
+
 /// One point of a series written in the test notation.
 public enum SeriesPoint: Sendable, Equatable {
     case value(Double)
@@ -5,14 +7,14 @@ public enum SeriesPoint: Sendable, Equatable {
     case missing
     /// `stale`: the staleness marker.
     case stale
-    /// `{{…}}`: a native histogram sample (not supported yet; counted as skipped).
-    case histogram(String)
+    /// `{{…}}`: a native histogram sample (not stored yet: evals reading them are counted as skipped).
+    case histogram(NativeHistogram)
 
     public static func == (a: SeriesPoint, b: SeriesPoint) -> Bool {
         switch (a, b) {
         case (.value(let x), .value(let y)): x.bitPattern == y.bitPattern || (x.isNaN && y.isNaN)
         case (.missing, .missing), (.stale, .stale): true
-        case (.histogram(let x), .histogram(let y)): x == y
+        case (.histogram(let x), .histogram(let y)): x.isIdentical(to: y)
         default: false
         }
     }
@@ -28,7 +30,7 @@ public enum SeriesNotation {
         var out: [SeriesPoint] = []
         for item in try tokens(text) {
             if item.hasPrefix("{{") {
-                out.append(.histogram(item))
+                out += try HistogramNotation.expand(item).map { .histogram($0) }
                 continue
             }
             out += try expandItem(item)
