@@ -7,7 +7,8 @@ extension APIServer {
     /// samples are stored even when others are rejected; any rejection is
     /// reported as 400 with the first error, as Prometheus does. Known series
     /// are appended by reference through `seriesCache`; metadata entries are
-    /// kept for `/api/v1/metadata`.
+    /// kept for `/api/v1/metadata`. Native-histogram samples cannot be
+    /// stored yet: they are rejected (the float samples beside them stored).
     func remoteWrite(_ request: Request) async throws -> Response {
         let buffer = try await request.body.collect(upTo: options.maxRequestBodyBytes)
         let app = try database().appender()
@@ -20,6 +21,10 @@ extension APIServer {
         do {
             let batch = try WriteBatch(try Snappy.decompress(Array(buffer: buffer)))
             if !batch.metadata.isEmpty { metadataStore.record(batch.metadata) }
+            if batch.histogramSamples > 0, let i = batch.firstHistogramSeries {
+                rejected += batch.histogramSamples
+                firstError = "native histogram samples are not supported yet; the first is in series \((try? batch.labels(of: i)).map { "\($0)" } ?? "#\(i + 1)")"
+            }
             try batch.withView { view in
                 /// The head's series for the labels of series `i` (created if
                 /// new, remembered in the cache); nil, its samples rejected,

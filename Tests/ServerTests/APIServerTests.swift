@@ -38,6 +38,35 @@ struct APIServerTests {
         }
     }
 
+    @Test("remote write: native-histogram samples are refused out loud, the float samples beside them stored")
+    func remoteWriteRefusesHistograms() async throws {
+        try await withServer { client, _ in
+            // A request with two series: "up" with a float sample, "latency" with a
+            // float sample and a native histogram (TimeSeries field 4).
+            func field(_ n: UInt8, _ payload: [UInt8]) -> [UInt8] { [n << 3 | 2, UInt8(payload.count)] + payload }
+            func label(_ name: String, _ value: String) -> [UInt8] { field(1, field(1, Array(name.utf8)) + field(2, Array(value.utf8))) }
+            func sample(_ t: UInt8, _ v: Double) -> [UInt8] {
+                field(2, [0x09] + withUnsafeBytes(of: v.bitPattern.littleEndian) { Array($0) } + [0x10, t])
+            }
+            // Histogram: count_int (1) = 3, sum (3) = 1.5, schema (4) = 0, timestamp (15) = 60.
+            let histogram = field(4, [0x08, 3, 0x19] + withUnsafeBytes(of: (1.5).bitPattern.littleEndian) { Array($0) }
+                                  + [0x20, 0, 0x78, 60])
+            let up = field(1, label("__name__", "up") + sample(60, 1))
+            let latency = field(1, label("__name__", "latency") + sample(60, 7) + histogram)
+            try await client.execute(uri: "/api/v1/write", method: .post,
+                                     body: ByteBuffer(bytes: Snappy.compress(up + latency))) { r in
+                #expect(r.status == .badRequest)
+                let text = String(buffer: r.body)
+                #expect(text.contains("native histogram samples are not supported yet"), "\(text)")
+                #expect(text.contains("latency") && text.contains("(1 samples rejected)"), "\(text)")
+            }
+            try await client.execute(uri: "/api/v1/query?query=%7B__name__%3D~%22up%7Clatency%22%7D&time=0.06", method: .get) { r in
+                let text = String(buffer: r.body)
+                #expect(text.contains(#""__name__":"up""#) && text.contains(#""__name__":"latency""#), "\(text)")
+            }
+        }
+    }
+
     @Test("labels, label values, series and buildinfo as Grafana calls them")
     func metadataEndpoints() async throws {
         try await withServer { client, _ in

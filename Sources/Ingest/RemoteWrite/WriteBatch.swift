@@ -26,6 +26,11 @@ public struct WriteBatch: Sendable {
     public private(set) var samples: [Sample] = []
     /// The request's metadata entries (field 3), decoded in the same pass.
     public private(set) var metadata: [MetricMetadata] = []
+    /// Native-histogram samples (`TimeSeries` field 4), which are not stored
+    /// yet: counted so that the receiver can refuse them out loud, and the
+    /// series the first one belongs to.
+    public private(set) var histogramSamples = 0
+    public private(set) var firstHistogramSeries: Int?
     /// Label fields of series whose labels were not contiguous in the payload.
     private var detachedLabels: [UInt8] = []
 
@@ -89,6 +94,10 @@ public struct WriteBatch: Sendable {
                         }
                     }
                     samples.append(Sample(t, v))
+                case (4, 2):
+                    _ = try s.message()
+                    histogramSamples += 1
+                    if firstHistogramSeries == nil { firstHistogramSeries = series.count }
                 default:
                     try s.skip(w)
                 }
