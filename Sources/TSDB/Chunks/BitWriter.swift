@@ -90,6 +90,9 @@ struct BitReader {
     @usableFromInline
     init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
+    /// Bits not read yet: in the register and in the bytes after it.
+    var remainingBits: Int { (bytes.count - pos) * 8 + valid }
+
     /// Tops the register up. With 8 bytes left to load, one unaligned load
     /// fills it below the valid bits; the whole bytes that fit count as
     /// valid, and the bits of the partial byte below them are the stream's

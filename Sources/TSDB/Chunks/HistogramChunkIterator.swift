@@ -94,7 +94,7 @@ public struct HistogramChunkIterator {
         var customValues: [Double] = []
         if flags & 1 != 0 {
             let n = Int(clamping: reader.readUvarint())
-            guard n <= Self.maxLayoutEntries, n * 64 <= remainingBits else {
+            guard n <= Self.maxLayoutEntries, n * 64 <= reader.remainingBits else {
                 _ = corrupt("histogram chunk declares \(n) custom bounds, more than it holds")
                 return nil
             }
@@ -117,7 +117,7 @@ public struct HistogramChunkIterator {
             if reader.overrun { _ = corrupt("histogram chunk's layout is truncated"); return nil }
             // The first sample has 64 bits per bucket: a layout longer than the chunk is corruption.
             guard n == 0 || offset >= 0, length <= Self.maxLayoutEntries - out.count,
-                  (out.count + length) * 64 <= remainingBits else {
+                  (out.count + length) * 64 <= reader.remainingBits else {
                 _ = corrupt("histogram chunk has an invalid span (offset \(offset), length \(length))")
                 return nil
             }
@@ -130,6 +130,4 @@ public struct HistogramChunkIterator {
         }
         return out
     }
-
-    private var remainingBits: Int { (reader.bytes.count - reader.pos) * 8 + reader.valid }
 }
