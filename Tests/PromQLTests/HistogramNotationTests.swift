@@ -30,6 +30,7 @@ struct HistogramNotationTests {
         ("{{counter_reset_hint:maybe}}", "unknown value \"maybe\""),
         ("{{sum}}", "expected key:value"),
         ("{sum:1}", "expected {{…}}"),
+        ("{{schema:9}}", "invalid schema 9"),
     ])
     func malformed(text: String, message: String) {
         do {

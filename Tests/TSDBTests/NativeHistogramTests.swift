@@ -100,6 +100,12 @@ struct NativeHistogramTests {
         #expect(both.zeroCountForLargerThreshold(3) == (4, 4))
         let wide = H(schema: 0, positive: Self.b((1, 1), (2, 1), (3, 1)), negative: Self.b((3, 2)))
         #expect(wide.zeroCountForLargerThreshold(5) == (5, 8))
+        // A NaN threshold is an error, not an endless loop; a smaller one changes nothing.
+        let nan = H(schema: 0, zeroThreshold: .nan, count: 1)
+        #expect(throws: HistogramError.invalidZeroThreshold) { try a.adding(nan) }
+        #expect(a.zeroCountForLargerThreshold(.nan) == (0, 0) && b.zeroCountForLargerThreshold(1) == (1, 2))
+        let nanLarger = H(schema: 0, zeroThreshold: .nan, count: 100)
+        #expect(nanLarger.isCounterReset(after: a), "a zero bucket that is not a number is a layout change, not a trap")
         // The other histogram's buckets inside the widened zero bucket are not added as buckets.
         let narrow = H(schema: 0, zeroThreshold: 4, zeroCount: 1, count: 1)
         let (s2, _) = try narrow.adding(a)

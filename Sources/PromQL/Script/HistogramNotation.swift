@@ -70,6 +70,9 @@ public enum HistogramNotation {
                 throw PromQLError("unknown key \"\(key)\" in histogram \"\(text)\"")
             }
         }
+        guard h.schema == NativeHistogram.customBucketsSchema || NativeHistogram.exponentialSchemas.contains(h.schema) else {
+            throw PromQLError("histogram has an invalid schema \(h.schema) in \"\(text)\": must be between -4 and 8, or -53 for custom buckets")
+        }
         h.positive = positive.counts.enumerated().map { HistogramBucket(positive.offset &+ Int32($0.offset), $0.element) }
         h.negative = negative.counts.enumerated().map { HistogramBucket(negative.offset &+ Int32($0.offset), $0.element) }
         return h

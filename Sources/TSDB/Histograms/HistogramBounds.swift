@@ -88,8 +88,11 @@ enum HistogramBounds {
             let exponent = Int(index) << Int(-schema)
             return exponent == 1024 ? .greatestFiniteMagnitude : twoToThe(exponent, times: 1)
         }
-        let fraction = fractions[Int(schema)][Int(index) & ((1 << Int(schema)) - 1)]
-        let exponent = (Int(index) >> Int(schema)) + 1
+        // Schemas above 8 are reduced to 8 where histograms enter (as in
+        // Prometheus); clamped here too, so that no input can index past the table.
+        let s = min(Int(schema), 8)
+        let fraction = fractions[s][Int(index) & ((1 << s) - 1)]
+        let exponent = (Int(index) >> s) + 1
         if fraction == 0.5 && exponent == 1025 { return .greatestFiniteMagnitude }
         return twoToThe(exponent, times: fraction)
     }

@@ -67,9 +67,9 @@ extension NativeHistogram {
     /// to `larger` (≥ `zeroThreshold`), and the threshold that takes: if it
     /// falls inside a populated bucket, it moves up to that bucket's upper
     /// boundary and the whole bucket joins the zero bucket.
+    /// A threshold that is not larger (or NaN) leaves the zero bucket as it is.
     public func zeroCountForLargerThreshold(_ larger: Double) -> (count: Double, threshold: Double) {
-        if larger == zeroThreshold { return (zeroCount, larger) }
-        precondition(larger > zeroThreshold, "a zero threshold only widens")
+        guard larger > zeroThreshold else { return (zeroCount, zeroThreshold) }
         var threshold = larger
         while true {
             var count = zeroCount
@@ -134,6 +134,7 @@ extension NativeHistogram {
             h = h.reducingResolution(to: target)
             o = o.reducingResolution(to: target)
             // A common zero bucket wide enough for both, on a boundary of neither's populated buckets.
+            guard !h.zeroThreshold.isNaN && !o.zeroThreshold.isNaN else { throw .invalidZeroThreshold }
             while h.zeroThreshold != o.zeroThreshold {
                 if h.zeroThreshold > o.zeroThreshold {
                     (o.zeroCount, o.zeroThreshold) = o.zeroCountForLargerThreshold(h.zeroThreshold)

@@ -91,6 +91,7 @@ public struct HistogramError: Error, Sendable, Equatable, CustomStringConvertibl
 
     public static let incompatibleSchemas = HistogramError(
         "cannot apply this operation on histograms with a mix of exponential and custom bucket schemas")
+    public static let invalidZeroThreshold = HistogramError("histogram has a zero threshold that is not a number")
     public static let incompatibleCustomBounds = HistogramError(
         "cannot apply this operation on custom buckets histograms with different custom bounds")
 }
