@@ -145,12 +145,9 @@ extension NativeHistogram {
         h.zeroCount += sign * o.zeroCount
         h.count += sign * o.count
         h.sum += sign * o.sum
-        let threshold = h.zeroThreshold
-        let upper = h.upperBound
         // Buckets of the other histogram that now lie inside the zero bucket are already in its count.
-        let outside = { (b: HistogramBucket) in h.usesCustomBuckets || upper(b.index) > threshold }
-        h.positive = Self.merge(h.positive, o.positive.filter(outside), sign: sign)
-        h.negative = Self.merge(h.negative, o.negative.filter(outside), sign: sign)
+        h.positive = Self.merge(h.positive, h.outsideZeroBucket(o.positive), sign: sign)
+        h.negative = Self.merge(h.negative, h.outsideZeroBucket(o.negative), sign: sign)
         return (h, reconciliation)
     }
 
@@ -247,10 +244,15 @@ extension NativeHistogram {
             if zeroCount < zero { return true }
             prev.zeroCount = zero
         }
-        let upper = upperBound
-        let outside = { (b: HistogramBucket) in self.usesCustomBuckets || upper(b.index) > self.zeroThreshold }
-        return Self.decreased(positive.filter(outside), prev.positive.filter(outside))
-            || Self.decreased(negative.filter(outside), prev.negative.filter(outside))
+        return Self.decreased(outsideZeroBucket(positive), outsideZeroBucket(prev.positive))
+            || Self.decreased(outsideZeroBucket(negative), outsideZeroBucket(prev.negative))
+    }
+
+    /// The buckets (at this histogram's schema) that reach beyond its zero
+    /// bucket: all of them for custom buckets, which have no zero bucket.
+    func outsideZeroBucket(_ buckets: [HistogramBucket]) -> [HistogramBucket] {
+        guard !usesCustomBuckets else { return buckets }
+        return buckets.filter { upperBound($0.index) > zeroThreshold }
     }
 
     /// Whether a populated bucket of `previous` is missing from `current` or has a larger count there.
