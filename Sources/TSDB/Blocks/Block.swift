@@ -67,9 +67,18 @@ public final class Block: Sendable {
     public func verify() throws {
         for ref in index.allPostings() {
             for c in try index.series(ref).chunks {
-                var it = try chunks.chunk(c.ref, mint: c.mint, maxt: c.maxt).iterator()
-                while it.next() {}
-                if let e = it.error { throw TSDBError(.corruption, "chunk \(c.ref): \(e.message)", file: directory) }
+                let meta = try chunks.chunk(c.ref, mint: c.mint, maxt: c.maxt)
+                var error: TSDBError?
+                if meta.encoding.isHistogram {
+                    var it = HistogramChunkIterator(bytes: meta.bytes)
+                    while it.next() {}
+                    error = it.error
+                } else {
+                    var it = meta.iterator()
+                    while it.next() {}
+                    error = it.error
+                }
+                if let e = error { throw TSDBError(.corruption, "chunk \(c.ref): \(e.message)", file: directory) }
             }
         }
     }

@@ -99,7 +99,15 @@ public enum BlockWriter {
     /// encoding in runs of `samplesPerChunk`.
     static func clip(_ s: SeriesChunks, mint: Int64, maxt: Int64) throws -> [PreparedChunk] {
         let chunks = s.chunks.filter { $0.maxt >= mint && $0.mint < maxt }
-        var it = SeriesIterator(chunks: chunks, mint: mint, maxt: maxt - 1, deleted: s.deleted)
+        guard chunks.contains(where: { $0.encoding.isHistogram }) else { return try clipFloats(chunks, s.deleted, mint: mint, maxt: maxt) }
+        var out = try clipFloats(chunks.filter { !$0.encoding.isHistogram }, s.deleted, mint: mint, maxt: maxt)
+        out += try clipHistograms(chunks.filter { $0.encoding.isHistogram }, s.deleted, mint: mint, maxt: maxt)
+        out.sort { $0.mint < $1.mint }
+        return out
+    }
+
+    private static func clipFloats(_ chunks: [ChunkMeta], _ deleted: [ClosedRange<Int64>], mint: Int64, maxt: Int64) throws -> [PreparedChunk] {
+        var it = SeriesIterator(chunks: chunks, mint: mint, maxt: maxt - 1, deleted: deleted)
         var out: [PreparedChunk] = []
         var run: [Sample] = []
         func flush() {
@@ -115,6 +123,32 @@ public enum BlockWriter {
         }
         if let e = it.error { throw e }
         flush()
+        return out
+    }
+
+    /// The histogram samples of the chunks in [mint, maxt), merged, without
+    /// deleted ranges, in new chunks of up to `samplesPerChunk` cut where
+    /// `HistogramChunkCuts` says (a layout change, a counter reset).
+    private static func clipHistograms(_ chunks: [ChunkMeta], _ deleted: [ClosedRange<Int64>], mint: Int64, maxt: Int64) throws -> [PreparedChunk] {
+        let samples = try Series.histogramSamples(chunks, mint: mint, maxt: maxt - 1, deleted: deleted)
+        var out: [PreparedChunk] = []
+        var start = 0
+        while start < samples.count {
+            var appender = HistogramChunkAppender(layoutOf: samples[start].h)
+            var previous = HistogramChunkCuts.stored(samples[start].h, firstInChunk: true)
+            appender.append(samples[start].t, previous)
+            var end = start + 1
+            while end < samples.count
+                    && !HistogramChunkCuts.startsNewChunk(samples[end].h, after: previous, in: appender, maxSamples: samplesPerChunk) {
+                previous = HistogramChunkCuts.stored(samples[end].h, firstInChunk: false)
+                appender.append(samples[end].t, previous)
+                end += 1
+            }
+            let storage = appender.chunkBytes
+            out.append(PreparedChunk(mint: samples[start].t, maxt: samples[end - 1].t, encoding: .floatHistogram,
+                                     bytes: storage.raw, owner: storage))
+            start = end
+        }
         return out
     }
 }

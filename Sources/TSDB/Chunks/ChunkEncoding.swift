@@ -12,12 +12,19 @@ public enum ChunkEncoding: UInt8, Sendable, CustomStringConvertible {
     /// for full-precision floats scraped at a regular interval, whose
     /// timestamps then cost almost nothing.
     case xorSparseTimestamps = 3
+    /// Native-histogram samples (`HistogramChunkAppender`): float readers
+    /// refuse these, histogram readers read nothing else.
+    case floatHistogram = 4
+
+    /// Whether its samples are native histograms rather than floats.
+    public var isHistogram: Bool { self == .floatHistogram }
 
     public var description: String {
         switch self {
         case .xor: "xor"
         case .scaledInt: "scaled-int"
         case .xorSparseTimestamps: "xor-sparse-timestamps"
+        case .floatHistogram: "float-histogram"
         }
     }
 }

@@ -44,6 +44,7 @@ extension ChunkIterator {
         case .xor: decodeAllXOR(into: &output, window)
         case .scaledInt: decodeAllScaledInt(into: &output, window)
         case .xorSparseTimestamps: decodeAllXORSparseTimestamps(into: &output, window)
+        case .floatHistogram: false  // refused in init, with `error` set
         }
     }
 

@@ -53,6 +53,7 @@ public struct ChunkIterator {
             case .xor: break
             case .scaledInt: startScaledInt()
             case .xorSparseTimestamps: startXORSparseTimestamps()
+            case .floatHistogram: markCorrupt("a histogram chunk was read as float samples")
             }
         }
     }
@@ -132,6 +133,7 @@ public struct ChunkIterator {
         case .xorSparseTimestamps:
             decodeSparseTimestamp()
             if index == 0 { bits = reader.readBits(64) } else { decodeXORValue() }
+        case .floatHistogram: return false  // refused in init
         }
         if reader.overrun {
             markTruncated()

@@ -58,6 +58,15 @@ public struct HistogramChunkAppender: ~Copyable {
         count += 1
     }
 
+    /// The chunk bytes so far in storage of their own (a stable snapshot).
+    public var chunkBytes: ChunkBytes {
+        ChunkBytes(count: writer.byteCount) { dst in
+            writer.copy(into: dst)
+            dst[0] = UInt8(truncatingIfNeeded: count >> 8)
+            dst[1] = UInt8(truncatingIfNeeded: count)
+        }
+    }
+
     /// The chunk bytes so far, with the sample count filled in.
     public var bytes: [UInt8] {
         var b = writer.bytes

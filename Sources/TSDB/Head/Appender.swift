@@ -24,13 +24,25 @@ public final class Appender {
     @exclusivity(unchecked) private var refs: [SeriesRef] = []
     @exclusivity(unchecked) private var ts: [Int64] = []
     @exclusivity(unchecked) private var vs: [Double] = []
-    /// Newest (t, bits) per series in this batch.
+    /// Newest (t, value bits) per series in this batch (bits 0 for a histogram).
     @exclusivity(unchecked) private var newest: [SeriesRef: (Int64, UInt64)] = [:]
+    /// The series whose newest sample in this batch is a histogram.
+    private var newestIsHistogram: Set<SeriesRef> = []
+    /// Histogram samples of the batch, each with the number of float samples
+    /// appended before it: commit interleaves them in append order.
+    private var histograms: [PendingHistogram] = []
+
+    private struct PendingHistogram {
+        var ref: SeriesRef
+        var t: Int64
+        var h: NativeHistogram
+        var floatsBefore: Int
+    }
 
     init(head: Head) { self.head = head }
 
     /// Number of samples in the batch.
-    public var count: Int { refs.count }
+    public var count: Int { refs.count + histograms.count }
 
     /// Adds a sample to the series with these labels (created if new) and
     /// returns the series reference for faster appends by reference.
@@ -98,30 +110,33 @@ public final class Appender {
                                  _ rejections: inout [(Sample, TSDBError)]) -> Bool {
         head.withSeriesLocked(ref) { series in
             var last = newest[ref]
+            var took = false
             for s in samples {
                 let bits = s.v.bitPattern
                 if let (lt, lb) = last {
                     if s.t > lt {
                         append(ref, s.t, s.v)
                         last = (s.t, bits)
-                    } else if s.t == lt && bits != lb {
-                        rejections.append((s, TSDBError(.duplicateSample,
-                            "duplicate sample for timestamp \(s.t) of series \(series.labels) in the same batch")))
+                        took = true
+                    } else if s.t == lt && (bits != lb || (!took && newestIsHistogram.contains(ref))) {
+                        rejections.append((s, Self.batchDuplicate(series, s.t)))
                     } else if s.t < lt {
-                        rejections.append((s, TSDBError(.outOfOrderSample,
-                            "out of order sample for series \(series.labels) at timestamp \(s.t): this batch already has \(lt)")))
+                        rejections.append((s, Self.batchOutOfOrder(series, s.t, lt)))
                     }
                 } else if s.t <= series.maxT {
-                    if s.t != series.maxT || bits != series.lastBits { rejections.append((s, Head.orderError(series, s.t, s.v))) }
+                    if !series.isNewest(s.t, s.v) { rejections.append((s, Head.orderError(series, s.t, s.v))) }
                 } else if s.t < minValid {
-                    rejections.append((s, TSDBError(.outOfBounds, "sample for series \(series.labels) at timestamp \(s.t) is out of bounds: "
-                        + "the head accepts timestamps from \(minValid) on")))
+                    rejections.append((s, Self.outOfBounds(series, s.t, minValid)))
                 } else {
                     append(ref, s.t, s.v)
                     last = (s.t, bits)
+                    took = true
                 }
             }
-            if let last { newest[ref] = last }
+            if took, let last {
+                newest[ref] = last
+                if !newestIsHistogram.isEmpty { newestIsHistogram.remove(ref) }
+            }
             return true
         } ?? false
     }
@@ -132,7 +147,7 @@ public final class Appender {
                 record(ref, t, v)
                 return
             }
-            if t == lt && lb == v.bitPattern { return }
+            if t == lt && lb == v.bitPattern && !newestIsHistogram.contains(ref) { return }
         }
         var rejection: TSDBError?
         try withUnsafePointer(to: Sample(t, v)) { p throws(TSDBError) in
@@ -153,6 +168,58 @@ public final class Appender {
     private func record(_ ref: SeriesRef, _ t: Int64, _ v: Double) {
         append(ref, t, v)
         newest[ref] = (t, v.bitPattern)
+        if !newestIsHistogram.isEmpty { newestIsHistogram.remove(ref) }
+    }
+
+    // MARK: histograms
+
+    /// Adds a native-histogram sample to the series with these labels
+    /// (created if new), checked like a float sample; an invalid histogram
+    /// (`NativeHistogram.validate`) is refused too.
+    @discardableResult
+    public func appendHistogram(_ labels: Labels, _ t: Int64, _ h: NativeHistogram) throws -> SeriesRef {
+        let ref = try seriesRef(labels)
+        try appendHistogram(ref: ref, t, h)
+        return ref
+    }
+
+    /// Adds a native-histogram sample to an existing series by reference.
+    public func appendHistogram(ref: SeriesRef, _ t: Int64, _ h: NativeHistogram) throws {
+        let error: TSDBError? = try head.lock.withLock { () throws(TSDBError) -> TSDBError? in
+            guard let series = head.seriesLocked(ref) else { throw Self.unknown(ref) }
+            do { try h.validate() } catch {
+                return TSDBError(.invalidArgument, "invalid native histogram for series \(series.labels) at timestamp \(t): \(error)")
+            }
+            if let (lt, _) = newest[ref] {
+                if t < lt { return Self.batchOutOfOrder(series, t, lt) }
+                if t == lt {
+                    let repeated = newestIsHistogram.contains(ref) && histograms.last { $0.ref == ref }.map { $0.h.isIdentical(to: h) } == true
+                    return repeated ? nil : Self.batchDuplicate(series, t)
+                }
+            } else if t <= series.maxT {
+                return series.isNewest(t, h) ? nil : Head.orderError(series, t, histogram: h)
+            } else if t < head.appendableMinValidTimeLocked {
+                return Self.outOfBounds(series, t, head.appendableMinValidTimeLocked)
+            }
+            histograms.append(PendingHistogram(ref: ref, t: t, h: h, floatsBefore: refs.count))
+            newest[ref] = (t, 0)
+            newestIsHistogram.insert(ref)
+            return nil
+        }
+        if let error { throw error }
+    }
+
+    static func batchDuplicate(_ series: MemSeries, _ t: Int64) -> TSDBError {
+        TSDBError(.duplicateSample, "duplicate sample for timestamp \(t) of series \(series.labels) in the same batch")
+    }
+
+    static func batchOutOfOrder(_ series: MemSeries, _ t: Int64, _ batchNewest: Int64) -> TSDBError {
+        TSDBError(.outOfOrderSample, "out of order sample for series \(series.labels) at timestamp \(t): this batch already has \(batchNewest)")
+    }
+
+    static func outOfBounds(_ series: MemSeries, _ t: Int64, _ minValid: Int64) -> TSDBError {
+        TSDBError(.outOfBounds, "sample for series \(series.labels) at timestamp \(t) is out of bounds: "
+            + "the head accepts timestamps from \(minValid) on")
     }
 
     /// Writes the batch to the WAL and applies it to the head. Returns when
@@ -160,9 +227,10 @@ public final class Appender {
     @discardableResult
     public func commit() throws -> CommitResult {
         defer { clear() }
-        if refs.isEmpty { return CommitResult(appended: 0, dropped: []) }
+        if refs.isEmpty && histograms.isEmpty { return CommitResult(appended: 0, dropped: []) }
         var dropped: [TSDBError] = []
         var appended = 0
+        let parts = orderedParts()
         let seq: UInt64? = try head.commitLock.withLock {
             var seq: UInt64?
             if let wal = head.wal {
@@ -174,22 +242,36 @@ public final class Appender {
                         }
                     }
                 }
-                var samples: [WALRecord.SampleRecord] = []
-                samples.reserveCapacity(refs.count)
-                for i in 0..<refs.count { samples.append(.init(ref: refs[i], t: ts[i], v: vs[i])) }
                 newSeries.sort { $0.ref < $1.ref }
-                seq = try wal.log(newSeries.isEmpty ? [.samples(samples)] : [.series(newSeries), .samples(samples)])
+                var records: [WALRecord] = newSeries.isEmpty ? [] : [.series(newSeries)]
+                for part in parts {
+                    switch part {
+                    case .floats(let range):
+                        var samples: [WALRecord.SampleRecord] = []
+                        samples.reserveCapacity(range.count)
+                        for i in range { samples.append(.init(ref: refs[i], t: ts[i], v: vs[i])) }
+                        records.append(.samples(samples))
+                    case .histograms(let range):
+                        records.append(.histogramSamples(histograms[range].map { .init(ref: $0.ref, t: $0.t, h: $0.h) }))
+                    }
+                }
+                seq = try wal.log(records)
                 head.lock.withLock { for r in newSeries { head.seriesLocked(r.ref)?.walLogged = true } }
             }
             head.lock.withLock {
-                for i in 0..<refs.count {
-                    switch head.withSeriesLocked(refs[i], { head.appendLocked($0, ts[i], vs[i]) }) {
-                    case nil:
-                        dropped.append(TSDBError(.unknownSeriesRef, "series \(refs[i]) was removed before commit"))
-                    case let e??:
-                        dropped.append(e)
-                    case .some(nil):
-                        appended += 1
+                func count(_ ref: SeriesRef, _ result: TSDBError??) {
+                    switch result {
+                    case nil: dropped.append(TSDBError(.unknownSeriesRef, "series \(ref) was removed before commit"))
+                    case let e??: dropped.append(e)
+                    case .some(nil): appended += 1
+                    }
+                }
+                for part in parts {
+                    switch part {
+                    case .floats(let range):
+                        for i in range { count(refs[i], head.withSeriesLocked(refs[i]) { head.appendLocked($0, ts[i], vs[i]) }) }
+                    case .histograms(let range):
+                        for p in histograms[range] { count(p.ref, head.withSeriesLocked(p.ref) { head.appendHistogramLocked($0, p.t, p.h) }) }
                     }
                 }
             }
@@ -200,6 +282,34 @@ public final class Appender {
         return CommitResult(appended: appended, dropped: dropped)
     }
 
+    /// A stretch of the batch in append order: float samples (indices into
+    /// `refs`/`ts`/`vs`) or histogram samples (indices into `histograms`).
+    private enum Part {
+        case floats(Range<Int>)
+        case histograms(Range<Int>)
+    }
+
+    /// The batch as alternating stretches of floats and histograms, in the
+    /// order they were appended: the WAL records and the head get them in
+    /// that order, so a series may switch between the two within a batch.
+    private func orderedParts() -> [Part] {
+        guard !histograms.isEmpty else { return [.floats(0..<refs.count)] }
+        var parts: [Part] = []
+        var floatStart = 0
+        var h = 0
+        while h < histograms.count {
+            let before = histograms[h].floatsBefore
+            if before > floatStart { parts.append(.floats(floatStart..<before)) }
+            floatStart = before
+            var end = h + 1
+            while end < histograms.count && histograms[end].floatsBefore == before { end += 1 }
+            parts.append(.histograms(h..<end))
+            h = end
+        }
+        if floatStart < refs.count { parts.append(.floats(floatStart..<refs.count)) }
+        return parts
+    }
+
     /// Discards the batch.
     public func rollback() { clear() }
 
@@ -208,6 +318,8 @@ public final class Appender {
         ts.removeAll(keepingCapacity: true)
         vs.removeAll(keepingCapacity: true)
         newest.removeAll(keepingCapacity: true)
+        newestIsHistogram.removeAll()
+        histograms.removeAll()
     }
 }
 

@@ -18,8 +18,9 @@ extension Head {
             for s in allSeriesLocked {
                 series.append(.init(ref: s.ref, labels: s.labels))
                 var stored = s.sealed
-                let hasOpen = s.open.count > 0
-                if hasOpen { stored.append(HeadChunk(mint: s.openMint, maxt: s.open.lastT, encoding: .xor, storage: s.open.chunkBytes)) }
+                let hasOpen = s.open.count > 0 || s.hasOpenHistogramChunk
+                if s.open.count > 0 { stored.append(HeadChunk(mint: s.openMint, maxt: s.open.lastT, encoding: .xor, storage: s.open.chunkBytes)) }
+                if let c = s.openHistogramChunk { stored.append(c) }
                 if !stored.isEmpty { chunks.append(.init(ref: s.ref, chunks: stored, lastIsOpen: hasOpen)) }
                 for d in s.deleted { tombstones.append(.init(ref: s.ref, mint: d.lowerBound, maxt: d.upperBound)) }
             }
@@ -54,7 +55,10 @@ extension Head {
                     continue
                 }
                 s.seal()
-                if i == r.chunks.count - 1 {
+                s.sealHistogram()
+                if c.encoding.isHistogram {
+                    restoreHistograms(c, into: s, open: r.lastIsOpen && i == r.chunks.count - 1)
+                } else if i == r.chunks.count - 1 {
                     restoreNewest(c, into: s, open: r.lastIsOpen)
                 } else {
                     s.sealed.append(c)
@@ -65,6 +69,35 @@ extension Head {
                 samplesAppended &+= UInt64(count)
                 stats.samples += count
             }
+        }
+    }
+
+    /// Takes a histogram chunk: its last sample becomes the series' newest
+    /// histogram, and an open chunk is appended to again, rebuilt sample by
+    /// sample (the same bytes: hints are taken as stored).
+    private func restoreHistograms(_ c: HeadChunk, into s: MemSeries, open: Bool) {
+        var it = HistogramChunkIterator(bytes: c.storage.raw)
+        var samples: [HistogramSample] = []
+        while it.next() { samples.append(HistogramSample(it.t, it.histogram)) }
+        guard let last = samples.last, it.error == nil else {
+            // Damaged: kept as it is (readers report the damage), appended to no more.
+            s.sealed.append(c)
+            s.maxT = c.maxt
+            return
+        }
+        let state = s.histograms ?? HeadHistograms(last.t, last.h)
+        s.histograms = state
+        state.last = last.h
+        state.lastT = last.t
+        s.maxT = last.t
+        if open {
+            var appender = HistogramChunkAppender(layoutOf: samples[0].h)
+            for x in samples { appender.append(x.t, x.h) }
+            state.open = appender
+            state.openMint = c.mint
+            state.openEnd = Head.rangeStart(c.mint, blockDuration) &+ blockDuration
+        } else {
+            s.sealed.append(c)
         }
     }
 

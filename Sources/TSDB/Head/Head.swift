@@ -103,7 +103,7 @@ public final class Head: @unchecked Sendable {
     /// Appends a committed sample; returns an error instead if it is not newer.
     func appendLocked(_ s: MemSeries, _ t: Int64, _ v: Double) -> TSDBError? {
         if t <= s.maxT {
-            if t == s.maxT && v.bitPattern == s.lastBits { return nil }
+            if s.isNewest(t, v) { return nil }
             return Head.orderError(s, t, v)
         }
         s.append(t, v, blockDuration: blockDuration)
@@ -113,11 +113,34 @@ public final class Head: @unchecked Sendable {
         return nil
     }
 
+    /// Appends a committed histogram sample; returns an error instead if it is not newer.
+    func appendHistogramLocked(_ s: MemSeries, _ t: Int64, _ h: NativeHistogram) -> TSDBError? {
+        if t <= s.maxT {
+            if s.isNewest(t, h) { return nil }
+            return Head.orderError(s, t, histogram: h)
+        }
+        s.appendHistogram(t, h, blockDuration: blockDuration)
+        if t < minT { minT = t }
+        if t > maxT { maxT = t }
+        samplesAppended &+= 1
+        return nil
+    }
+
     @inline(never)
     static func orderError(_ s: MemSeries, _ t: Int64, _ v: Double) -> TSDBError {
+        orderError(s, t, newValue: "\(v)")
+    }
+
+    @inline(never)
+    static func orderError(_ s: MemSeries, _ t: Int64, histogram h: NativeHistogram) -> TSDBError {
+        orderError(s, t, newValue: "a native histogram (count \(h.count), sum \(h.sum))")
+    }
+
+    private static func orderError(_ s: MemSeries, _ t: Int64, newValue: String) -> TSDBError {
         if t == s.maxT {
+            let stored = s.newestIsHistogram ? "a native histogram" : "\(Double(bitPattern: s.lastBits))"
             return TSDBError(.duplicateSample, "duplicate sample for timestamp \(t) of series \(s.labels): "
-                + "stored value \(Double(bitPattern: s.lastBits)), new value \(v)")
+                + "stored value \(stored), new value \(newValue)")
         }
         return TSDBError(.outOfOrderSample, "out of order sample for series \(s.labels) at timestamp \(t): "
             + "newest stored sample is at \(s.maxT)")
@@ -145,6 +168,8 @@ public final class Head: @unchecked Sendable {
                 }
             case .samples(let list):
                 replaySamples(list, stats: &stats)
+            case .histogramSamples(let list):
+                replayHistogramSamplesLocked(list, stats: &stats)
             case .tombstones(let list):
                 for r in list {
                     let ref = stats.aliases[r.ref] ?? r.ref
@@ -180,7 +205,7 @@ public final class Head: @unchecked Sendable {
                     guard shardCount == 1 || Int(ref % UInt64(shardCount)) == shard else { continue }
                     if rec.t < minValid { r.outOfBounds += 1; continue }
                     let ok: Bool? = withSeriesLocked(ref) { s in
-                        if rec.t <= s.maxT { return rec.t == s.maxT && rec.v.bitPattern == s.lastBits }
+                        if rec.t <= s.maxT { return s.isNewest(rec.t, rec.v) }
                         s.append(rec.t, rec.v, blockDuration: blockDuration)
                         return true
                     }
@@ -204,6 +229,24 @@ public final class Head: @unchecked Sendable {
             minT = min(minT, r.minT)
             maxT = max(maxT, r.maxT)
             samplesAppended &+= UInt64(r.samples)
+        }
+    }
+
+    /// Applies a histogram-samples record during replay (lock held), in order.
+    private func replayHistogramSamplesLocked(_ list: [WALRecord.HistogramSampleRecord], stats: inout ReplayStats) {
+        for rec in list {
+            let ref = stats.aliases[rec.ref] ?? rec.ref
+            if rec.t < minValidTime { stats.outOfBounds += 1; continue }
+            guard let s = seriesLocked(ref) else { stats.unknownRefs += 1; continue }
+            if rec.t <= s.maxT {
+                if !s.isNewest(rec.t, rec.h) { stats.rejected += 1 }
+                continue
+            }
+            s.appendHistogram(rec.t, rec.h, blockDuration: blockDuration)
+            stats.samples += 1
+            minT = min(minT, rec.t)
+            maxT = max(maxT, rec.t)
+            samplesAppended &+= 1
         }
     }
 
@@ -233,7 +276,7 @@ public final class Head: @unchecked Sendable {
             out.reserveCapacity(refs.count)
             for ref in refs {
                 guard let s = seriesLocked(ref) else { continue }
-                if newestOnly && s.deleted.isEmpty && s.maxT >= mint && s.maxT <= maxt && s.holdsNewest {
+                if newestOnly && s.deleted.isEmpty && s.maxT >= mint && s.maxT <= maxt && s.holdsNewestFloat {
                     out.append(SeriesChunks(labels: s.labels, newest: Sample(s.maxT, Double(bitPattern: s.lastBits))))
                     continue
                 }

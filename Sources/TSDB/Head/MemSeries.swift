@@ -41,6 +41,8 @@ final class MemSeries {
     /// Newest timestamp (committed); `.min` while the series has no sample.
     @exclusivity(unchecked) var maxT: Int64 = .min
     @exclusivity(unchecked) var lastBits: UInt64 = 0
+    /// Open histogram chunk and newest histogram; nil until the first histogram sample.
+    @exclusivity(unchecked) var histograms: HeadHistograms?
     /// Deleted time ranges (from WAL tombstone records): hidden from queries
     /// and left out when the head is written as a block.
     var deleted: [ClosedRange<Int64>] = []
@@ -55,10 +57,15 @@ final class MemSeries {
         self.createdEpoch = epoch
     }
 
-    var minT: Int64? { sealed.first?.mint ?? (open.count > 0 ? openMint : nil) }
+    var minT: Int64? {
+        if let first = sealed.first { return first.mint }
+        if open.count > 0 { return openMint }
+        return hasOpenHistogramChunk ? histograms?.openMint : nil
+    }
 
     /// Appends a sample known to be newer than `maxT`.
     func append(_ t: Int64, _ v: Double, blockDuration: Int64) {
+        if histograms != nil { sealHistogram() }
         if open.count > 0 && (open.count >= MemSeries.samplesPerChunk || t >= openEnd) {
             seal()
         }
@@ -85,6 +92,7 @@ final class MemSeries {
     /// before `mint`.
     func chunkMetas(mint: Int64, maxt: Int64) -> [ChunkMeta] {
         let openOverlaps = open.count > 0 && open.lastT >= mint && openMint <= maxt
+        let openHistogram = openHistogramChunk.flatMap { $0.maxt >= mint && $0.mint <= maxt ? $0 : nil }
         // The overlapping sealed chunks are a run, found from the newest end:
         // queries mostly read recent data, and an instant query then touches
         // one or two chunks' metadata rather than the whole list.
@@ -93,8 +101,9 @@ final class MemSeries {
         var start = end
         while start > 0 && sealed[start - 1].maxt >= mint { start -= 1 }
         var out: [ChunkMeta] = []
-        out.reserveCapacity(end - start + (openOverlaps ? 1 : 0))  // one allocation, not one per growth
+        out.reserveCapacity(end - start + (openOverlaps || openHistogram != nil ? 1 : 0))  // one allocation, not one per growth
         for c in sealed[start..<end] { out.append(c.meta) }
+        if let openHistogram { out.append(openHistogram.meta) }
         if openOverlaps {
             let resume = open.resumePoints.last { $0.t < mint }
             out.append(ChunkMeta(mint: openMint, maxt: open.lastT, encoding: .xor, storage: open.chunkBytes, resume: resume))
@@ -111,11 +120,17 @@ final class MemSeries {
             open = XORAppender()
             dropped += 1
         }
+        if let state = histograms, state.open.count > 0 && state.open.lastT < mint {
+            state.open = HistogramChunkAppender(layoutOf: state.last)
+            dropped += 1
+        }
         return dropped
     }
 
-    var isEmpty: Bool { sealed.isEmpty && open.count == 0 }
-    /// Whether the newest sample (`maxT`, `lastBits`) is still in a chunk here, not truncated away into a block.
-    var holdsNewest: Bool { open.count > 0 ? open.lastT == maxT : sealed.last?.maxt == maxT }
-    var chunkCount: Int { sealed.count + (open.count > 0 ? 1 : 0) }
+    var isEmpty: Bool { sealed.isEmpty && open.count == 0 && !hasOpenHistogramChunk }
+    /// Whether the newest sample is a float (`maxT`, `lastBits`) still in a chunk here, not truncated away into a block.
+    var holdsNewestFloat: Bool {
+        open.count > 0 ? open.lastT == maxT : !hasOpenHistogramChunk && sealed.last.map { $0.maxt == maxT && !$0.encoding.isHistogram } ?? false
+    }
+    var chunkCount: Int { sealed.count + (open.count > 0 || hasOpenHistogramChunk ? 1 : 0) }
 }

@@ -106,10 +106,14 @@ public struct SeriesIterator {
     }
 }
 
-/// One series of a query result: its labels and the chunks to read.
+/// One series of a query result: its labels and the chunks to read, float
+/// and native-histogram chunks apart (float readers never see the others).
 public struct Series: Sendable {
     public let labels: Labels
+    /// Float chunks.
     public let chunks: [ChunkMeta]
+    /// Native-histogram chunks (read with `histogramSamples()`).
+    public let histogramChunks: [ChunkMeta]
     public let deleted: [ClosedRange<Int64>]
     let mint: Int64
     let maxt: Int64
@@ -123,7 +127,13 @@ public struct Series: Sendable {
 
     init(labels: Labels, chunks: [ChunkMeta], deleted: [ClosedRange<Int64>], mint: Int64, maxt: Int64, newest: Sample? = nil) {
         self.labels = labels
-        self.chunks = chunks
+        if chunks.contains(where: { $0.encoding.isHistogram }) {
+            self.chunks = chunks.filter { !$0.encoding.isHistogram }
+            self.histogramChunks = chunks.filter { $0.encoding.isHistogram }
+        } else {
+            self.chunks = chunks
+            self.histogramChunks = []
+        }
         self.deleted = deleted
         self.mint = mint
         self.maxt = maxt

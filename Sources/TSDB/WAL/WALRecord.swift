@@ -11,12 +11,15 @@ public enum WALRecord: Equatable, Sendable {
     /// The head's chunks of series (checkpoints only): what the head held
     /// when the checkpoint was taken, as the encoded chunks themselves.
     case chunks([ChunksRecord])
+    /// Native-histogram samples of series already defined by a series record.
+    case histogramSamples([HistogramSampleRecord])
 
     public enum RecordType: UInt8, Sendable {
         case series = 1
         case samples = 2
         case tombstones = 3
         case chunks = 4
+        case histogramSamples = 5
 
         /// Whether LZ4 may pay off: chunks records hold encoded chunks already.
         var compressible: Bool { self != .chunks }
@@ -62,6 +65,7 @@ public enum WALRecord: Equatable, Sendable {
         case .samples: .samples
         case .tombstones: .tombstones
         case .chunks: .chunks
+        case .histogramSamples: .histogramSamples
         }
     }
 
@@ -70,6 +74,7 @@ public enum WALRecord: Equatable, Sendable {
         switch self {
         case .series(let s): Self.encodeSeries(s, into: &out)
         case .samples(let s): Self.encodeSamples(s, into: &out)
+        case .histogramSamples(let s): Self.encodeHistogramSamples(s, into: &out)
         case .tombstones(let ts):
             out.appendUvarint(UInt64(ts.count))
             for t in ts {
@@ -183,6 +188,8 @@ public enum WALRecord: Equatable, Sendable {
                 out.append(ChunksRecord(ref: ref, chunks: chunks, lastIsOpen: flags & 1 != 0))
             }
             return .chunks(out)
+        case .histogramSamples:
+            return .histogramSamples(try decodeHistogramSamples(count: n, &r))
         }
     }
 }
