@@ -7,28 +7,26 @@ extension APIServer {
     /// samples are stored even when others are rejected; any rejection is
     /// reported as 400 with the first error, as Prometheus does. Known series
     /// are appended by reference through `seriesCache`; metadata entries are
-    /// kept for `/api/v1/metadata`. Native-histogram samples cannot be
-    /// stored yet: they are rejected (the float samples beside them stored).
+    /// kept for `/api/v1/metadata`. Native-histogram samples are appended
+    /// after the float samples of their series, as Prometheus does.
     func remoteWrite(_ request: Request) async throws -> Response {
         let buffer = try await request.body.collect(upTo: options.maxRequestBodyBytes)
         let app = try database().appender()
         var firstError: String?
         var rejected = 0
-        func reject(_ s: Sample, _ e: TSDBError) {
+        func reject(_ e: TSDBError) {
             rejected += 1
             if firstError == nil { firstError = "\(e)" }
         }
+        func reject(_ s: Sample, _ e: TSDBError) { reject(e) }
         do {
             let batch = try WriteBatch(try Snappy.decompress(Array(buffer: buffer)))
             if !batch.metadata.isEmpty { metadataStore.record(batch.metadata) }
-            if batch.histogramSamples > 0, let i = batch.firstHistogramSeries {
-                rejected += batch.histogramSamples
-                firstError = "native histogram samples are not supported yet; the first is in series \((try? batch.labels(of: i)).map { "\($0)" } ?? "#\(i + 1)")"
-            }
             try batch.withView { view in
                 /// The head's series for the labels of series `i` (created if
                 /// new, remembered in the cache); nil, its samples rejected,
                 /// if the head refuses the labels.
+                var refusals: [Int: TSDBError] = [:]
                 func resolve(_ i: Int) throws -> SeriesRef? {
                     let labels = try batch.labels(of: i)  // malformed labels reject the whole request
                     do throws(TSDBError) {
@@ -36,6 +34,7 @@ extension APIServer {
                         seriesCache.store(view, series: i, ref: ref)
                         return ref
                     } catch {
+                        refusals[i] = error
                         for s in view.samples(i) { reject(s, error) }
                         return nil
                     }
@@ -63,6 +62,27 @@ extension APIServer {
                         try app.append(ref: ref, samples: view.samples(i), rejected: reject)
                     } catch {
                         for s in view.samples(i) { reject(s, error) }
+                    }
+                }
+
+                // Histograms, after the float samples of their series.
+                var histogramRefs: [Int: SeriesRef] = [:]
+                for (i, sample) in batch.histograms {
+                    if histogramRefs[i] == nil, refusals[i] == nil, let ref = try known[i] ?? resolve(i) { histogramRefs[i] = ref }
+                    guard let ref = histogramRefs[i] else {
+                        if let e = refusals[i] { reject(e) }
+                        continue
+                    }
+                    do {
+                        try app.appendHistogram(ref: ref, sample.t, sample.h)
+                    } catch let e as TSDBError where e.code == .unknownSeriesRef {
+                        // The head dropped the cached series since: resolve it again.
+                        histogramRefs[i] = nil
+                        guard let again = try resolve(i) else { reject(refusals[i] ?? e); continue }
+                        histogramRefs[i] = again
+                        do { try app.appendHistogram(ref: again, sample.t, sample.h) } catch let e as TSDBError { reject(e) }
+                    } catch let e as TSDBError {
+                        reject(e)
                     }
                 }
             }

@@ -125,3 +125,66 @@ struct WriteRequestTests {
         #expect(throws: WriteRequest.DecodeError.self) { try WriteRequest.decode(bad) }
     }
 }
+
+@Suite("Remote write native histograms")
+struct WriteHistogramTests {
+    static let exponential = NativeHistogram(
+        counterResetHint: .gauge, schema: -2, zeroThreshold: 1e-9, zeroCount: 0.5, count: 8.5, sum: -3.25,
+        positive: [HistogramBucket(-3, 1), HistogramBucket(-2, 0), HistogramBucket(4, 5)], negative: [HistogramBucket(0, 2)])
+
+    /// The label `__name__="x"` as a TimeSeries field.
+    static var nameLabel: [UInt8] {
+        func field(_ n: Int, _ payload: [UInt8]) -> [UInt8] {
+            var out: [UInt8] = []
+            WriteRequest.field(n, payload, &out)
+            return out
+        }
+        return field(1, field(1, Array("__name__".utf8)) + field(2, Array("x".utf8)))
+    }
+
+    @Test("float histograms round-trip through the encoder and decoder, beside float samples")
+    func floatHistogramsRoundTrip() throws {
+        let nhcb = NativeHistogram(schema: -53, count: 3, sum: 1, positive: [HistogramBucket(1, 3)], customValues: [1, 2.5])
+        let labels = Labels(["__name__": "h"])
+        let request = WriteRequest(timeseries: [
+            .init(labels: labels, samples: [Sample(1, 1)],
+                  histograms: [HistogramSample(-1000, Self.exponential), HistogramSample(5, nhcb)]),
+        ])
+        let decoded = try WriteRequest.decode(request.encode())
+        #expect(decoded.timeseries.count == 1 && decoded.timeseries[0].samples == [Sample(1, 1)])
+        let h = decoded.timeseries[0].histograms
+        #expect(h.map(\.t) == [-1000, 5])
+        #expect(h[0].h.isIdentical(to: Self.exponential) && h[0].h.counterResetHint == .gauge)
+        #expect(h[1].h.isIdentical(to: nhcb))
+    }
+
+    @Test("integer histograms: bucket deltas add up per side; unpacked fields decode like packed ones")
+    func integerHistogramDeltas() throws {
+        var m: [UInt8] = [0x08, 10]  // count_int 10
+        m += [0x30, 1]  // zero_count_int 1
+        m += [0x5a, 4, 0x08, 0x03, 0x10, 3]  // positive span: offset zz(-2) = 3, length 3
+        m += [0x62, 3, 4, 1, 1]  // positive deltas packed: zz(2), zz(-1), zz(-1): counts 2, 1, 0
+        m += [0x42, 4, 0x08, 0x00, 0x10, 1]  // negative span: offset 0, length 1
+        m += [0x48, 6]  // one unpacked negative delta: zz(3)
+        var ts = Self.nameLabel
+        WriteRequest.field(4, m, &ts)
+        var body: [UInt8] = []
+        WriteRequest.field(1, ts, &body)
+        let h = try #require(try WriteRequest.decode(body).timeseries.first?.histograms.first).h
+        #expect(h.count == 10 && h.zeroCount == 1)
+        #expect(h.positive == [HistogramBucket(-2, 2), HistogramBucket(-1, 1), HistogramBucket(0, 0)])
+        #expect(h.negative == [HistogramBucket(0, 3)])
+    }
+
+    @Test("a histogram whose spans need other bucket counts is an error at its offset")
+    func malformedHistogram() {
+        var ts = Self.nameLabel
+        let histogramAt = ts.count + 2  // after the field key and length
+        WriteRequest.field(4, [0x5a, 4, 0x08, 0x00, 0x10, 5, 0x62, 1, 2], &ts)  // five buckets, one delta
+        var body: [UInt8] = []
+        WriteRequest.field(1, ts, &body)
+        let e = #expect(throws: WriteRequest.DecodeError.self) { try WriteRequest.decode(body) }
+        #expect(e?.message.contains("positive side") == true && e?.message.contains("spans need 5") == true, "\(String(describing: e))")
+        #expect(e?.offset == 2 + histogramAt)
+    }
+}

@@ -38,32 +38,54 @@ struct APIServerTests {
         }
     }
 
-    @Test("remote write: native-histogram samples are refused out loud, the float samples beside them stored")
-    func remoteWriteRefusesHistograms() async throws {
-        try await withServer { client, _ in
-            // A request with two series: "up" with a float sample, "latency" with a
-            // float sample and a native histogram (TimeSeries field 4).
+    @Test("remote write stores native histograms, integer (bucket deltas) and float; a bad one is refused by name")
+    func remoteWriteStoresHistograms() async throws {
+        try await withServer { client, db in
+            // By hand, as Prometheus sends a scraped histogram: "latency" with a float
+            // sample at 60 ms and an integer histogram at 61 ms.
             func field(_ n: UInt8, _ payload: [UInt8]) -> [UInt8] { [n << 3 | 2, UInt8(payload.count)] + payload }
             func label(_ name: String, _ value: String) -> [UInt8] { field(1, field(1, Array(name.utf8)) + field(2, Array(value.utf8))) }
             func sample(_ t: UInt8, _ v: Double) -> [UInt8] {
                 field(2, [0x09] + withUnsafeBytes(of: v.bitPattern.littleEndian) { Array($0) } + [0x10, t])
             }
-            // Histogram: count_int (1) = 3, sum (3) = 1.5, schema (4) = 0, timestamp (15) = 60.
+            // count_int (1) = 3, sum (3) = 1.5, schema (4) = zz(1) = 2, zero_count_int (6) = 0,
+            // positive span (11) {offset zz(-1) = 1, length 2}, positive_deltas (12) packed zz [1, 1] = [2, 2],
+            // reset hint (14) = NO (2), timestamp (15) = 61.
             let histogram = field(4, [0x08, 3, 0x19] + withUnsafeBytes(of: (1.5).bitPattern.littleEndian) { Array($0) }
-                                  + [0x20, 0, 0x78, 60])
-            let up = field(1, label("__name__", "up") + sample(60, 1))
+                                  + [0x20, 2, 0x30, 0] + field(11, [0x08, 1, 0x10, 2]) + field(12, [2, 2]) + [0x70, 2, 0x78, 61])
             let latency = field(1, label("__name__", "latency") + sample(60, 7) + histogram)
-            try await client.execute(uri: "/api/v1/write", method: .post,
-                                     body: ByteBuffer(bytes: Snappy.compress(up + latency))) { r in
+            try await client.execute(uri: "/api/v1/write", method: .post, body: ByteBuffer(bytes: Snappy.compress(latency))) { r in
+                #expect(r.status == .noContent, "\(String(buffer: r.body))")
+            }
+            // A float histogram with custom buckets through the encoder, and one with a negative count.
+            let nhcb = NativeHistogram(schema: NativeHistogram.customBucketsSchema, count: 5, sum: 9,
+                                       positive: [HistogramBucket(0, 2), HistogramBucket(2, 3)], customValues: [0.1, 1])
+            var negative = nhcb
+            negative.positive[0].count = -2
+            let request = WriteRequest(timeseries: [
+                .init(labels: Labels(["__name__": "rpc"]), samples: [Sample(100, 1)], histograms: [HistogramSample(200, nhcb)]),
+                .init(labels: Labels(["__name__": "bad"]), samples: [Sample(100, 1)], histograms: [HistogramSample(200, negative)]),
+            ])
+            try await client.execute(uri: "/api/v1/write", method: .post, body: ByteBuffer(bytes: Snappy.compress(request.encode()))) { r in
                 #expect(r.status == .badRequest)
                 let text = String(buffer: r.body)
-                #expect(text.contains("native histogram samples are not supported yet"), "\(text)")
-                #expect(text.contains("latency") && text.contains("(1 samples rejected)"), "\(text)")
+                #expect(text.contains("invalid native histogram for series bad at timestamp 200") && text.contains("negative"), "\(text)")
+                #expect(text.contains("(1 samples rejected)"), "\(text)")
             }
-            try await client.execute(uri: "/api/v1/query?query=%7B__name__%3D~%22up%7Clatency%22%7D&time=0.06", method: .get) { r in
-                let text = String(buffer: r.body)
-                #expect(text.contains(#""__name__":"up""#) && text.contains(#""__name__":"latency""#), "\(text)")
+
+            let q = db.querier(mint: 0, maxt: 1000)
+            func histograms(_ name: String) throws -> [HistogramSample] {
+                try q.select([.equal("__name__", name)]).first?.histogramSamples() ?? []
             }
+            let got = try histograms("latency")
+            #expect(got.map(\.t) == [61])
+            #expect(got.first.map { $0.h.count == 3 && $0.h.sum == 1.5 && $0.h.schema == 1 } == true)
+            #expect(got.first?.h.positive == [HistogramBucket(-1, 1), HistogramBucket(0, 2)])
+            #expect(try q.select([.equal("__name__", "latency")]).first?.samples() == [Sample(60, 7)])
+            let rpc = try histograms("rpc")
+            #expect(rpc.count == 1 && rpc[0].h.customValues == [0.1, 1] && rpc[0].h.positive == nhcb.positive)
+            #expect(try histograms("bad").isEmpty)
+            #expect(try q.select([.equal("__name__", "bad")]).first?.samples() == [Sample(100, 1)])  // its float is stored
         }
     }
 

@@ -26,11 +26,9 @@ public struct WriteBatch: Sendable {
     public private(set) var samples: [Sample] = []
     /// The request's metadata entries (field 3), decoded in the same pass.
     public private(set) var metadata: [MetricMetadata] = []
-    /// Native-histogram samples (`TimeSeries` field 4), which are not stored
-    /// yet: counted so that the receiver can refuse them out loud, and the
-    /// series the first one belongs to.
-    public private(set) var histogramSamples = 0
-    public private(set) var firstHistogramSeries: Int?
+    /// Native-histogram samples (`TimeSeries` field 4) with the index of
+    /// their series, in request order; empty for most requests.
+    public private(set) var histograms: [(series: Int, sample: HistogramSample)] = []
     /// Label fields of series whose labels were not contiguous in the payload.
     private var detachedLabels: [UInt8] = []
 
@@ -95,9 +93,8 @@ public struct WriteBatch: Sendable {
                     }
                     samples.append(Sample(t, v))
                 case (4, 2):
-                    _ = try s.message()
-                    histogramSamples += 1
-                    if firstHistogramSeries == nil { firstHistogramSeries = series.count }
+                    var m = try s.message()
+                    histograms.append((series.count, try WriteRequest.decodeHistogram(&m)))
                 default:
                     try s.skip(w)
                 }
@@ -161,6 +158,9 @@ public struct WriteBatch: Sendable {
 
     /// Series `i`'s samples.
     public func samples(of i: Int) -> ArraySlice<Sample> { samples[series[i].sampleStart..<series[i].sampleEnd] }
+
+    /// Series `i`'s native-histogram samples.
+    public func histograms(of i: Int) -> [HistogramSample] { histograms.filter { $0.series == i }.map(\.sample) }
 
     /// Series `i`'s labels, decoded and validated (UTF-8, names non-empty).
     public func labels(of i: Int) throws(WriteRequest.DecodeError) -> Labels {

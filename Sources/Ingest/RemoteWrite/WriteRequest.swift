@@ -7,11 +7,23 @@ public struct WriteRequest: Sendable {
     public struct TimeSeries: Sendable {
         public var labels: Labels
         public var samples: [Sample]
+        public var histograms: [HistogramSample] = []
+
+        public init(labels: Labels, samples: [Sample], histograms: [HistogramSample] = []) {
+            self.labels = labels
+            self.samples = samples
+            self.histograms = histograms
+        }
     }
 
     public var timeseries: [TimeSeries]
     /// Metric families' type, help and unit (field 3; Prometheus sends them in requests of their own).
     public var metadata: [MetricMetadata] = []
+
+    public init(timeseries: [TimeSeries], metadata: [MetricMetadata] = []) {
+        self.timeseries = timeseries
+        self.metadata = metadata
+    }
 
     public struct DecodeError: Error, CustomStringConvertible, Equatable {
         public var message: String
@@ -24,7 +36,8 @@ public struct WriteRequest: Sendable {
         let batch = try WriteBatch(bytes)
         var series: [TimeSeries] = []
         for i in batch.series.indices {
-            series.append(TimeSeries(labels: try batch.labels(of: i), samples: Array(batch.samples(of: i))))
+            series.append(TimeSeries(labels: try batch.labels(of: i), samples: Array(batch.samples(of: i)),
+                                     histograms: batch.histograms(of: i)))
         }
         return WriteRequest(timeseries: series, metadata: batch.metadata)
     }
@@ -161,6 +174,11 @@ extension WriteRequest {
                 Self.varint(2 << 3, &sb)  // field 2, varint
                 Self.varint(UInt64(bitPattern: s.t), &sb)
                 Self.field(2, sb, &ts)
+            }
+            for h in series.histograms {
+                var hb: [UInt8] = []
+                Self.encodeHistogram(h, &hb)
+                Self.field(4, hb, &ts)
             }
             Self.field(1, ts, &out)
         }

@@ -99,6 +99,10 @@ public struct HistogramError: Error, Sendable, Equatable, CustomStringConvertibl
 extension NativeHistogram {
     /// Buckets from spans and absolute counts, in order.
     public static func buckets(spans: [HistogramSpan], counts: [Double]) throws(HistogramError) -> [HistogramBucket] {
+        let needed = spans.reduce(0) { $0 + Int($1.length) }
+        guard needed == counts.count else {
+            throw HistogramError("histogram spans specify different number of buckets than provided: spans need \(needed), have \(counts.count)")
+        }
         var out: [HistogramBucket] = []
         out.reserveCapacity(counts.count)
         var index: Int32 = 0
