@@ -26,7 +26,10 @@ public struct Engine: Sendable {
         case .string(let s): result = .string(t: t, s: s)
         case .vector(let raw):
             let series = try ev.finalize(raw)
-            let samples = series.compactMap { s in s.present[0] ? VectorSample(labels: s.labels, t: t, v: s.values[0]) : nil }
+            let samples = series.compactMap { s in
+                if let h = s.histogram(0) { return VectorSample(labels: s.labels, t: t, v: 0, h: h) }
+                return s.present[0] ? VectorSample(labels: s.labels, t: t, v: s.values[0]) : nil
+            }
             result = .vector(try Self.ordered(samples, by: expr, evaluator: &ev))
         case .matrix(let series):
             result = .matrix(Self.sortedByLabels(series))
@@ -109,7 +112,11 @@ public struct Engine: Sendable {
             for s in series {
                 var points: [Sample] = []
                 for i in 0..<ev.steps where s.present[i] { points.append(Sample(ev.time(i), s.values[i])) }
-                if !points.isEmpty { out.append(RangeSeries(labels: s.labels, points: points)) }
+                var histograms: [HistogramSample] = []
+                if let hs = s.histograms {
+                    for i in 0..<ev.steps { if let h = hs[i] { histograms.append(HistogramSample(ev.time(i), h)) } }
+                }
+                if !points.isEmpty || !histograms.isEmpty { out.append(RangeSeries(labels: s.labels, points: points, histograms: histograms)) }
             }
             result = .matrix(Self.sortedByLabels(out))
         case .string, .matrix:
@@ -141,7 +148,7 @@ public struct QueryStatistics: Sendable {
         switch result {
         case .scalar, .string: points = 1
         case .vector(let xs): points = xs.count
-        case .matrix(let xs): points = xs.reduce(0) { $0 + $1.points.count }
+        case .matrix(let xs): points = xs.reduce(0) { $0 + $1.points.count + $1.histograms.count }
         }
         peakSamples = max(ev.peakSamples, points)
         annotations = ev.annotations

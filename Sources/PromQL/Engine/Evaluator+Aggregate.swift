@@ -273,7 +273,8 @@ extension Evaluator {
         var index: [Labels: Int] = [:]
         var out: [StepSeries] = []
         for s in input {
-            let base = grouping.keys[grouping.id(of: s.labels)]
+            let id = grouping.id(of: s.labels)  // may add a key: not inside the subscript of `keys`
+            let base = grouping.keys[id]
             for i in 0..<steps where s.present[i] {
                 let labels = base.setting(label, to: GoFormat.formatFloat(s.values[i]))
                 let idx: Int

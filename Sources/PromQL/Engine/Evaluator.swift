@@ -8,17 +8,44 @@ import TSDB
 /// `dropName`: the metric name is to be removed when the query finishes
 /// (Prometheus 3 removes it lazily, so `label_replace(rate(x[5m]), …,
 /// "__name__", …)` still sees it).
+///
+/// Native histograms: `histograms[i]` holds a histogram value at step `i`
+/// (nil: none); `present[i]` says only whether there is a *float* value.
+/// Operations written for floats therefore see no value where a series has
+/// a histogram and leave it out, which is what Prometheus does for most of
+/// them; the ones that handle histograms read `histograms`. `histograms` is
+/// nil for series that have no histogram at any step (nearly all).
 struct StepSeries {
     var labels: Labels
     var values: [Double]
     var present: [Bool]
     var dropName = false
+    var histograms: [NativeHistogram?]?
 
-    init(labels: Labels, values: [Double], present: [Bool], dropName: Bool = false) {
+    init(labels: Labels, values: [Double], present: [Bool], dropName: Bool = false, histograms: [NativeHistogram?]? = nil) {
         self.labels = labels
         self.values = values
         self.present = present
         self.dropName = dropName
+        self.histograms = histograms
+    }
+
+    /// The histogram at step `i`, if the value there is one.
+    @inline(__always)
+    func histogram(_ i: Int) -> NativeHistogram? { histograms?[i] }
+
+    /// Whether there is a value (float or histogram) at step `i`.
+    @inline(__always)
+    func hasValue(_ i: Int) -> Bool { present[i] || histograms?[i] != nil }
+
+    /// Sets a histogram value at step `i` (clearing a float there).
+    mutating func setHistogram(_ i: Int, _ h: NativeHistogram?, steps: Int) {
+        if histograms == nil {
+            guard h != nil else { return }
+            histograms = Array(repeating: nil, count: steps)
+        }
+        histograms![i] = h
+        if h != nil { present[i] = false }
     }
 }
 
@@ -137,10 +164,14 @@ struct Evaluator {
                 out.append(s)
                 continue
             }
-            for i in 0..<steps where s.present[i] {
-                if out[k].present[i] { throw PromQLError("vector cannot contain metrics with the same labelset") }
-                out[k].present[i] = true
-                out[k].values[i] = s.values[i]
+            for i in 0..<steps where s.hasValue(i) {
+                if out[k].hasValue(i) { throw PromQLError("vector cannot contain metrics with the same labelset") }
+                if let h = s.histogram(i) {
+                    out[k].setHistogram(i, h, steps: steps)
+                } else {
+                    out[k].present[i] = true
+                    out[k].values[i] = s.values[i]
+                }
             }
         }
         return out
@@ -297,12 +328,15 @@ struct Evaluator {
                                       newestOnly: times.count == 1 && !smoothed)
         let work = series.reduce(0) { $0 + $1.encodedByteCount } + series.count * steps
         let rows: [StepRow?]
+        let anyHistograms = series.contains { $0.hasHistograms }
         if !smoothed && steps > 1 && zip(times, times.dropFirst()).allSatisfy({ $0 <= $1 }) {
             rows = try makeRows(count: series.count, work: work) { k, _ throws(PromQLError) in
-                try Self.sampleRow(series[k], times: times, lookback: lookback, sampleTimes: sampleTimes)
+                if anyHistograms && series[k].hasHistograms { return (nil, 0) }  // below
+                return try Self.sampleRow(series[k], times: times, lookback: lookback, sampleTimes: sampleTimes)
             }
         } else {
             rows = try decodeRows(count: series.count, work: work) { k, buffer throws(PromQLError) in
+                if anyHistograms && series[k].hasHistograms { buffer.removeAll(); return }  // below
                 try Self.decode(series[k], into: &buffer, dropStale: false)
             } row: { _, samples in
                 smoothed ? Self.smoothedRow(samples, times: times, lookback: lookback, steps: steps)
@@ -311,6 +345,10 @@ struct Evaluator {
         }
         var out: [StepSeries] = []
         for k in series.indices {
+            if anyHistograms && series[k].hasHistograms {
+                if let s = try mixedInstantSeries(series[k], times: times, lookback: lookback, sampleTimes: sampleTimes) { out.append(s) }
+                continue
+            }
             guard let row = rows[k] else { continue }
             out.append(StepSeries(labels: series[k].labels, values: row.values, present: row.present))
         }
@@ -392,6 +430,14 @@ struct Evaluator {
             return out
         }
         for series in try selectSeries(ms.selector.matchers, mint: t - range + 1, maxt: t) {
+            if series.hasHistograms {
+                var (floats, histograms) = try loadMixed(series)
+                floats.removeAll { StaleNaN.isStale($0.v) }
+                histograms.removeAll { StaleNaN.isStale($0.h.sum) }
+                if !floats.isEmpty || !histograms.isEmpty { out.append(RangeSeries(labels: series.labels, points: floats, histograms: histograms)) }
+                selected += floats.count + histograms.count
+                continue
+            }
             try load(series, into: &buffer, dropStale: true)
             if !buffer.isEmpty { out.append(RangeSeries(labels: series.labels, points: buffer)) }
             selected += buffer.count

@@ -12,27 +12,33 @@ public enum QueryResult: Sendable {
     case matrix([RangeSeries])
 }
 
-/// A series' sample in an instant vector.
+/// A series' sample in an instant vector: a float, or a native histogram
+/// (`h` set; `v` is then meaningless).
 public struct VectorSample: Sendable {
     public var labels: Labels
     public var t: Int64
     public var v: Double
+    public var h: NativeHistogram?
 
-    public init(labels: Labels, t: Int64, v: Double) {
+    public init(labels: Labels, t: Int64, v: Double, h: NativeHistogram? = nil) {
         self.labels = labels
         self.t = t
         self.v = v
+        self.h = h
     }
 }
 
-/// A series with samples at several times.
+/// A series with samples at several times: float points and native-histogram
+/// points apart, each in time order (as Prometheus' `Series`).
 public struct RangeSeries: Sendable {
     public var labels: Labels
     public var points: [Sample]
+    public var histograms: [HistogramSample]
 
-    public init(labels: Labels, points: [Sample]) {
+    public init(labels: Labels, points: [Sample], histograms: [HistogramSample] = []) {
         self.labels = labels
         self.points = points
+        self.histograms = histograms
     }
 }
 

@@ -58,6 +58,10 @@ public struct TestScript: Sendable {
 
         public var mustFail: Bool { expectations.contains { $0.kind == .fail } }
         public var ordered: Bool { expectations.contains { $0.kind == .ordered } }
+        /// Whether some expected value is a native histogram.
+        public var expectsHistograms: Bool {
+            expected.contains { $0.points.contains { if case .histogram = $0 { true } else { false } } }
+        }
     }
 
     /// Reads a script; errors name `file:line`.
