@@ -69,7 +69,8 @@ public final class GroupEvaluator: Sendable {
                 let samples = try rule.evaluate(at: t, queryOffset: queryOffset, limit: group.limit, env: env)
                 for s in samples {
                     // Out-of-order and duplicate samples are skipped, as Prometheus logs and counts them.
-                    if (try? app.append(s.labels, s.t, s.v)) != nil { written.insert(s.labels) }
+                    let stored = if let h = s.h { (try? app.appendHistogram(s.labels, s.t, h)) != nil } else { (try? app.append(s.labels, s.t, s.v)) != nil }
+                    if stored { written.insert(s.labels) }
                 }
             } catch {
                 failures += 1

@@ -197,8 +197,13 @@ struct PrometheusJSON {
                 if i > 0 { w.raw(",") }
                 w.raw("{\"metric\":")
                 w.labels(s.labels)
-                w.raw(",\"value\":")
-                w.point(s.t, s.v)
+                if let h = s.h {
+                    w.raw(",\"histogram\":")
+                    w.histogramPoint(s.t, h)
+                } else {
+                    w.raw(",\"value\":")
+                    w.point(s.t, s.v)
+                }
                 w.raw("}")
             }
             w.raw("]")
@@ -253,9 +258,20 @@ struct PrometheusJSON {
             if i > 0 { w.raw(",") }
             w.raw("{\"metric\":")
             w.labels(s.labels)
-            w.raw(",\"values\":[")
-            w.points(s.points)
-            w.raw("]}")
+            if !s.points.isEmpty || s.histograms.isEmpty {
+                w.raw(",\"values\":[")
+                w.points(s.points)
+                w.raw("]")
+            }
+            if !s.histograms.isEmpty {
+                w.raw(",\"histograms\":[")
+                for (k, p) in s.histograms.enumerated() {
+                    if k > 0 { w.raw(",") }
+                    w.histogramPoint(p.t, p.h)
+                }
+                w.raw("]")
+            }
+            w.raw("}")
         }
     }
 

@@ -51,7 +51,7 @@ public struct ResultFormatter: Sendable {
     static func table(_ samples: [VectorSample]) -> String {
         let cols = columns(samples.map(\.labels))
         var t = TextTable(header: cols + ["value"], rightAligned: [cols.count])
-        for s in samples { t.rows.append(cols.map { s.labels[$0] } + [ValueFormat.text(s.v)]) }
+        for s in samples { t.rows.append(cols.map { s.labels[$0] } + [s.h.map(GoFormat.histogram) ?? ValueFormat.text(s.v)]) }
         let at = samples.first.map { " at \(TimeFormat.rfc3339($0.t))" } ?? ""
         return t.render() + "\n(\(samples.count) series\(at))"
     }
@@ -64,7 +64,8 @@ public struct ResultFormatter: Sendable {
         for s in series {
             let labels = cols.map { s.labels[$0] }
             for p in s.points { t.rows.append(labels + [TimeFormat.rfc3339(p.t), ValueFormat.text(p.v)]) }
-            points += s.points.count
+            for p in s.histograms { t.rows.append(labels + [TimeFormat.rfc3339(p.t), GoFormat.histogram(p.h)]) }
+            points += s.points.count + s.histograms.count
         }
         return t.render() + "\n(\(series.count) series, \(points) points)"
     }
@@ -81,7 +82,9 @@ public struct ResultFormatter: Sendable {
         case .vector(let samples):
             let cols = columns(samples.map(\.labels))
             var lines = [(cols + ["timestamp", "value"]).map(field).joined(separator: ",")]
-            for s in samples { lines.append((cols.map { field(s.labels[$0]) } + [seconds(s.t), value(s.v)]).joined(separator: ",")) }
+            for s in samples {
+                lines.append((cols.map { field(s.labels[$0]) } + [seconds(s.t), s.h.map { field(GoFormat.histogram($0)) } ?? value(s.v)]).joined(separator: ","))
+            }
             return lines.joined(separator: "\n")
         case .matrix(let series):
             let cols = columns(series.map(\.labels))
@@ -89,6 +92,7 @@ public struct ResultFormatter: Sendable {
             for s in series {
                 let labels = cols.map { field(s.labels[$0]) }
                 for p in s.points { lines.append((labels + [seconds(p.t), value(p.v)]).joined(separator: ",")) }
+                for p in s.histograms { lines.append((labels + [seconds(p.t), field(GoFormat.histogram(p.h))]).joined(separator: ",")) }
             }
             return lines.joined(separator: "\n")
         }

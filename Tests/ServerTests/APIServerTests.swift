@@ -89,6 +89,29 @@ struct APIServerTests {
         }
     }
 
+    @Test("histogram samples come out as Prometheus writes them: buckets with boundaries, empty ones left out")
+    func histogramJSON() async throws {
+        try await withServer { client, _ in
+            let h = NativeHistogram(schema: 0, zeroThreshold: 0.001, zeroCount: 4, count: 12, sum: 1.5,
+                                    positive: [HistogramBucket(0, 1), HistogramBucket(1, 2), HistogramBucket(2, 0)],
+                                    negative: [HistogramBucket(0, 5)])
+            let request = WriteRequest(timeseries: [.init(labels: Labels(["__name__": "latency"]), samples: [],
+                                                          histograms: [HistogramSample(60_000, h)])])
+            try await client.execute(uri: "/api/v1/write", method: .post, body: ByteBuffer(bytes: Snappy.compress(request.encode()))) { r in
+                #expect(r.status == .noContent)
+            }
+            let body = #"{"count":"12","sum":"1.5","buckets":[[1,"-1","-0.5","5"],[3,"-0.001","0.001","4"],[0,"0.5","1","1"],[0,"1","2","2"]]}"#
+            try await client.execute(uri: "/api/v1/query?query=latency&time=90", method: .get) { r in
+                #expect(String(buffer: r.body) == #"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"__name__":"latency"},"histogram":[90,"#
+                    + body + "]}]}}")
+            }
+            try await client.execute(uri: "/api/v1/query_range?query=latency&start=0&end=120&step=60", method: .get) { r in
+                #expect(String(buffer: r.body) == #"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"latency"},"histograms":[[60,"#
+                    + body + "],[120," + body + "]]}]}}")
+            }
+        }
+    }
+
     @Test("labels, label values, series and buildinfo as Grafana calls them")
     func metadataEndpoints() async throws {
         try await withServer { client, _ in

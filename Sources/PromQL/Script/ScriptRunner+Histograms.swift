@@ -14,5 +14,5 @@ extension ScriptRunner {
         return same(expected.negative, got.negative) && same(expected.positive, got.positive)
     }
 
-    static func describe(_ s: VectorSample) -> String { s.h.map { "\($0)" } ?? "\(s.v)" }
+    static func describe(_ s: VectorSample) -> String { s.h.map(GoFormat.histogram) ?? "\(s.v)" }
 }

@@ -221,7 +221,7 @@ public struct ScriptRunner {
                 case (.value(let wv), nil):
                     if !Self.almostEqual(g.v, wv) { return "series \(want.labels): expected \(wv), got \(g.v)" }
                 case (.histogram(let wh), let gh?):
-                    if !Self.sameHistogram(wh, gh) { return "series \(want.labels): expected \(wh), got \(gh)" }
+                    if !Self.sameHistogram(wh, gh) { return "series \(want.labels): expected \(GoFormat.histogram(wh)), got \(GoFormat.histogram(gh))" }
                 default:
                     return "series \(want.labels): expected \(point), got \(Self.describe(g))"
                 }
@@ -253,7 +253,7 @@ public struct ScriptRunner {
                 }
                 guard got.histograms.count == histograms.count,
                       zip(got.histograms, histograms).allSatisfy({ $0.t == $1.t && Self.sameHistogram($1.h, $0.h) }) else {
-                    return "series \(want.labels): expected histograms \(histograms.map { "\($0.h)@\($0.t)" }), got \(got.histograms.map { "\($0.h)@\($0.t)" })"
+                    return "series \(want.labels): expected histograms \(histograms.map { "\(GoFormat.histogram($0.h))@\($0.t)" }), got \(got.histograms.map { "\(GoFormat.histogram($0.h))@\($0.t)" })"
                 }
             }
             return nil
