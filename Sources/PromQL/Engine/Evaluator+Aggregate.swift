@@ -1,27 +1,6 @@
 import Foundation
 import TSDB
 
-/// Kahan–Neumaier compensated summation, as Prometheus uses for sum and avg.
-struct KahanSum {
-    var sum = 0.0
-    var c = 0.0
-
-    @inline(__always)
-    mutating func add(_ x: Double) {
-        let t = sum + x
-        if t.isInfinite {
-            c = 0
-        } else if abs(sum) >= abs(x) {
-            c += (sum - t) + x
-        } else {
-            c += (x - t) + sum
-        }
-        sum = t
-    }
-
-    var value: Double { sum + c }
-}
-
 /// Aggregation operators. Groups are computed once per query from the
 /// series' labels; values are then accumulated step by step.
 extension Evaluator {
@@ -258,11 +237,12 @@ extension Evaluator {
         var out: [StepSeries] = []
         for var s in input {
             let offset = Double(s.labels.prometheusHash) / Double(UInt64.max)
-            for i in 0..<steps where s.present[i] {
+            var any = false
+            for i in 0..<steps where s.hasValue(i) {
                 let r = Swift.max(-1, Swift.min(1, ratios[i]))
-                s.present[i] = r >= 0 ? offset < r : offset >= 1 + r
+                if r >= 0 ? offset < r : offset >= 1 + r { any = true } else { s.clear(i) }
             }
-            if s.present.contains(true) { out.append(s) }
+            if any { out.append(s) }
         }
         return out
     }

@@ -60,12 +60,30 @@ extension Evaluator {
                 if b.returnBool { v = keep ? 1 : 0; keep = true }
                 if keep { s.values[i] = v; any = true } else { s.present[i] = false }
             }
+            if let hs = s.histograms {
+                for i in 0..<steps {
+                    guard let h = hs[i] else { continue }
+                    let result = Self.histogramScalar(b.op, h, scalar[i], scalarOnLeft: scalarOnLeft)
+                    s.setHistogram(i, result, steps: steps)
+                    if result != nil { any = true }
+                }
+            }
             if any {
                 if dropName { s.dropName = true }
                 out.append(s)
             }
         }
         return out
+    }
+
+    /// A histogram and a scalar: `h * s`, `s * h` and `h / s` scale it;
+    /// every other operator has no histogram result (the sample is dropped).
+    static func histogramScalar(_ op: BinaryOperator, _ h: NativeHistogram, _ x: Double, scalarOnLeft: Bool) -> NativeHistogram? {
+        switch op {
+        case .mul: h.scaled(by: x)
+        case .div where !scalarOnLeft: h.divided(by: x)
+        default: nil
+        }
     }
 
     static func promLabels(_ l: Labels) -> String { GoFormat.labelSet(l.pairs.map { ($0.name, $0.value) }) }
@@ -84,9 +102,9 @@ extension Evaluator {
             for (k, var s) in lhs.enumerated() {
                 let others = bySig[lsig[k]]
                 var any = false
-                for i in 0..<steps where s.present[i] {
-                    let matched = others.contains { rhs[$0].present[i] }
-                    if matched == (b.op == .and) { any = true } else { s.present[i] = false }
+                for i in 0..<steps where s.hasValue(i) {
+                    let matched = others.contains { rhs[$0].hasValue(i) }
+                    if matched == (b.op == .and) { any = true } else { s.clear(i) }
                 }
                 if any { out.append(s) }
             }
@@ -97,8 +115,8 @@ extension Evaluator {
             for (j, var s) in rhs.enumerated() {
                 let others = lhsAt[rsig[j]]
                 var any = false
-                for i in 0..<steps where s.present[i] {
-                    if others.contains(where: { lhs[$0].present[i] }) { s.present[i] = false } else { any = true }
+                for i in 0..<steps where s.hasValue(i) {
+                    if others.contains(where: { lhs[$0].hasValue(i) }) { s.clear(i) } else { any = true }
                 }
                 if any { out.append(s) }
             }

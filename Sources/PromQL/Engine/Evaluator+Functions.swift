@@ -13,6 +13,9 @@ extension Evaluator {
         if let f = Self.mathFunctions[name] {
             return .vector(try mapVector(c.args[0]) { v, _ in f(v) })
         }
+        if let f = Self.histogramStatistics[name] {
+            return .vector(try histogramStatistic(c, f))
+        }
         if let f = Self.rangeFunctions[name] {
             return .vector(try rangeFunction(c, dropName: Self.rangeFunctionDropsName(name), f))
         }
@@ -150,9 +153,10 @@ extension Evaluator {
         guard case .vector(var series) = try eval(arg) else { throw PromQLError("expected an instant vector argument") }
         for k in series.indices {
             series[k].dropName = true
+            series[k].histograms = nil  // float functions leave histogram samples out
             for i in 0..<steps where series[k].present[i] { series[k].values[i] = f(series[k].values[i], i) }
         }
-        return series
+        return series.filter { $0.present.contains(true) }
     }
 
     static let mathFunctions: [String: @Sendable (Double) -> Double] = [

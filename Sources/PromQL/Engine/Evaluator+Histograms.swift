@@ -52,14 +52,25 @@ extension Evaluator {
             }
         }
         let vectorArg = isQuantile ? 1 : 2
-        guard case .vector(let input) = try eval(c.args[vectorArg]) else { throw PromQLError("expected an instant vector") }
-        var out: [StepSeries] = []
+        guard case .vector(let all) = try eval(c.args[vectorArg]) else { throw PromQLError("expected an instant vector") }
+        // Series with float samples are classic buckets; histogram samples are native histograms.
+        let input = all.filter { $0.present.contains(true) }
+        var classicSteps: [Labels: [Bool]] = [:]  // labels without `le` → steps with buckets
+        if all.contains(where: { $0.histograms != nil }) {
+            for s in input { classicSteps[s.labels.removing(["le"]), default: StepArrays.absent(steps)].formUnion(s.present) }
+        }
+        var conflicts: [Labels: [Bool]] = [:]
+        var out = nativeHistogramFunction(all, isQuantile: isQuantile, p1, p2, classicSteps: classicSteps, conflicts: &conflicts,
+                                          position: c.argPosition(vectorArg))
         var buckets: [Bucket] = []
         for (labels, members) in bucketGroups(input, position: c.argPosition(vectorArg)) {
             var values = StepArrays.zeros(steps)
             var present = StepArrays.absent(steps)
             var forcedMonotonic = false
+            // Steps where a native histogram has this group's labels are not evaluated.
+            let skipped = conflicts.isEmpty ? nil : conflicts[input[members[0].1].labels.removing(["le"])]
             for i in 0..<steps {
+                if let skipped, skipped[i] { continue }
                 buckets.removeAll(keepingCapacity: true)
                 for (le, k) in members where input[k].present[i] { buckets.append(Bucket(upperBound: le, count: input[k].values[i])) }
                 guard !buckets.isEmpty else { continue }

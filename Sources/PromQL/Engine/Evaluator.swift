@@ -38,6 +38,12 @@ struct StepSeries {
     @inline(__always)
     func hasValue(_ i: Int) -> Bool { present[i] || histograms?[i] != nil }
 
+    /// Removes the value at step `i`, float or histogram.
+    mutating func clear(_ i: Int) {
+        present[i] = false
+        if histograms?[i] != nil { histograms![i] = nil }
+    }
+
     /// Sets a histogram value at step `i` (clearing a float there).
     mutating func setHistogram(_ i: Int, _ h: NativeHistogram?, steps: Int) {
         if histograms == nil {
@@ -120,6 +126,7 @@ struct Evaluator {
                 for i in series.indices {
                     series[i].dropName = true
                     for j in 0..<steps { series[i].values[j] = -series[i].values[j] }
+                    if let hs = series[i].histograms { series[i].histograms = hs.map { $0?.scaled(by: -1) } }
                 }
                 return .vector(series)
             default: throw PromQLError("unary minus on \(expr.type.rawValue)")
