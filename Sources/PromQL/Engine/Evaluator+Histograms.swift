@@ -8,9 +8,10 @@ extension Evaluator {
         var count: Double
     }
 
-    /// Groups the input's series by their labels without `le` and `__name__`;
+    /// Groups the input's series by their labels without `le` (the metric
+    /// name included: two histograms that differ only in name stay apart,
+    /// and the name is dropped from the results, as in Prometheus 3);
     /// series without a valid `le` are left out with a warning at `position`.
-    static let bucketLabels: Set<String> = ["le", Labels.metricName]
 
     mutating func bucketGroups(_ series: [StepSeries], position: Int) -> [(Labels, [(Double, Int)])] {
         var index: [Labels: Int] = [:]
@@ -20,7 +21,7 @@ extension Evaluator {
                 annotations.badBucketLabel(metric: Self.metricName(s), le: s.labels["le"], at: position)
                 continue
             }
-            let key = s.labels.removing(Self.bucketLabels)
+            let key = s.labels.removing(["le"])
             if let g = index[key] { groups[g].1.append((le, k)) } else {
                 index[key] = groups.count
                 groups.append((key, [(le, k)]))
@@ -86,7 +87,7 @@ extension Evaluator {
             if forcedMonotonic {
                 annotations.forcedMonotonicity(metric: Self.metricName(input[members[0].1]), at: c.argPosition(vectorArg))
             }
-            if present.contains(true) { out.append(StepSeries(labels: labels, values: values, present: present)) }
+            if present.contains(true) { out.append(StepSeries(labels: labels, values: values, present: present, dropName: true)) }
         }
         return out
     }

@@ -4,7 +4,9 @@ extension ScriptRunner {
     /// promqltest's `compareNativeHistogram`: the same schema, zero threshold,
     /// custom bounds and bucket layout; counts, sum, zero count and bucket
     /// counts equal within ε. The counter-reset hint is not compared.
-    static func sameHistogram(_ expected: NativeHistogram, _ got: NativeHistogram) -> Bool {
+    /// Both are compacted first (buckets with count 0 dropped), as promqltest does.
+    static func sameHistogram(_ expectedRaw: NativeHistogram, _ gotRaw: NativeHistogram) -> Bool {
+        let expected = expectedRaw.compacted(), got = gotRaw.compacted()
         guard expected.schema == got.schema, almostEqual(expected.count, got.count), almostEqual(expected.sum, got.sum) else { return false }
         if expected.usesCustomBuckets && !expected.customValues.elementsEqual(got.customValues) { return false }
         guard expected.zeroThreshold == got.zeroThreshold, almostEqual(expected.zeroCount, got.zeroCount) else { return false }

@@ -25,8 +25,6 @@ public struct ScriptRunner {
         var outcomes: [Outcome] = []
         var dir = NSTemporaryDirectory() + "/promqltest-\(UUID().uuidString)"
         var db = try Self.openDB(dir)
-        /// Names of the custom-bucket histograms `load_with_nhcb` derives (not built yet).
-        var derivedHistogramMetrics = Set<String>()
         /// Series that hold native-histogram samples.
         var histogramSeries: [Labels] = []
         var unsupportedData = false
@@ -41,22 +39,16 @@ public struct ScriptRunner {
                 try? FileManager.default.removeItem(atPath: dir)
                 dir = NSTemporaryDirectory() + "/promqltest-\(UUID().uuidString)"
                 db = try Self.openDB(dir)
-                derivedHistogramMetrics = []
                 histogramSeries = []
                 unsupportedData = false
             case .unsupported:
                 unsupportedData = true
             case .loadWithNHCB(let interval, let series, _):
-                // The derived native histograms are named without the _bucket suffix.
-                for s in series where s.labels.metricName.hasSuffix("_bucket") {
-                    derivedHistogramMetrics.insert(String(s.labels.metricName.dropLast("_bucket".count)))
-                }
-                try Self.load(series, interval: interval, into: db, histogramSeries: &histogramSeries)
+                try Self.load(series, interval: interval, into: db, histogramSeries: &histogramSeries, withNHCB: true)
             case .load(let interval, let series, _):
                 try Self.load(series, interval: interval, into: db, histogramSeries: &histogramSeries)
             case .eval(let e):
-                let namesDerived = derivedHistogramMetrics.contains { !$0.isEmpty && Self.mentions(e.query, $0) }
-                var status = evaluate(e, db: db, readsDerivedHistograms: namesDerived, unsupportedData: unsupportedData)
+                var status = evaluate(e, db: db, unsupportedData: unsupportedData)
                 // Native histograms are being built: an eval that reads histogram samples
                 // or expects histograms and fails is counted as skipped, never as passed.
                 if case .failed(let why) = status, Self.selects(e.query, anyOf: histogramSeries) || e.expectsHistograms {
@@ -69,7 +61,9 @@ public struct ScriptRunner {
     }
 
     /// Loads float and native-histogram samples, noting the series that hold histograms.
-    static func load(_ series: [TestScript.SeriesLine], interval: Int64, into db: DB, histogramSeries: inout [Labels]) throws {
+    /// With `withNHCB`, classic histograms are also loaded as custom-bucket native histograms.
+    static func load(_ series: [TestScript.SeriesLine], interval: Int64, into db: DB, histogramSeries: inout [Labels],
+                     withNHCB: Bool = false) throws {
         // A series listed twice in one load: the later line wins (as upstream expects).
         var points: [Labels: [Int64: SeriesPoint]] = [:]
         var order: [Labels] = []
@@ -93,6 +87,12 @@ public struct ScriptRunner {
                 case .histogram(let h): try app.appendHistogram(labels, t, h)
                 case .stale, .missing: break
                 }
+            }
+        }
+        if withNHCB {
+            for (labels, samples) in try ClassicHistogramConversion.convert(points) {
+                for s in samples { try app.appendHistogram(labels, s.t, s.h) }
+                histogramSeries.append(labels)
             }
         }
         try app.commit()
@@ -129,8 +129,7 @@ public struct ScriptRunner {
         return try DB.open(dir, options: o)
     }
 
-    func evaluate(_ e: TestScript.Eval, db: DB, readsDerivedHistograms: Bool, unsupportedData: Bool) -> Status {
-        if readsDerivedHistograms { return .skipped("native histograms (custom buckets derived by load_with_nhcb)") }
+    func evaluate(_ e: TestScript.Eval, db: DB, unsupportedData: Bool) -> Status {
         if e.query.contains("</") || e.query.contains(">/") { return .skipped("native histograms") }
         let result: QueryResult
         var stats = QueryStatistics()
