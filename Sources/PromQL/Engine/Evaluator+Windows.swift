@@ -129,7 +129,18 @@ extension Evaluator {
         extrapolation: (counter: Bool, rate: Bool)? = nil, fusion: FusionRequest? = nil,
         _ f: @Sendable (Window, Int) -> Double?
     ) throws(PromQLError) -> [StepSeries] {
-        let source = try windowSource(arg)
+        try forEachWindow(source: try windowSource(arg), dropName: dropName, params: params, scanResets: scanResets,
+                          extreme: extreme, extrapolation: extrapolation, fusion: fusion, f)
+    }
+
+    /// `forEachWindow(of:…)` over a resolved source. With `skipHistogramSeries`,
+    /// stored series that hold histogram samples are left out (the caller
+    /// evaluates them with `histogramWindows`).
+    mutating func forEachWindow(
+        source: WindowSource, dropName: Bool, params: [Double]? = nil, scanResets: Bool = false, extreme: Bool? = nil,
+        extrapolation: (counter: Bool, rate: Bool)? = nil, fusion: FusionRequest? = nil, skipHistogramSeries: Bool = false,
+        _ f: @Sendable (Window, Int) -> Double?
+    ) throws(PromQLError) -> [StepSeries] {
         let times = source.times, windowLength = source.range, steps = steps
         let fused = fusion.flatMap { fusedAggregation($0, source) }
         let sliding = steps > 1 && zip(times, times.dropFirst()).allSatisfy { $0 <= $1 } ? extreme : nil
@@ -168,7 +179,12 @@ extension Evaluator {
         let split = fused.map { (tasks: $0.tasks, grain: $0.grain) }
         let rows = try decodeRows(count: source.count, work: source.work(steps: steps), split: split) { k, buffer throws(PromQLError) in
             switch source.input {
-            case .stored(let series): try Self.decode(series[k], into: &buffer, dropStale: true)
+            case .stored(let series):
+                if skipHistogramSeries && series[k].hasHistograms {
+                    buffer.removeAll()
+                    return
+                }
+                try Self.decode(series[k], into: &buffer, dropStale: true)
             case .computed(let series): buffer = series[k].points
             }
         } row: { k, samples in
@@ -297,11 +313,18 @@ extension Evaluator {
         default: nil
         }
         let counter = extrapolation?.counter == true
-        let out = try forEachWindow(of: matrixArg, dropName: dropName, params: params, scanResets: counter,
-                                    extreme: extreme, extrapolation: extrapolation, fusion: fusion) { w, _ in f.apply(w) }
+        let source = try windowSource(matrixArg)
+        var histogramSeries: [Int] = []
+        if case .stored(let series) = source.input { histogramSeries = series.indices.filter { series[$0].hasHistograms } }
+        var out = try forEachWindow(source: source, dropName: dropName, params: params, scanResets: counter, extreme: extreme,
+                                    extrapolation: extrapolation, fusion: histogramSeries.isEmpty ? fusion : nil,
+                                    skipHistogramSeries: !histogramSeries.isEmpty) { w, _ in f.apply(w) }
+        if !histogramSeries.isEmpty, case .stored(let series) = source.input {
+            out += try histogramWindows(c, f, source: source, series: series, indices: histogramSeries, params: params, dropName: dropName)
+        }
         if counter {
-            // Prometheus' hint that the input may be a gauge, once per metric name.
-            for s in out {
+            // Prometheus' hint that the input may be a gauge, once per metric name (floats only).
+            for s in out where s.present.contains(true) {
                 let name = s.labels.metricName
                 if !name.isEmpty && !["_total", "_sum", "_count", "_bucket"].contains(where: { name.hasSuffix($0) }) {
                     annotations.possibleNonCounter(metric: name, at: c.argPosition(0))

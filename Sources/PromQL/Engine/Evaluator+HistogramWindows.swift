@@ -1,0 +1,282 @@
+import TSDB
+
+/// Range functions over series that hold native-histogram samples (alone or
+/// beside floats): the general, slower path `rangeFunction` hands them to.
+/// Each step's window holds the float samples and the histogram samples in
+/// (t − range, t], staleness markers left out.
+extension Evaluator {
+    /// One step's window of a series with histogram samples.
+    struct MixedWindow {
+        var floats: ArraySlice<Sample>
+        var histograms: ArraySlice<HistogramSample>
+        let rangeStart: Int64
+        let rangeEnd: Int64
+        let range: Int64
+        var isEmpty: Bool { floats.isEmpty && histograms.isEmpty }
+    }
+
+    /// A step's value: a float or a histogram.
+    enum StepValue {
+        case float(Double)
+        case histogram(NativeHistogram)
+    }
+
+    /// `c` (a range function) over the series of `source` at `indices`, which hold histogram samples.
+    mutating func histogramWindows(_ c: Call, _ f: WindowFunction, source: WindowSource, series: [Series], indices: [Int],
+                                   params: [Double]?, dropName: Bool) throws(PromQLError) -> [StepSeries] {
+        let name = c.function.name, position = c.argPosition(0)
+        var out: [StepSeries] = []
+        for k in indices {
+            var (floats, histograms) = try loadMixed(series[k])
+            floats.removeAll { StaleNaN.isStale($0.v) }
+            histograms.removeAll { StaleNaN.isStale($0.h.sum) }
+            let metric = series[k].labels.metricName
+            var row = StepSeries(labels: series[k].labels, values: StepArrays.zeros(steps), present: StepArrays.absent(steps),
+                                 dropName: dropName)
+            var selected = 0
+            for i in 0..<steps {
+                let t = source.times[i]
+                let lo = t - source.range
+                let fRange = Self.window(floats, after: lo, upTo: t) { $0.t }
+                let hRange = Self.window(histograms, after: lo, upTo: t) { $0.t }
+                let w = MixedWindow(floats: floats[fRange], histograms: histograms[hRange], rangeStart: lo, rangeEnd: t,
+                                    range: source.range)
+                guard !w.isEmpty else { continue }
+                selected += w.floats.count + w.histograms.count
+                let value: StepValue?
+                if w.histograms.isEmpty || source.rangeExtension != nil {
+                    // Floats alone (anchored and smoothed windows read floats only).
+                    value = w.floats.isEmpty ? nil : floatWindow(w, f, param: params?[i] ?? 0, step: i).map(StepValue.float)
+                } else {
+                    value = histogramWindow(name, w, metric: metric, position: position)
+                }
+                switch value {
+                case .float(let v)?:
+                    row.values[i] = v
+                    row.present[i] = true
+                case .histogram(let h)?:
+                    row.setHistogram(i, h, steps: steps)
+                case nil:
+                    break
+                }
+            }
+            countSelected(selected)
+            if row.present.contains(true) || row.histograms != nil { out.append(row) }
+        }
+        return out
+    }
+
+    /// The float function over a window's float samples.
+    func floatWindow(_ w: MixedWindow, _ f: WindowFunction, param: Double, step i: Int) -> Double? {
+        Array(w.floats).withUnsafeBufferPointer { samples in
+            let window = Window(samples: samples, rangeStart: w.rangeStart, rangeEnd: w.rangeEnd, range: w.range,
+                                param: param, stepTime: time(i), noCounterResets: false)
+            return f.apply(window)
+        }
+    }
+
+    /// The indices of `xs` (in time order) with time in (after, upTo].
+    static func window<T>(_ xs: [T], after: Int64, upTo: Int64, time: (T) -> Int64) -> Range<Int> {
+        let lo = (newest(xs, atOrBefore: after, time: time) ?? -1) + 1
+        let hi = (newest(xs, atOrBefore: upTo, time: time) ?? -1) + 1
+        return lo..<Swift.max(lo, hi)
+    }
+
+    /// One step of a range function over a window with histogram samples.
+    mutating func histogramWindow(_ name: String, _ w: MixedWindow, metric: String, position: Int) -> StepValue? {
+        let mixed = !w.floats.isEmpty && !w.histograms.isEmpty
+        switch name {
+        case "rate", "increase", "delta":
+            if mixed { annotations.warn("encountered a mix of histograms and floats for metric name \(Annotations.quoted(metric))", at: position); return nil }
+            guard w.histograms.count >= 2 else { return nil }
+            return extrapolatedHistogramRate(w, counter: name != "delta", rate: name == "rate", metric: metric, position: position)
+                .map(StepValue.histogram)
+        case "irate", "idelta":
+            return instantHistogramDelta(w, rate: name == "irate", metric: metric, position: position)
+        case "sum_over_time", "avg_over_time":
+            if mixed { annotations.warn("encountered a mix of histograms and floats for metric name \(Annotations.quoted(metric))", at: position); return nil }
+            guard var sum = w.histograms.first?.h else { return nil }
+            for x in w.histograms.dropFirst() {
+                guard let total = add(sum, x.h, metric: metric, position: position, operation: "aggregation") else { return nil }
+                sum = total
+            }
+            if name == "avg_over_time" { sum = sum.divided(by: Double(w.histograms.count)) }
+            return .histogram(sum.compacted())
+        case "count_over_time":
+            return .float(Double(w.floats.count + w.histograms.count))
+        case "present_over_time":
+            return .float(1)
+        case "last_over_time":
+            if let h = w.histograms.last, h.t > w.floats.last?.t ?? .min { return .histogram(h.h) }
+            return w.floats.last.map { .float($0.v) }
+        case "first_over_time":
+            if let h = w.histograms.first, h.t < w.floats.first?.t ?? .max { return .histogram(h.h) }
+            return w.floats.first.map { .float($0.v) }
+        case "changes", "resets":
+            return .float(Double(Self.countTransitions(w, resets: name == "resets")))
+        default:
+            // Functions of floats: the histograms are ignored, with an info if floats remain.
+            guard !w.floats.isEmpty else { return nil }
+            annotations.info("ignored histograms in a range containing both floats and histograms for metric name \(Annotations.quoted(metric))",
+                             at: position)
+            return nil
+        }
+    }
+
+    /// `changes` and `resets` over floats and histograms in time order: a
+    /// switch between the two kinds counts as one.
+    static func countTransitions(_ w: MixedWindow, resets: Bool) -> Int {
+        var n = 0
+        var previous: StepValue?
+        var i = w.floats.startIndex, j = w.histograms.startIndex
+        while i < w.floats.endIndex || j < w.histograms.endIndex {
+            let current: StepValue
+            if j == w.histograms.endIndex || (i < w.floats.endIndex && w.floats[i].t < w.histograms[j].t) {
+                current = .float(w.floats[i].v)
+                i += 1
+            } else {
+                current = .histogram(w.histograms[j].h)
+                j += 1
+            }
+            defer { previous = current }
+            switch (previous, current) {
+            case (nil, _): break
+            case (.float(let a)?, .float(let b)):
+                if resets ? b < a : !(a == b || (a.isNaN && b.isNaN)) { n += 1 }
+            case (.histogram(let a)?, .histogram(let b)):
+                if resets ? b.isCounterReset(after: a) : !b.isIdentical(to: a) || b.zeroThreshold.bitPattern != a.zeroThreshold.bitPattern { n += 1 }
+            default:
+                n += 1
+            }
+        }
+        return n
+    }
+
+    /// `a + b`, with Prometheus' annotations; nil (and a warning) if they cannot be added.
+    mutating func add(_ a: NativeHistogram, _ b: NativeHistogram, metric: String, position: Int, operation: String) -> NativeHistogram? {
+        do {
+            let (sum, reconciliation) = try a.adding(b)
+            if reconciliation.customBoundsIntersected {
+                annotations.info("mismatched custom buckets were reconciled during \(operation)", at: position)
+            }
+            return sum
+        } catch {
+            annotations.warn(Self.incompatibleHistogramsMessage(error, metric: metric), at: position)
+            return nil
+        }
+    }
+
+    static func incompatibleHistogramsMessage(_ error: HistogramError, metric: String) -> String {
+        error == .incompatibleSchemas
+            ? "vector contains a mix of histograms with exponential and custom buckets schemas for metric name \(Annotations.quoted(metric))"
+            : "\(error)"
+    }
+
+    /// `rate`, `increase` and `delta` of histogram samples (Prometheus'
+    /// `histogramRate` and its extrapolation): the last minus the first,
+    /// at the coarsest schema, counter resets added back for counters,
+    /// stretched to the window edges as for floats.
+    mutating func extrapolatedHistogramRate(_ w: MixedWindow, counter: Bool, rate: Bool, metric: String,
+                                            position: Int) -> NativeHistogram? {
+        let points = w.histograms
+        let first = points.first!, last = points.last!
+        func notCounter() { annotations.warn("this native histogram metric is not a counter: \(Annotations.quoted(metric))", at: position) }
+        if counter && (first.h.counterResetHint == .gauge || last.h.counterResetHint == .gauge) { notCounter() }
+        var prev = first.h
+        var usingCustom = prev.usesCustomBuckets
+        let second = points[points.startIndex + 1].h
+        if counter && second.isCounterReset(after: prev) {
+            // The first sample is only the state before a reset: its layout does not matter.
+            prev = NativeHistogram(schema: second.schema, customValues: second.customValues)
+            usingCustom = second.usesCustomBuckets
+        }
+        let mixedSchemas = "vector contains a mix of histograms with exponential and custom buckets schemas for metric name \(Annotations.quoted(metric))"
+        guard last.h.usesCustomBuckets == usingCustom else { annotations.warn(mixedSchemas, at: position); return nil }
+        var minSchema = Swift.min(last.h.schema, prev.schema)
+        for p in points.dropFirst().dropLast() where counter {
+            if p.h.counterResetHint == .gauge { notCounter() }
+            minSchema = Swift.min(minSchema, p.h.schema)
+            guard p.h.usesCustomBuckets == usingCustom else { annotations.warn(mixedSchemas, at: position); return nil }
+        }
+        var h = last.h.usesCustomBuckets ? last.h : last.h.reducingResolution(to: minSchema)
+        do {
+            let (difference, reconciliation) = try h.subtracting(prev)
+            h = difference
+            if reconciliation.customBoundsIntersected { annotations.info("mismatched custom buckets were reconciled during subtraction", at: position) }
+        } catch {
+            annotations.warn(Self.incompatibleHistogramsMessage(error, metric: metric), at: position)
+            return nil
+        }
+        if counter {
+            var before = prev
+            for p in points.dropFirst() {
+                if p.h.isCounterReset(after: before) {
+                    guard let total = add(h, before, metric: metric, position: position, operation: "addition") else { return nil }
+                    h = total
+                }
+                before = p.h
+            }
+        } else if first.h.counterResetHint != .gauge || last.h.counterResetHint != .gauge {
+            annotations.warn("this native histogram metric is not a gauge: \(Annotations.quoted(metric))", at: position)
+        }
+        // Extrapolation, as for floats; the zero point of a counter is where its count would be 0.
+        let sampled = Double(last.t - first.t) / 1000
+        let average = sampled / Double(points.count - 1)
+        let threshold = average * 1.1
+        var toStart = Double(first.t - w.rangeStart) / 1000, toEnd = Double(w.rangeEnd - last.t) / 1000
+        if toStart >= threshold { toStart = average / 2 }
+        if counter && h.count > 0 && first.h.count >= 0 {
+            toStart = Swift.min(toStart, sampled * (first.h.count / h.count))
+        }
+        if toEnd >= threshold { toEnd = average / 2 }
+        var factor = (sampled + toStart + toEnd) / sampled
+        if rate { factor /= Double(w.range) / 1000 }
+        h = h.scaled(by: factor)
+        h.counterResetHint = .gauge
+        return h.compacted()
+    }
+
+    /// `irate` and `idelta` over the last two samples of either kind.
+    mutating func instantHistogramDelta(_ w: MixedWindow, rate: Bool, metric: String, position: Int) -> StepValue? {
+        var lastTwo: [(t: Int64, value: StepValue)] = w.floats.suffix(2).map { ($0.t, .float($0.v)) }
+        lastTwo += w.histograms.suffix(2).map { ($0.t, .histogram($0.h)) }
+        lastTwo.sort { $0.t < $1.t }
+        guard lastTwo.count >= 2 else { return nil }
+        let (a, b) = (lastTwo[lastTwo.count - 2], lastTwo[lastTwo.count - 1])
+        let interval = b.t - a.t
+        guard interval != 0 else { return nil }
+        switch (a.value, b.value) {
+        case (.histogram(let x), .histogram(let y)):
+            if rate && (x.counterResetHint == .gauge || y.counterResetHint == .gauge) {
+                annotations.warn("this native histogram metric is not a counter: \(Annotations.quoted(metric))", at: position)
+            }
+            if !rate && (x.counterResetHint != .gauge || y.counterResetHint != .gauge) {
+                annotations.warn("this native histogram metric is not a gauge: \(Annotations.quoted(metric))", at: position)
+            }
+            var result = y
+            if !rate || !y.isCounterReset(after: x) {
+                do {
+                    let (difference, reconciliation) = try y.subtracting(x)
+                    result = difference
+                    if reconciliation.customBoundsIntersected {
+                        annotations.info("mismatched custom buckets were reconciled during subtraction", at: position)
+                    }
+                } catch {
+                    annotations.warn(Self.incompatibleHistogramsMessage(error, metric: metric), at: position)
+                    return nil
+                }
+            }
+            result.counterResetHint = .gauge
+            if rate { result = result.divided(by: Double(interval) / 1000) }
+            return .histogram(result.compacted())
+        case (.float(let x), .float(let y)):
+            var result = y - x
+            if rate && y < x { result = y }
+            if rate { result /= Double(interval) / 1000 }
+            return .float(result)
+        default:
+            annotations.warn("encountered a mix of histograms and floats for metric name \(Annotations.quoted(metric))", at: position)
+            return nil
+        }
+    }
+}
