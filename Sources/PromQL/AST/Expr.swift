@@ -98,6 +98,8 @@ public struct Aggregate: Sendable {
     public var hasGrouping: Bool
     /// Byte offset in the query of the parameter (for annotations).
     public var paramPosition = 0
+    /// Byte offset in the query of the aggregated expression (for annotations).
+    public var exprPosition = 0
 }
 
 /// How the two sides of a binary operation between vectors are matched.

@@ -84,17 +84,23 @@ extension Evaluator {
                 present.append(p)
             }
         }
-        return .vector(Self.groupOutput(groupKeys, values, present) { groupDropName[$0] })
+        var histograms: [[NativeHistogram?]?] = []
+        if input.contains(where: { $0.histograms != nil }) {
+            histograms = aggregateHistograms(a, input, groups: groups, values: &values, present: &present)
+        }
+        return .vector(Self.groupOutput(groupKeys, values, present, histograms: histograms) { groupDropName[$0] })
     }
 
     /// The groups that have a value at some step, as series. The name, when
     /// grouped by, is still removed if the group's inputs were to lose it.
-    static func groupOutput(_ keys: [Labels], _ values: [[Double]], _ present: [[Bool]],
+    static func groupOutput(_ keys: [Labels], _ values: [[Double]], _ present: [[Bool]], histograms: [[NativeHistogram?]?] = [],
                             inputsDropName: (Int) -> Bool) -> [StepSeries] {
         var out: [StepSeries] = []
-        for g in keys.indices where present[g].contains(true) {
+        for g in keys.indices {
+            let column = g < histograms.count ? histograms[g] : nil
+            guard present[g].contains(true) || column != nil else { continue }
             out.append(StepSeries(labels: keys[g], values: values[g], present: present[g],
-                                  dropName: inputsDropName(g) && !keys[g][Labels.metricName].isEmpty))
+                                  dropName: inputsDropName(g) && !keys[g][Labels.metricName].isEmpty, histograms: column))
         }
         return out
     }

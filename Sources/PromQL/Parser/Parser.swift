@@ -510,7 +510,8 @@ public struct Parser {
             throw PromQLError("expected type \(pt.rawValue) in aggregation parameter, got \(args[0].type.rawValue)", at: opToken.position)
         }
         return .aggregate(Aggregate(op: op, param: wantParam ? args[0] : nil, expr: expr, grouping: grouping,
-                                    without: without, hasGrouping: hasGrouping, paramPosition: argStarts[0].offset))
+                                    without: without, hasGrouping: hasGrouping, paramPosition: argStarts[0].offset,
+                                    exprPosition: argStarts[argStarts.count - 1].offset))
     }
 
     /// `(a, b, "c.d",)`: label names, quoted ones allowed, trailing comma allowed.
