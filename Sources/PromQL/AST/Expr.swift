@@ -144,6 +144,8 @@ public struct Binary: Sendable {
     public var returnBool: Bool
     /// nil unless both sides are vectors.
     public var matching: VectorMatching?
+    /// Byte offset in the query where the expression starts (for annotations).
+    public var position = 0
 }
 
 /// Binary operators, with Prometheus precedence.

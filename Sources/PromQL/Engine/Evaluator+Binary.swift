@@ -47,7 +47,7 @@ extension Evaluator {
         }
     }
 
-    func vectorScalar(_ b: Binary, _ vec: [StepSeries], _ scalar: [Double], scalarOnLeft: Bool) throws(PromQLError) -> [StepSeries] {
+    mutating func vectorScalar(_ b: Binary, _ vec: [StepSeries], _ scalar: [Double], scalarOnLeft: Bool) throws(PromQLError) -> [StepSeries] {
         var out: [StepSeries] = []
         out.reserveCapacity(vec.count)
         let dropName = !b.op.isComparison || b.returnBool
@@ -63,9 +63,19 @@ extension Evaluator {
             if let hs = s.histograms {
                 for i in 0..<steps {
                     guard let h = hs[i] else { continue }
-                    let result = Self.histogramScalar(b.op, h, scalar[i], scalarOnLeft: scalarOnLeft)
-                    s.setHistogram(i, result, steps: steps)
-                    if result != nil { any = true }
+                    let x = StepValue.float(scalar[i]), y = StepValue.histogram(h)
+                    let r = scalarOnLeft ? Self.histogramBinop(b.op, x, y, returnBool: b.returnBool)
+                        : Self.histogramBinop(b.op, y, x, returnBool: b.returnBool)
+                    note(r, b)
+                    s.setHistogram(i, nil, steps: steps)
+                    switch r.value {
+                    case .histogram(let result)?: s.setHistogram(i, result, steps: steps)
+                    case .float(let v)?:
+                        s.values[i] = v
+                        s.present[i] = true
+                    case nil: continue
+                    }
+                    any = true
                 }
             }
             if any {
@@ -76,19 +86,9 @@ extension Evaluator {
         return out
     }
 
-    /// A histogram and a scalar: `h * s`, `s * h` and `h / s` scale it;
-    /// every other operator has no histogram result (the sample is dropped).
-    static func histogramScalar(_ op: BinaryOperator, _ h: NativeHistogram, _ x: Double, scalarOnLeft: Bool) -> NativeHistogram? {
-        switch op {
-        case .mul: h.scaled(by: x)
-        case .div where !scalarOnLeft: h.divided(by: x)
-        default: nil
-        }
-    }
-
     static func promLabels(_ l: Labels) -> String { GoFormat.labelSet(l.pairs.map { ($0.name, $0.value) }) }
 
-    func vectorVector(_ b: Binary, _ lhs: [StepSeries], _ rhs: [StepSeries]) throws(PromQLError) -> [StepSeries] {
+    mutating func vectorVector(_ b: Binary, _ lhs: [StepSeries], _ rhs: [StepSeries]) throws(PromQLError) -> [StepSeries] {
         let m = b.matching ?? VectorMatching(cardinality: .oneToOne, labels: [], on: false, include: [], explicit: false)
         // The labels series are matched on (their signature, numbered): `on(…)` keeps
         // only the listed names, otherwise they and the metric name are dropped.
@@ -129,7 +129,7 @@ extension Evaluator {
     /// One-to-one and many-to-one matching for arithmetic and comparisons;
     /// `lsig`/`rsig` are each side's signature ids in `signatures`. With fill
     /// modifiers, a series without a partner at a step meets the fill value.
-    func matchArithmetic(_ b: Binary, _ m: VectorMatching, _ lhs: [StepSeries], _ rhs: [StepSeries],
+    mutating func matchArithmetic(_ b: Binary, _ m: VectorMatching, _ lhs: [StepSeries], _ rhs: [StepSeries],
                          _ lsig: [Int], _ rsig: [Int], _ signatures: LabelGroups) throws(PromQLError) -> [StepSeries] {
         // The "many" side is `many`, the "one" side `one`; for group_right they swap.
         let swapped = m.cardinality == .oneToMany
@@ -149,6 +149,18 @@ extension Evaluator {
             if b.returnBool { return keep ? 1 : 0 }
             return keep ? v : nil
         }
+        // Histogram samples take the general path (`has`, `histogramBinop`); float-only inputs never look.
+        let mixed = lhs.contains { $0.histograms != nil } || rhs.contains { $0.histograms != nil }
+        @inline(__always) func has(_ s: StepSeries, _ i: Int) -> Bool { s.present[i] || (mixed && s.histograms?[i] != nil) }
+        @inline(__always) func value(_ s: StepSeries, _ i: Int) -> StepValue { s.histogram(i).map(StepValue.histogram) ?? .float(s.values[i]) }
+        var histogramResults: [HistogramBinopResult] = []
+        /// The operation where an operand is a histogram (in operand order).
+        func combineMixed(_ manyValue: StepValue, _ oneValue: StepValue) -> StepValue? {
+            let r = swapped ? Self.histogramBinop(b.op, oneValue, manyValue, returnBool: b.returnBool)
+                : Self.histogramBinop(b.op, manyValue, oneValue, returnBool: b.returnBool)
+            if r.info != nil || r.warning != nil { histogramResults.append(r) }
+            return r.value
+        }
         // With `fillMany`: whether one[j] met a partner at step i (index j * steps + i).
         var oneMatched = fillMany == nil ? [] : [Bool](repeating: false, count: one.count * steps)
         // As in Prometheus, two "one" series of a match group at one step are an
@@ -156,7 +168,7 @@ extension Evaluator {
         for (sig, group) in oneBySig.enumerated() where group.count > 1 {
             for i in 0..<steps {
                 var first: Int?
-                for j in group where one[j].present[i] {
+                for j in group where has(one[j], i) {
                     if let f = first {
                         let pair = [one[f].labels, one[j].labels].sorted(by: <).map(Self.promLabels)
                         throw PromQLError("found duplicate series for the match group \(Self.promLabels(signatures.keys[sig])) on the \(swapped ? "left" : "right") hand-side of the operation: [\(pair.joined(separator: ", "))];many-to-many matching not allowed: matching labels must be unique on one side")
@@ -172,29 +184,38 @@ extension Evaluator {
             let peers = m.cardinality == .oneToOne ? manySeen[manySig[k]].filter { $0 != k } : []
             // The output series of the pair (k, j), kept while j stays the same (-2: the filled one side).
             var pairOne = -1, pairOut = -1
-            for i in 0..<steps where ms.present[i] {
+            for i in 0..<steps where has(ms, i) {
                 // At most one: duplicates were ruled out above.
-                let match = candidates.first { one[$0].present[i] }
+                let match = candidates.first { has(one[$0], i) }
                 let oneValue: Double
+                var oneHistogram: NativeHistogram?
                 if let j = match {
-                    if !peers.isEmpty, peers.contains(where: { many[$0].present[i] }) {
+                    if !peers.isEmpty, peers.contains(where: { has(many[$0], i) }) {
                         throw PromQLError("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)")
                     }
                     if fillMany != nil { oneMatched[j * steps + i] = true }
                     oneValue = one[j].values[i]
+                    if mixed { oneHistogram = one[j].histogram(i) }
                 } else if let fill = fillOne {
                     oneValue = fill
                 } else {
                     continue
                 }
-                guard let v = combine(ms.values[i], oneValue) else { continue }
+                let result: StepValue
+                if mixed && (oneHistogram != nil || ms.histogram(i) != nil) {
+                    guard let r = combineMixed(value(ms, i), oneHistogram.map(StepValue.histogram) ?? .float(oneValue)) else { continue }
+                    result = r
+                } else {
+                    guard let v = combine(ms.values[i], oneValue) else { continue }
+                    result = .float(v)
+                }
                 let pair = match ?? -2
                 if pair != pairOne {
                     let labels = resultLabels(ms.labels, match.map { one[$0].labels } ?? .empty, b, m)
                     pairOut = output.series(labels, dropName: ms.dropName)
                     pairOne = pair
                 }
-                try output.set(pairOut, step: i, to: v)
+                try output.set(pairOut, step: i, to: result)
             }
         }
         // "One" series without a partner at a step meet the filled "many" side,
@@ -202,13 +223,21 @@ extension Evaluator {
         if let fill = fillMany {
             for (j, os) in one.enumerated() {
                 var out = -1
-                for i in 0..<steps where os.present[i] && !oneMatched[j * steps + i] {
-                    guard let v = combine(fill, os.values[i]) else { continue }
+                for i in 0..<steps where has(os, i) && !oneMatched[j * steps + i] {
+                    let result: StepValue
+                    if let h = os.histogram(i) {
+                        guard let r = combineMixed(.float(fill), .histogram(h)) else { continue }
+                        result = r
+                    } else {
+                        guard let v = combine(fill, os.values[i]) else { continue }
+                        result = .float(v)
+                    }
                     if out < 0 { out = output.series(resultLabels(signatures.keys[oneSig[j]], os.labels, b, m), dropName: false) }
-                    try output.set(out, step: i, to: v)
+                    try output.set(out, step: i, to: result)
                 }
             }
         }
+        for r in histogramResults { note(r, b) }
         return output.series
     }
 

@@ -33,10 +33,22 @@ struct OutputSeries {
         for i in 0..<steps where s.present[i] { try set(k, step: i, to: s.values[i]) }
     }
 
+    /// Sets series `k` at step `i` to a float or a histogram.
+    mutating func set(_ k: Int, step i: Int, to value: Evaluator.StepValue) throws(PromQLError) {
+        switch value {
+        case .float(let v): try set(k, step: i, to: v)
+        case .histogram(let h):
+            if series[k].hasValue(i) { throw Self.duplicate }
+            series[k].setHistogram(i, h, steps: steps)
+        }
+    }
+
+    static let duplicate = PromQLError("multiple matches for labels: grouping labels must ensure unique matches")
+
     /// Sets series `k` at step `i`; a second value there means two pairs gave the same labels.
     mutating func set(_ k: Int, step i: Int, to v: Double) throws(PromQLError) {
-        if series[k].present[i] {
-            throw PromQLError("multiple matches for labels: grouping labels must ensure unique matches")
+        if series[k].hasValue(i) {
+            throw Self.duplicate
         }
         series[k].values[i] = v
         series[k].present[i] = true

@@ -78,6 +78,7 @@ public struct Parser {
     }
 
     private mutating func parseExpr(_ minPrecedence: Int) throws(PromQLError) -> Expr {
+        let start = current.position
         var lhs = try parseUnary()
         while let op = binaryOperator(current), op.precedence >= minPrecedence {
             let opToken = advance()
@@ -99,7 +100,7 @@ public struct Parser {
             }
             try parseFillModifiers(&matching)
             let rhs = try parseExpr(op.isRightAssociative ? op.precedence : op.precedence + 1)
-            lhs = try makeBinary(op, lhs, rhs, returnBool: returnBool, matching: matching, at: opToken.position)
+            lhs = try makeBinary(op, lhs, rhs, returnBool: returnBool, matching: matching, at: opToken.position, start: start)
         }
         return lhs
     }
@@ -124,7 +125,7 @@ public struct Parser {
     }
 
     private func makeBinary(_ op: BinaryOperator, _ lhs: Expr, _ rhs: Expr, returnBool: Bool,
-                            matching: VectorMatching?, at position: Position) throws(PromQLError) -> Expr {
+                            matching: VectorMatching?, at position: Position, start: Position) throws(PromQLError) -> Expr {
         for side in [lhs, rhs] where side.type != .scalar && side.type != .vector {
             throw PromQLError("binary expression must contain only scalar and instant vector types", at: position)
         }
@@ -156,7 +157,7 @@ public struct Parser {
                 }
             }
         }
-        return .binary(Binary(op: op, lhs: lhs, rhs: rhs, returnBool: returnBool, matching: vm))
+        return .binary(Binary(op: op, lhs: lhs, rhs: rhs, returnBool: returnBool, matching: vm, position: start.offset))
     }
 
     // MARK: unary and postfix

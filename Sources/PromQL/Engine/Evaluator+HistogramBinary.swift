@@ -1,0 +1,68 @@
+import TSDB
+
+/// Binary operations where an operand is a native histogram (Prometheus'
+/// `vectorElemBinop`): histograms add and subtract, scale by a float
+/// (`*` either way, `/` by a float), and compare for (in)equality; any
+/// other combination has no result and raises an info.
+extension Evaluator {
+    /// The outcome of one step: a value (nil: filtered out by a comparison)
+    /// or an annotation and no value.
+    struct HistogramBinopResult {
+        var value: StepValue?
+        var info: String?
+        var warning: String?
+    }
+
+    static func histogramBinop(_ op: BinaryOperator, _ l: StepValue, _ r: StepValue, returnBool: Bool) -> HistogramBinopResult {
+        func incompatible(_ a: String, _ b: String) -> HistogramBinopResult {
+            HistogramBinopResult(info: "incompatible sample types encountered for binary operator \"\(op.rawValue)\": \(a) \(op.rawValue) \(b)")
+        }
+        var value: StepValue
+        var keep = true
+        switch (l, r) {
+        case (.float(let x), .histogram(let h)):
+            guard op == .mul else { return incompatible("float", "histogram") }
+            value = .histogram(h.scaled(by: x).compacted())
+        case (.histogram(let h), .float(let x)):
+            switch op {
+            case .mul: value = .histogram(h.scaled(by: x).compacted())
+            case .div: value = .histogram(h.divided(by: x).compacted())
+            default: return incompatible("histogram", "float")
+            }
+        case (.histogram(let a), .histogram(let b)):
+            switch op {
+            case .add, .sub:
+                do {
+                    let (result, reconciliation) = op == .add ? try a.adding(b) : try a.subtracting(b)
+                    value = .histogram(result.compacted())
+                    var out = HistogramBinopResult(value: value)
+                    if reconciliation.customBoundsIntersected {
+                        out.info = "mismatched custom buckets were reconciled during \(op == .add ? "addition" : "subtraction")"
+                    }
+                    if returnBool { out.value = .float(1) }
+                    return out
+                } catch {
+                    return HistogramBinopResult(warning: error == .incompatibleSchemas
+                        ? "vector contains a mix of histograms with exponential and custom buckets schemas for metric name \"\""
+                        : "incompatible bucket layout encountered for binary operator \(op.rawValue)")
+                }
+            case .eql, .neq:
+                let equal = a.compacted().isIdentical(to: b.compacted())
+                keep = op == .eql ? equal : !equal
+                value = .histogram(b)
+            default:
+                return incompatible("histogram", "histogram")
+            }
+        case (.float, .float):
+            preconditionFailure("histogramBinop needs a histogram operand")
+        }
+        if returnBool { return HistogramBinopResult(value: .float(keep ? 1 : 0)) }
+        return HistogramBinopResult(value: keep ? value : nil)
+    }
+
+    /// Records a result's annotation at the binary expression.
+    mutating func note(_ r: HistogramBinopResult, _ b: Binary) {
+        if let info = r.info { annotations.info(info, at: b.position) }
+        if let warning = r.warning { annotations.warn(warning, at: b.position) }
+    }
+}
