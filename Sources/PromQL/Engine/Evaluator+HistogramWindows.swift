@@ -44,8 +44,13 @@ extension Evaluator {
                 guard !w.isEmpty else { continue }
                 selected += w.floats.count + w.histograms.count
                 let value: StepValue?
-                if w.histograms.isEmpty || source.rangeExtension != nil {
-                    // Floats alone (anchored and smoothed windows read floats only).
+                if w.histograms.isEmpty || source.rangeExtension != nil || !Self.histogramRangeFunctions.contains(name) {
+                    // Functions of floats (and anchored or smoothed windows): the floats alone,
+                    // with an info when histograms were left out beside them.
+                    if !w.histograms.isEmpty && !w.floats.isEmpty {
+                        annotations.info("ignored histograms in a range containing both floats and histograms for metric name \(Annotations.quoted(metric))",
+                                         at: position)
+                    }
                     value = w.floats.isEmpty ? nil : floatWindow(w, f, param: params?[i] ?? 0, step: i).map(StepValue.float)
                 } else {
                     value = histogramWindow(name, w, metric: metric, position: position)
@@ -114,14 +119,21 @@ extension Evaluator {
             return w.floats.first.map { .float($0.v) }
         case "changes", "resets":
             return .float(Double(Self.countTransitions(w, resets: name == "resets")))
+        case "ts_of_last_over_time":
+            return .float(Double(Swift.max(w.floats.last?.t ?? .min, w.histograms.last?.t ?? .min)) / 1000)
+        case "ts_of_first_over_time":
+            return .float(Double(Swift.min(w.floats.first?.t ?? .max, w.histograms.first?.t ?? .max)) / 1000)
         default:
-            // Functions of floats: the histograms are ignored, with an info if floats remain.
-            guard !w.floats.isEmpty else { return nil }
-            annotations.info("ignored histograms in a range containing both floats and histograms for metric name \(Annotations.quoted(metric))",
-                             at: position)
             return nil
         }
     }
+
+    /// The range functions that read histogram samples; the others read floats only.
+    static let histogramRangeFunctions: Set<String> = [
+        "rate", "increase", "delta", "irate", "idelta", "sum_over_time", "avg_over_time", "count_over_time",
+        "present_over_time", "last_over_time", "first_over_time", "changes", "resets", "ts_of_last_over_time",
+        "ts_of_first_over_time",
+    ]
 
     /// `changes` and `resets` over floats and histograms in time order: a
     /// switch between the two kinds counts as one.
