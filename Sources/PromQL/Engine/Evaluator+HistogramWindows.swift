@@ -21,17 +21,23 @@ extension Evaluator {
         case histogram(NativeHistogram)
     }
 
-    /// `c` (a range function) over the series of `source` at `indices`, which hold histogram samples.
-    mutating func histogramWindows(_ c: Call, _ f: WindowFunction, source: WindowSource, series: [Series], indices: [Int],
+    /// `c` (a range function) over the series of `source` at `indices`, which hold histogram samples
+    /// (stored series, or the points of a subquery).
+    mutating func histogramWindows(_ c: Call, _ f: WindowFunction, source: WindowSource, indices: [Int],
                                    params: [Double]?, dropName: Bool) throws(PromQLError) -> [StepSeries] {
         let name = c.function.name, position = c.argPosition(0)
         var out: [StepSeries] = []
         for k in indices {
-            var (floats, histograms) = try loadMixed(series[k])
+            var floats: [Sample], histograms: [HistogramSample]
+            switch source.input {
+            case .stored(let series): (floats, histograms) = try loadMixed(series[k])
+            case .computed(let series): (floats, histograms) = (series[k].points, series[k].histograms)
+            }
             floats.removeAll { StaleNaN.isStale($0.v) }
             histograms.removeAll { StaleNaN.isStale($0.h.sum) }
-            let metric = series[k].labels.metricName
-            var row = StepSeries(labels: series[k].labels, values: StepArrays.zeros(steps), present: StepArrays.absent(steps),
+            let labels = source.labels(k)
+            let metric = labels.metricName
+            var row = StepSeries(labels: labels, values: StepArrays.zeros(steps), present: StepArrays.absent(steps),
                                  dropName: dropName)
             var selected = 0
             for i in 0..<steps {

@@ -43,9 +43,18 @@ extension Evaluator {
         var out: [StepSeries] = []
         for s in input where s.histograms != nil {
             let classic = classicSteps[s.labels]
+            var notes: Set<String> = []
             let result = mapHistograms(s) { h, i in
-                isQuantile ? h.quantile(p1[i]) : h.fraction(between: p1[i], and: p2[i])
+                let (value, nan) = isQuantile ? h.quantile(p1[i]) : h.fraction(between: p1[i], and: p2[i])
+                switch nan {
+                case .resultIsNaN?: notes.insert("input to histogram_quantile has NaN observations, result is NaN")
+                case .resultSkewedHigher?: notes.insert("input to histogram_quantile has NaN observations, result is skewed higher")
+                case .excludedFromFractions?: notes.insert("input to histogram_fraction has NaN observations, which are excluded from all fractions")
+                case nil: break
+                }
+                return value
             }
+            for note in notes.sorted() { annotations.info(note + Annotations.forMetric(Self.metricName(s)), at: position) }
             guard var result else { continue }
             if let classic {
                 for i in 0..<steps where classic[i] && result.present[i] {

@@ -185,7 +185,7 @@ extension Evaluator {
                     return
                 }
                 try Self.decode(series[k], into: &buffer, dropStale: true)
-            case .computed(let series): buffer = series[k].points
+            case .computed(let series): buffer = skipHistogramSeries && !series[k].histograms.isEmpty ? [] : series[k].points
             }
         } row: { k, samples in
             let row = compute(samples)
@@ -314,13 +314,15 @@ extension Evaluator {
         }
         let counter = extrapolation?.counter == true
         let source = try windowSource(matrixArg)
-        var histogramSeries: [Int] = []
-        if case .stored(let series) = source.input { histogramSeries = series.indices.filter { series[$0].hasHistograms } }
+        let histogramSeries: [Int] = switch source.input {
+        case .stored(let series): series.indices.filter { series[$0].hasHistograms }
+        case .computed(let series): series.indices.filter { !series[$0].histograms.isEmpty }
+        }
         var out = try forEachWindow(source: source, dropName: dropName, params: params, scanResets: counter, extreme: extreme,
                                     extrapolation: extrapolation, fusion: histogramSeries.isEmpty ? fusion : nil,
                                     skipHistogramSeries: !histogramSeries.isEmpty) { w, _ in f.apply(w) }
-        if !histogramSeries.isEmpty, case .stored(let series) = source.input {
-            out += try histogramWindows(c, f, source: source, series: series, indices: histogramSeries, params: params, dropName: dropName)
+        if !histogramSeries.isEmpty {
+            out += try histogramWindows(c, f, source: source, indices: histogramSeries, params: params, dropName: dropName)
         }
         if counter {
             // Prometheus' hint that the input may be a gauge, once per metric name (floats only).

@@ -459,7 +459,8 @@ struct Evaluator {
         let t = selectorTime(0, at: sq.at, offset: offset)
         return series.compactMap { s in
             let p = s.points.filter { $0.t > t - range && $0.t <= t }
-            return p.isEmpty ? nil : RangeSeries(labels: s.labels, points: p)
+            let h = s.histograms.filter { $0.t > t - range && $0.t <= t }
+            return p.isEmpty && h.isEmpty ? nil : RangeSeries(labels: s.labels, points: p, histograms: h)
         }
     }
 
@@ -489,7 +490,11 @@ struct Evaluator {
             for s in try inner.finalize(raw) {  // pending name removal applies at the subquery's end
                 var points: [Sample] = []
                 for i in 0..<inner.steps where s.present[i] { points.append(Sample(inner.time(i), s.values[i])) }
-                if !points.isEmpty { out.append(RangeSeries(labels: s.labels, points: points)) }
+                var histograms: [HistogramSample] = []
+                if let hs = s.histograms {
+                    for i in 0..<inner.steps { if let h = hs[i] { histograms.append(HistogramSample(inner.time(i), h)) } }
+                }
+                if !points.isEmpty || !histograms.isEmpty { out.append(RangeSeries(labels: s.labels, points: points, histograms: histograms)) }
             }
         case .scalar(let vs):
             out.append(RangeSeries(labels: .empty, points: vs.enumerated().map { Sample(inner.time($0.offset), $0.element) }))
