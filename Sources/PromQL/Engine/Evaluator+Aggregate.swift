@@ -214,6 +214,7 @@ extension Evaluator {
     }
 
     /// limitk: per group and step, the first k series in input order (label order).
+    /// limitk: the first k series of each group with a value (float or histogram) at each step.
     func limitK(_ a: Aggregate, _ input: [StepSeries], _ ks: [Double]) throws(PromQLError) -> [StepSeries] {
         var out = input.map { s in
             StepSeries(labels: s.labels, values: s.values, present: StepArrays.absent(steps), dropName: s.dropName)
@@ -225,13 +226,13 @@ extension Evaluator {
             let k = ks[i] >= Double(Int.max) ? Int.max : Int(ks[i])
             for members in groups {
                 var taken = 0
-                for idx in members where input[idx].present[i] && taken < k {
-                    out[idx].present[i] = true
+                for idx in members where input[idx].hasValue(i) && taken < k {
+                    if let h = input[idx].histogram(i) { out[idx].setHistogram(i, h, steps: steps) } else { out[idx].present[i] = true }
                     taken += 1
                 }
             }
         }
-        return out.filter { $0.present.contains(true) }
+        return out.filter { $0.present.contains(true) || $0.histograms != nil }
     }
 
     /// limit_ratio: a deterministic sample of the series, decided per series

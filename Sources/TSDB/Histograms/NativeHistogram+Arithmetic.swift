@@ -20,12 +20,19 @@ extension NativeHistogram {
         return h
     }
 
-    /// Every count and the sum divided by `divisor` (by 0: infinities and NaNs, as in Prometheus).
+    /// Every count and the sum divided by `divisor`. Dividing by 0 leaves
+    /// the count, sum and zero count infinite (or NaN) and removes every
+    /// other bucket, as in Prometheus.
     public func divided(by divisor: Double) -> NativeHistogram {
         var h = self
         h.zeroCount /= divisor
         h.count /= divisor
         h.sum /= divisor
+        if divisor == 0 {
+            h.positive = []
+            h.negative = []
+            return h
+        }
         for i in h.positive.indices { h.positive[i].count /= divisor }
         for i in h.negative.indices { h.negative[i].count /= divisor }
         return h
