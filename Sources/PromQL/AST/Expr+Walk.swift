@@ -19,3 +19,11 @@ extension Expr {
         }
     }
 }
+
+extension Expr {
+    /// The expression inside any number of parentheses.
+    public var withoutParens: Expr {
+        if case .paren(let inner) = self { return inner.withoutParens }
+        return self
+    }
+}

@@ -50,6 +50,9 @@ extension Evaluator {
         if a.op == .limitRatio {
             for r in distinctParams where r < -1 || r > 1 { annotations.invalidRatio(r, cappedTo: r < 0 ? -1 : 1, at: a.paramPosition) }
         }
+        if (a.op == .topk || a.op == .bottomk) && input.contains(where: { $0.histograms != nil }) {
+            annotations.info("ignored histogram in \(a.op.rawValue) aggregation", at: a.exprPosition)
+        }
         switch a.op {
         case .topk, .bottomk: return .vector(try kSelect(a, input, param))
         case .countValues: return .vector(try countValues(a, input, label))
@@ -262,8 +265,10 @@ extension Evaluator {
         for s in input {
             let id = grouping.id(of: s.labels)  // may add a key: not inside the subscript of `keys`
             let base = grouping.keys[id]
-            for i in 0..<steps where s.present[i] {
-                let labels = base.setting(label, to: GoFormat.formatFloat(s.values[i]))
+            for i in 0..<steps where s.hasValue(i) {
+                // A histogram counts under its text form, as Prometheus prints it.
+                let text = s.histogram(i).map(GoFormat.histogram) ?? GoFormat.formatFloat(s.values[i])
+                let labels = base.setting(label, to: text)
                 let idx: Int
                 if let e = index[labels] { idx = e } else {
                     idx = out.count

@@ -70,7 +70,11 @@ extension Evaluator {
             })
         case "sort_by_label", "sort_by_label_desc":
             if step != 0 { annotations.sortInRangeQuery(at: c.position) }
-            return try eval(c.args[0])  // ordering is applied to instant results by the engine
+            // Ordering is applied to instant results by the engine; histogram samples are left out.
+            guard case .vector(var series) = try eval(c.args[0]) else { throw PromQLError("expected an instant vector argument") }
+            guard series.contains(where: { $0.histograms != nil }) else { return .vector(series) }
+            for k in series.indices { series[k].histograms = nil }
+            return .vector(series.filter { $0.present.contains(true) })
         case "time": return .scalar((0..<steps).map { Double(time($0)) / 1000 })
         case "pi": return .scalar([Double](repeating: .pi, count: steps))
         case "vector":
@@ -90,17 +94,17 @@ extension Evaluator {
             })
         case "clamp":
             let lo = try scalarArg(c.args[1]), hi = try scalarArg(c.args[2])
-            var out = try mapVector(c.args[0]) { v, i in Swift.max(lo[i], Swift.min(hi[i], v)) }
+            var out = try mapVector(c.args[0]) { v, i in Self.goMax(lo[i], Self.goMin(hi[i], v)) }
             for k in out.indices { for i in 0..<steps where lo[i] > hi[i] { out[k].present[i] = false } }
             return .vector(out.filter { $0.present.contains(true) })
         case "clamp_min":
             let lo = try scalarArg(c.args[1])
-            return .vector(try mapVector(c.args[0]) { v, i in Swift.max(lo[i], v) })
+            return .vector(try mapVector(c.args[0]) { v, i in Self.goMax(lo[i], v) })
         case "clamp_max":
             let hi = try scalarArg(c.args[1])
-            return .vector(try mapVector(c.args[0]) { v, i in Swift.min(hi[i], v) })
+            return .vector(try mapVector(c.args[0]) { v, i in Self.goMin(hi[i], v) })
         case "timestamp":
-            if case .vectorSelector(let vs) = c.args[0] {
+            if case .vectorSelector(let vs) = c.args[0].withoutParens {
                 var series = try selectInstant(vs, sampleTimes: true)
                 for k in series.indices { series[k].dropName = true }
                 return .vector(series)
@@ -109,10 +113,14 @@ extension Evaluator {
             return .vector(try mapVector(c.args[0]) { _, i in Double(t0 + Int64(i) * dt) / 1000 })
         case "sort", "sort_desc":
             if step != 0 { annotations.sortInRangeQuery(at: c.position) }
-            return try eval(c.args[0])  // ordering is applied to instant results by the engine
+            // Ordering is applied to instant results by the engine; histogram samples are left out.
+            guard case .vector(var series) = try eval(c.args[0]) else { throw PromQLError("expected an instant vector argument") }
+            guard series.contains(where: { $0.histograms != nil }) else { return .vector(series) }
+            for k in series.indices { series[k].histograms = nil }
+            return .vector(series.filter { $0.present.contains(true) })
         case "absent":
             guard case .vector(let series) = try eval(c.args[0]) else { throw PromQLError("absent() needs a vector") }
-            let present = (0..<steps).map { i in !series.contains { $0.present[i] } }
+            let present = (0..<steps).map { i in !series.contains { $0.hasValue(i) } }
             guard present.contains(true) else { return .vector([]) }
             return .vector([StepSeries(labels: Self.absentLabels(c.args[0]), values: [Double](repeating: 1, count: steps), present: present)])
         case "day_of_month", "day_of_week", "day_of_year", "days_in_month", "hour", "minute", "month", "year":
@@ -168,6 +176,19 @@ extension Evaluator {
         "atan": { atan($0) }, "atanh": { atanh($0) }, "cos": { cos($0) }, "cosh": { cosh($0) },
         "sin": { sin($0) }, "sinh": { sinh($0) }, "tan": { tan($0) }, "tanh": { tanh($0) },
     ]
+
+    /// Go's `math.Min`/`math.Max`: NaN if either is NaN, and -0 below +0.
+    static func goMin(_ a: Double, _ b: Double) -> Double {
+        if a.isNaN || b.isNaN { return .nan }
+        if a == 0 && b == 0 { return a.sign == .minus ? a : b }
+        return a < b ? a : b
+    }
+
+    static func goMax(_ a: Double, _ b: Double) -> Double {
+        if a.isNaN || b.isNaN { return .nan }
+        if a == 0 && b == 0 { return a.sign == .plus ? a : b }
+        return a > b ? a : b
+    }
 
     /// The Gregorian calendar in UTC, built once (not per value).
     static let utcCalendar: Calendar = {

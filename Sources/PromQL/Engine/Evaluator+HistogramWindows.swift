@@ -115,7 +115,7 @@ extension Evaluator {
             return .histogram(sum.compacted())
         case "count_over_time":
             return .float(Double(w.floats.count + w.histograms.count))
-        case "present_over_time":
+        case "present_over_time", "absent_over_time":
             return .float(1)
         case "last_over_time":
             if let h = w.histograms.last, h.t > w.floats.last?.t ?? .min { return .histogram(h.h) }
@@ -137,7 +137,7 @@ extension Evaluator {
     /// The range functions that read histogram samples; the others read floats only.
     static let histogramRangeFunctions: Set<String> = [
         "rate", "increase", "delta", "irate", "idelta", "sum_over_time", "avg_over_time", "count_over_time",
-        "present_over_time", "last_over_time", "first_over_time", "changes", "resets", "ts_of_last_over_time",
+        "present_over_time", "absent_over_time", "last_over_time", "first_over_time", "changes", "resets", "ts_of_last_over_time",
         "ts_of_first_over_time",
     ]
 
