@@ -43,14 +43,22 @@ extension Evaluator {
             for i in 0..<steps {
                 let t = source.times[i]
                 let lo = t - source.range
-                let fRange = Self.window(floats, after: lo, upTo: t) { $0.t }
-                let hRange = Self.window(histograms, after: lo, upTo: t) { $0.t }
+                // Extended windows may use samples beyond their edges.
+                let reach = source.rangeExtension?.reach(rangeStart: lo, rangeEnd: t) ?? (after: lo, upTo: t)
+                let fRange = Self.window(floats, after: reach.after, upTo: reach.upTo) { $0.t }
+                let hRange = Self.window(histograms, after: reach.after, upTo: reach.upTo) { $0.t }
                 let w = MixedWindow(floats: floats[fRange], histograms: histograms[hRange], rangeStart: lo, rangeEnd: t,
                                     range: source.range)
                 guard !w.isEmpty else { continue }
                 selected += w.floats.count + w.histograms.count
                 let value: StepValue?
-                if w.histograms.isEmpty || source.rangeExtension != nil || !Self.histogramRangeFunctions.contains(name) {
+                if let ext = source.rangeExtension {
+                    if !w.histograms.isEmpty, ["rate", "increase", "delta", "changes", "resets"].contains(name) {
+                        value = extendedHistogramWindow(name, w, smoothed: ext.smoothed, metric: metric, position: position)
+                    } else {
+                        value = w.floats.isEmpty ? nil : extendedFloatWindow(w, f, ext: ext, name: name, param: params?[i] ?? 0, step: i)
+                    }
+                } else if w.histograms.isEmpty || !Self.histogramRangeFunctions.contains(name) {
                     // Functions of floats (and anchored or smoothed windows): the floats alone,
                     // with an info when histograms were left out beside them.
                     if !w.histograms.isEmpty && !w.floats.isEmpty {
@@ -75,6 +83,23 @@ extension Evaluator {
             if row.present.contains(true) || row.histograms != nil { out.append(row) }
         }
         return out
+    }
+
+    /// An extended window's float samples, as the float path evaluates them.
+    func extendedFloatWindow(_ w: MixedWindow, _ f: WindowFunction, ext: RangeExtension, name: String, param: Double,
+                             step i: Int) -> StepValue? {
+        Array(w.floats).withUnsafeBufferPointer { reachable -> StepValue? in
+            switch name {
+            case "rate", "increase", "delta":
+                return Self.extendedRate(reachable, rangeStart: w.rangeStart, rangeEnd: w.rangeEnd, smoothed: ext.smoothed,
+                                         counter: name != "delta", rate: name == "rate").map(StepValue.float)
+            default:
+                guard let anchored = Self.anchoredSamples(reachable, rangeStart: w.rangeStart, rangeEnd: w.rangeEnd) else { return nil }
+                let window = Window(samples: anchored, rangeStart: w.rangeStart, rangeEnd: w.rangeEnd, range: w.range,
+                                    param: param, stepTime: time(i), noCounterResets: false)
+                return f.apply(window).map(StepValue.float)
+            }
+        }
     }
 
     /// The float function over a window's float samples.
