@@ -156,8 +156,12 @@ struct NativeHistogramTests {
         #expect(hinted.isCounterReset(after: prev))
         fell.counterResetHint = .notCounterReset
         #expect(!fell.isCounterReset(after: prev))
-        let otherBounds = H(schema: H.customBucketsSchema, count: 9, customValues: [1])
-        #expect(otherBounds.isCounterReset(after: H(schema: H.customBucketsSchema, count: 1, customValues: [2])))
+        // Other custom bounds: compared on the bounds both have ([5] here; (−Inf,5] holds 1, then 1, then 0).
+        let before = H(schema: H.customBucketsSchema, count: 1, positive: [HistogramBucket(0, 1)], customValues: [5])
+        let rebucketed = H(schema: H.customBucketsSchema, count: 1, positive: [HistogramBucket(0, 1)], customValues: [5, 10])
+        #expect(!rebucketed.isCounterReset(after: before))
+        let emptied = H(schema: H.customBucketsSchema, count: 1, positive: [HistogramBucket(2, 1)], customValues: [5, 10])
+        #expect(emptied.isCounterReset(after: before))
     }
 
     @Test("counter-reset hints combine as in Prometheus")

@@ -240,7 +240,11 @@ extension NativeHistogram {
         if count < previous.count { return true }
         if usesCustomBuckets != previous.usesCustomBuckets { return true }
         if usesCustomBuckets {
-            if customValues != previous.customValues { return true }
+            if customValues != previous.customValues {
+                // Different bounds: compared on the bounds both have (as they are reconciled when combined).
+                let shared = Self.sharedBounds(customValues, previous.customValues)
+                return Self.decreased(mappingCustomBuckets(to: shared).positive, previous.mappingCustomBuckets(to: shared).positive)
+            }
         } else {
             if schema > previous.schema || zeroThreshold < previous.zeroThreshold { return true }
         }
