@@ -194,3 +194,31 @@ struct NativeHistogramTests {
 }
 
 import Foundation
+
+@Suite("Native histogram sums")
+struct NativeHistogramSumTests {
+    typealias H = NativeHistogram
+
+    @Test("sums keep small counts beside huge ones that cancel (Kahan), and means switch to incremental on overflow")
+    func compensated() throws {
+        let sums: [Double] = [1, 1e100, 1, -1e100]
+        let hs = sums.enumerated().map { H(schema: 0, count: Double($0.offset + 1), sum: $0.element, positive: [HistogramBucket(0, 1)]) }
+        let (total, r) = try H.compensatedTotal(hs, mean: false)
+        #expect(total.sum == 2 && total.count == 10 && total.positive == [HistogramBucket(0, 4)] && !r.customBoundsIntersected)
+        #expect(hs.dropFirst().reduce(hs[0]) { try! $0.adding($1).0 }.sum == 0, "plain addition loses them")
+        let (mean, _) = try H.compensatedTotal(hs, mean: true)
+        #expect(mean.sum == 0.5 && mean.count == 2.5)
+        // Counts that overflow a direct sum: the mean of 1.7976931348623157e308 and 1e308 is still finite.
+        let big = [H(schema: 0, count: .greatestFiniteMagnitude), H(schema: 0, count: 1e308)]
+        let (bigMean, _) = try H.compensatedTotal(big, mean: true)
+        #expect(bigMean.count.isFinite && abs(bigMean.count - 1.3988465674311579e308) / 1.4e308 < 1e-12)
+        // Different schemas and custom bounds are reconciled first.
+        let (mixed, _) = try H.compensatedTotal([H(schema: 1, count: 1, positive: [HistogramBucket(1, 1)]),
+                                                 H(schema: 0, count: 1, positive: [HistogramBucket(1, 1)])], mean: false)
+        #expect(mixed.schema == 0 && mixed.positive == [HistogramBucket(1, 2)])
+        let (nhcb, rc) = try H.compensatedTotal([H(schema: -53, count: 1, positive: [HistogramBucket(0, 1)], customValues: [1, 2]),
+                                                 H(schema: -53, count: 1, positive: [HistogramBucket(0, 1)], customValues: [2])], mean: false)
+        #expect(nhcb.customValues == [2] && nhcb.positive == [HistogramBucket(0, 2)] && rc.customBoundsIntersected)
+        #expect(throws: HistogramError.self) { try H.compensatedTotal([H(schema: 0), H(schema: -53)], mean: false) }
+    }
+}

@@ -28,8 +28,7 @@ extension Evaluator {
                         present[g][i] = false
                         continue
                     }
-                    guard var total = sumHistograms(hs, position: a.exprPosition) else { continue }
-                    if a.op == .avg { total = total.divided(by: Double(hs.count)) }
+                    guard let total = compensatedTotal(hs, mean: a.op == .avg, metric: "", position: a.exprPosition) else { continue }
                     if out[g] == nil { out[g] = Array(repeating: nil, count: steps) }
                     out[g]![i] = total.compacted()
                 default:  // min, max, stddev, stdvar, quantile
@@ -38,25 +37,5 @@ extension Evaluator {
             }
         }
         return out
-    }
-
-    /// The sum of histograms; nil (with a warning) if two cannot be added.
-    mutating func sumHistograms(_ hs: [NativeHistogram], position: Int) -> NativeHistogram? {
-        var total = hs[0]
-        var reconciled = false
-        for h in hs.dropFirst() {
-            do {
-                let (sum, r) = try total.adding(h)
-                total = sum
-                reconciled = reconciled || r.customBoundsIntersected
-            } catch {
-                annotations.warn(error == .incompatibleSchemas
-                    ? "vector contains a mix of histograms with exponential and custom buckets schemas for metric name \"\""
-                    : "\(error)", at: position)
-                return nil
-            }
-        }
-        if reconciled { annotations.info("mismatched custom buckets were reconciled during aggregation", at: position) }
-        return total
     }
 }

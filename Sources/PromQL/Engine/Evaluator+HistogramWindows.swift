@@ -131,13 +131,9 @@ extension Evaluator {
             return instantHistogramDelta(w, rate: name == "irate", metric: metric, position: position)
         case "sum_over_time", "avg_over_time":
             if mixed { annotations.warn("encountered a mix of histograms and floats for metric name \(Annotations.quoted(metric))", at: position); return nil }
-            guard var sum = w.histograms.first?.h else { return nil }
-            for x in w.histograms.dropFirst() {
-                guard let total = add(sum, x.h, metric: metric, position: position, operation: "aggregation") else { return nil }
-                sum = total
-            }
-            if name == "avg_over_time" { sum = sum.divided(by: Double(w.histograms.count)) }
-            return .histogram(sum.compacted())
+            guard let total = compensatedTotal(w.histograms.map(\.h), mean: name == "avg_over_time", metric: metric,
+                                               position: position) else { return nil }
+            return .histogram(total.compacted())
         case "count_over_time":
             return .float(Double(w.floats.count + w.histograms.count))
         case "present_over_time", "absent_over_time":
@@ -195,14 +191,14 @@ extension Evaluator {
         return n
     }
 
-    /// `a + b`, with Prometheus' annotations; nil (and a warning) if they cannot be added.
-    mutating func add(_ a: NativeHistogram, _ b: NativeHistogram, metric: String, position: Int, operation: String) -> NativeHistogram? {
+    /// The compensated sum or mean of histograms, with Prometheus' annotations; nil (and a warning) if they cannot be added.
+    mutating func compensatedTotal(_ hs: [NativeHistogram], mean: Bool, metric: String, position: Int) -> NativeHistogram? {
         do {
-            let (sum, reconciliation) = try a.adding(b)
+            let (total, reconciliation) = try NativeHistogram.compensatedTotal(hs, mean: mean)
             if reconciliation.customBoundsIntersected {
-                annotations.info("mismatched custom buckets were reconciled during \(operation)", at: position)
+                annotations.info("mismatched custom buckets were reconciled during aggregation", at: position)
             }
-            return sum
+            return total
         } catch {
             annotations.warn(Self.incompatibleHistogramsMessage(error, metric: metric), at: position)
             return nil
@@ -254,7 +250,7 @@ extension Evaluator {
             var before = prev
             for p in points.dropFirst() {
                 if p.h.isCounterReset(after: before) {
-                    guard let total = add(h, before, metric: metric, position: position, operation: "addition") else { return nil }
+                    guard let total = combine(h, before, subtract: false, metric: metric, position: position) else { return nil }
                     h = total
                 }
                 before = p.h
