@@ -49,7 +49,7 @@ extension Evaluator {
             case .eql, .neq:
                 let equal = a.compacted().isIdentical(to: b.compacted())
                 keep = op == .eql ? equal : !equal
-                value = .histogram(b)
+                value = .histogram(a)  // a comparison keeps the left-hand sample
             default:
                 return incompatible("histogram", "histogram")
             }

@@ -492,7 +492,12 @@ struct Evaluator {
                 for i in 0..<inner.steps where s.present[i] { points.append(Sample(inner.time(i), s.values[i])) }
                 var histograms: [HistogramSample] = []
                 if let hs = s.histograms {
-                    for i in 0..<inner.steps { if let h = hs[i] { histograms.append(HistogramSample(inner.time(i), h)) } }
+                    for i in 0..<inner.steps {
+                        guard var h = hs[i] else { continue }
+                        // Subquery steps may skip samples: a hint about the sample before no longer holds.
+                        if h.counterResetHint != .gauge { h.counterResetHint = .unknown }
+                        histograms.append(HistogramSample(inner.time(i), h))
+                    }
                 }
                 if !points.isEmpty || !histograms.isEmpty { out.append(RangeSeries(labels: s.labels, points: points, histograms: histograms)) }
             }
