@@ -9,13 +9,16 @@ import TSDBTestSupport
 /// shell survives), history, and Ctrl-D.
 @Suite("Shell in a terminal (tmux)", .serialized)
 struct TerminalTests {
+    /// One tmux server per test (its own socket, `-L`): a server that another
+    /// test's session is shutting down can never take this test's session
+    /// with it (seen once in CI: "no server running").
     struct Tmux {
         let session = "tsql-test-\(UUID().uuidString.prefix(8))"
         let tmux: String
 
         /// Runs tmux to completion and returns what it printed.
         @discardableResult
-        func run(_ args: [String]) async throws -> String { try await runProcess(tmux, args).output }
+        func run(_ args: [String]) async throws -> String { try await runProcess(tmux, ["-L", session] + args).output }
 
         func send(_ keys: String...) async throws { try await run(["send-keys", "-t", session] + keys) }
         /// Types text literally (no key-name lookup: "up" is not the Up key).
@@ -24,7 +27,7 @@ struct TerminalTests {
 
         /// Ends the session from a `defer`: started, reaped in the background.
         func kill() {
-            guard let child = try? ChildProcess.spawn(tmux, ["kill-session", "-t", session]) else { return }
+            guard let child = try? ChildProcess.spawn(tmux, ["-L", session, "kill-server"]) else { return }
             Task { await child.wait() }
         }
 
