@@ -49,6 +49,8 @@ public struct VectorSelector: Sendable {
     /// ones (and smoothed instant selectors) interpolate at their edges.
     public var anchored = false
     public var smoothed = false
+    /// Byte offset in the query where the selector starts (for annotations).
+    public var position = 0
 
     public init(name: String?, matchers: [LabelMatcher], offset: DurationExpr?, at: AtModifier?) {
         self.name = name

@@ -59,3 +59,49 @@ extension Evaluator {
         return lo > 0 ? lo - 1 : nil
     }
 }
+
+extension Evaluator {
+    /// A `smoothed` instant selector over a series with histogram samples:
+    /// at each step the sample at t, else the histogram on the line between
+    /// the newest sample before t and the next one after it (each within the
+    /// lookback delta; across a counter reset, from zero), else the newest.
+    /// Floats and histograms around the same step give no value and a warning.
+    mutating func smoothedMixedSeries(_ series: Series, times: [Int64], lookback: Int64, position: Int) throws(PromQLError) -> StepSeries? {
+        var (floats, histograms) = try loadMixed(series)
+        floats.removeAll { StaleNaN.isStale($0.v) }
+        histograms.removeAll { StaleNaN.isStale($0.h.sum) }
+        let metric = series.labels.metricName
+        var out = StepSeries(labels: series.labels, values: StepArrays.zeros(times.count), present: StepArrays.absent(times.count))
+        var any = false
+        for (i, t) in times.enumerated() {
+            let f = Self.window(floats, after: t - lookback, upTo: t + lookback) { $0.t }
+            let h = Self.window(histograms, after: t - lookback, upTo: t + lookback) { $0.t }
+            if !f.isEmpty && !h.isEmpty {
+                annotations.warn("encountered a mix of histograms and floats for metric name \(Annotations.quoted(metric))", at: position)
+                continue
+            }
+            if !f.isEmpty {
+                let prev = floats[f].last { $0.t <= t }, next = floats[f].first { $0.t > t }
+                guard let prev else { continue }
+                out.values[i] = next.map { Self.interpolate(prev, $0, at: t, counter: false) } ?? prev.v
+                out.present[i] = true
+                any = true
+                continue
+            }
+            guard let prev = histograms[h].last(where: { $0.t <= t }) else { continue }
+            var value = prev.h
+            if prev.t < t, let next = histograms[h].first(where: { $0.t > t }) {
+                guard prev.h.usesCustomBuckets == next.h.usesCustomBuckets else {
+                    annotations.warn(Self.incompatibleHistogramsMessage(.incompatibleSchemas, metric: metric), at: position)
+                    continue
+                }
+                guard let interpolated = interpolate(prev, next, at: t, counter: prev.h.counterResetHint != .gauge,
+                                                     metric: metric, position: position) else { continue }
+                value = interpolated
+            }
+            out.setHistogram(i, value, steps: times.count)
+            any = true
+        }
+        return any ? out : nil
+    }
+}

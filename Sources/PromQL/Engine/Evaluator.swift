@@ -353,7 +353,9 @@ struct Evaluator {
         var out: [StepSeries] = []
         for k in series.indices {
             if anyHistograms && series[k].hasHistograms {
-                if let s = try mixedInstantSeries(series[k], times: times, lookback: lookback, sampleTimes: sampleTimes) { out.append(s) }
+                let s = smoothed ? try smoothedMixedSeries(series[k], times: times, lookback: lookback, position: vs.position)
+                    : try mixedInstantSeries(series[k], times: times, lookback: lookback, sampleTimes: sampleTimes)
+                if let s { out.append(s) }
                 continue
             }
             guard let row = rows[k] else { continue }

@@ -585,6 +585,8 @@ public struct Parser {
         guard allowEmptyMatchers || matchers.contains(where: { !$0.matchesEmpty }) else {
             throw PromQLError("vector selector must contain at least one non-empty matcher", at: namePosition ?? start)
         }
-        return VectorSelector(name: metricName, matchers: matchers, offset: nil, at: nil)
+        var selector = VectorSelector(name: metricName, matchers: matchers, offset: nil, at: nil)
+        selector.position = (namePosition ?? start).offset
+        return selector
     }
 }
