@@ -32,7 +32,13 @@ extension Evaluator {
                     throw PromQLError("invalid trend factor. Expected: 0 < tf < 1, got: \(GoFormat.formatFloat(tf[i]))")
                 }
             }
-            return .vector(try smoothing(c.args[0], sf, tf))
+            let out = try smoothing(c.args[0], sf, tf)
+            // Histogram samples are left out; Prometheus says so where floats remained beside them.
+            if let name = out.first(where: { s in s.present.contains(true) && histogramsSelected(c.args[0], s.labels) })?.labels.metricName {
+                annotations.info("ignored histograms in a range containing both floats and histograms for metric name \(Annotations.quoted(name))",
+                                 at: c.argPosition(0))
+            }
+            return .vector(out)
         case "histogram_quantiles":
             // One series per requested quantile, labelled with it.
             let label = try stringArg(c.args[1])
@@ -149,6 +155,18 @@ extension Evaluator {
             }
             return s1
         }
+    }
+
+    /// Whether the range selector `arg` holds histogram samples of the series with `labels` in the query's windows.
+    func histogramsSelected(_ arg: Expr, _ labels: Labels) -> Bool {
+        guard case .matrixSelector(let ms) = arg.withoutParens,
+              let offset = try? offsetMillis(ms.selector.offset), let range = try? ms.range.evaluate(step: step, range: end - start) else {
+            return false
+        }
+        let times = selectorTimes(at: ms.selector.at, offset: offset)
+        let matchers = ms.selector.matchers + labels.pairs.filter { $0.name != Labels.metricName }.map { LabelMatcher.equal($0.name, $0.value) }
+        guard let series = try? selectSeries(matchers, mint: times.min()! - range + 1, maxt: times.max()!) else { return false }
+        return series.contains { $0.hasHistograms }
     }
 
     mutating func scalarArg(_ e: Expr) throws(PromQLError) -> [Double] {
