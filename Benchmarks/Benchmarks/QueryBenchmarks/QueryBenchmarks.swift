@@ -31,6 +31,65 @@ let benchmarks: @Sendable () -> Void = {
             }
         }
     }
+
+    // Native histograms: the same shape of queries over histogram samples.
+    let histogramQueries: [(String, String)] = [
+        ("histogram_quantile(0.9, sum by (g) (rate[5m])), 200 native histograms, 8 h at 60 s",
+         "histogram_quantile(0.9, sum by (g) (rate(h[5m])))"),
+        ("histogram_count(h), 200 native histograms, 8 h at 60 s", "histogram_count(h)"),
+    ]
+    for (name, query) in histogramQueries {
+        Benchmark(name) { benchmark in
+            let db = HistogramWorkload.database
+            let (start, end) = (QueryWorkload.end - 8 * 3_600_000 + 300_000, QueryWorkload.end)
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                blackHole(try Engine().rangeQuery(query, start: start, end: end, step: 60_000, db: db))
+            }
+        }
+    }
+    Benchmark("append 200 native histograms × 240 samples (schema 3, 24 buckets), one commit per scrape") { benchmark in
+        let dir = NSTemporaryDirectory() + "/tsdb-histogram-append-bench-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var options = DBOptions()
+        options.compactionInterval = nil
+        let db = try DB.open(dir, options: options)
+        defer { try? db.close() }
+        benchmark.startMeasurement()
+        HistogramWorkload.fill(db, series: 200, samples: 240, end: QueryWorkload.end)
+    }
+}
+
+/// 200 counter histograms (schema 3, 24 buckets, in 10 groups) scraped every
+/// 15 s for 8 h (384,000 histogram samples), flushed to blocks once per process.
+enum HistogramWorkload {
+    static let database: DB = {
+        let dir = NSTemporaryDirectory() + "/tsdb-histogram-bench-\(UUID().uuidString)"
+        var options = DBOptions()
+        options.compactionInterval = nil
+        let db = try! DB.open(dir, options: options)
+        fill(db, series: 200, samples: 8 * 240, end: QueryWorkload.end)
+        _ = try! db.flushHead()
+        return db
+    }()
+
+    static func fill(_ db: DB, series: Int, samples: Int, end: Int64) {
+        var rng = SystemRandomNumberGenerator()
+        let labels = (0..<series).map { s in Labels(["__name__": "h", "g": "g\(s % 10)", "s": String(s)]) }
+        var counts = [[Double]](repeating: [Double](repeating: 0, count: 24), count: series)
+        var sums = [Double](repeating: 0, count: series)
+        for k in 0..<samples {
+            let app = db.appender()
+            for s in 0..<series {
+                for b in 0..<24 { counts[s][b] += Double(Int.random(in: 0..<4, using: &rng)) }
+                sums[s] += Double(Int.random(in: 0..<1000, using: &rng)) / 10
+                let buckets = (0..<24).map { HistogramBucket(Int32($0) - 4, counts[s][$0]) }
+                let h = NativeHistogram(schema: 3, count: counts[s].reduce(0, +), sum: sums[s], positive: buckets)
+                try! app.appendHistogram(labels[s], end - Int64(samples - k) * 15_000, h)
+            }
+            try! app.commit()
+        }
+    }
 }
 
 /// 2,000 counters in 20 groups, scraped every 15 s for 8 h (3.84 M samples),
