@@ -1,4 +1,5 @@
 import Testing
+import TSDBTestSupport
 @testable import TSDB
 
 @Suite("Native histograms")
@@ -220,5 +221,31 @@ struct NativeHistogramSumTests {
                                                  H(schema: -53, count: 1, positive: [HistogramBucket(0, 1)], customValues: [2])], mean: false)
         #expect(nhcb.customValues == [2] && nhcb.positive == [HistogramBucket(0, 2)] && rc.customBoundsIntersected)
         #expect(throws: HistogramError.self) { try H.compensatedTotal([H(schema: 0), H(schema: -53)], mean: false) }
+    }
+}
+
+@Suite("Chunk cuts")
+struct HistogramChunkCutTests {
+    @Test("the same-layout reset check agrees with isCounterReset(after:)", arguments: 0..<4)
+    func sameLayoutResetCheck(seed: UInt64) {
+        var rng = SeededRandom(seed: seed)
+        for _ in 0..<500 {
+            let custom = rng.next() % 4 == 0
+            let schema: Int32 = custom ? NativeHistogram.customBucketsSchema : Int32(rng.next() % 4)
+            let threshold = custom ? 0 : [0, 0.001, 0.3, 1.5][Int(rng.next() % 4)]
+            let count = Int(rng.next() % 6)
+            var indices: [Int32] = []
+            for k in 0..<count where !custom || k >= 2 { indices.append(Int32(k) * 2 - 4) }
+            func random() -> NativeHistogram {
+                func n() -> Double { Double(rng.next() % 5) }
+                var h = NativeHistogram(schema: schema, zeroThreshold: threshold, zeroCount: custom ? 0 : n(), count: n() * 4,
+                                        positive: indices.map { HistogramBucket($0, n()) },
+                                        negative: custom ? [] : indices.map { HistogramBucket($0, n()) })
+                if custom { h.customValues = [0.5, 1, 2, 4, 8, 16, 32] }
+                return h
+            }
+            let a = random(), b = random()
+            #expect(HistogramChunkCuts.fellWithinLayout(b, a) == b.isCounterReset(after: a), "\(a) → \(b)")
+        }
     }
 }

@@ -30,9 +30,25 @@ public enum HistogramChunkCuts {
         if gauge { return false }
         if h.counterResetHint == .counterReset { return true }
         // The producer's "not a reset" is not trusted over falling counts.
+        if !h.zeroThreshold.isNaN { return fellWithinLayout(h, previous) }
         var unhinted = h
         unhinted.counterResetHint = .unknown
         return unhinted.isCounterReset(after: previous)
+    }
+
+    /// `isCounterReset(after:)` for two histograms of one layout (what
+    /// `canAppend` established), without its allocations: a count, the zero
+    /// count or a bucket beyond the zero bucket that fell.
+    static func fellWithinLayout(_ h: NativeHistogram, _ previous: NativeHistogram) -> Bool {
+        if h.count < previous.count || h.zeroCount < previous.zeroCount { return true }
+        let threshold = h.usesCustomBuckets ? -Double.infinity : h.zeroThreshold
+        for (a, b) in zip(h.positive, previous.positive) where a.count < b.count {
+            if threshold <= 0 || h.upperBound(a.index) > threshold { return true }
+        }
+        for (a, b) in zip(h.negative, previous.negative) where a.count < b.count {
+            if threshold <= 0 || h.upperBound(a.index) > threshold { return true }
+        }
+        return false
     }
 
     /// `h` with the hint it is stored with, as the first sample of a chunk or a later one.
