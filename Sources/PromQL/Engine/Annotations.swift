@@ -1,3 +1,4 @@
+import TSDB
 /// The warnings and infos a query raises besides its result (Prometheus'
 /// annotations): a questionable quantile, a bucket without `le`, a histogram
 /// that had to be made monotonic, `rate` over something that may not be a
@@ -92,6 +93,51 @@ public struct Annotations: Sendable, Equatable {
 
     mutating func sortInRangeQuery(at position: Int) {
         warn("sort is ineffective for range queries since results are always ordered by labels", at: position)
+    }
+
+    // Native histograms.
+
+    mutating func mixedFloatsHistograms(metric: String, at position: Int) {
+        warn("encountered a mix of histograms and floats for metric name \(Self.quoted(metric))", at: position)
+    }
+
+    mutating func mixedFloatsHistogramsInAggregation(at position: Int) {
+        warn("encountered a mix of histograms and floats for aggregation", at: position)
+    }
+
+    mutating func mixedExponentialCustomHistograms(metric: String, at position: Int) {
+        warn("vector contains a mix of histograms with exponential and custom buckets schemas for metric name \(Self.quoted(metric))",
+             at: position)
+    }
+
+    /// The warning for histograms that cannot be combined (`HistogramError`).
+    mutating func incompatibleHistograms(_ error: HistogramError, metric: String, at position: Int) {
+        if error == .incompatibleSchemas { mixedExponentialCustomHistograms(metric: metric, at: position) } else { warn("\(error)", at: position) }
+    }
+
+    mutating func mixedClassicNativeHistograms(metric: String, at position: Int) {
+        warn("vector contains a mix of classic and native histograms" + Self.forMetric(metric), at: position)
+    }
+
+    mutating func histogramNotCounter(metric: String, at position: Int) {
+        warn("this native histogram metric is not a counter: \(Self.quoted(metric))", at: position)
+    }
+
+    mutating func histogramNotGauge(metric: String, at position: Int) {
+        warn("this native histogram metric is not a gauge: \(Self.quoted(metric))", at: position)
+    }
+
+    /// `operation`: "addition", "subtraction" or "aggregation".
+    mutating func reconciledCustomBuckets(during operation: String, at position: Int) {
+        info("mismatched custom buckets were reconciled during \(operation)", at: position)
+    }
+
+    mutating func histogramsIgnoredInMixedRange(metric: String, at position: Int) {
+        info("ignored histograms in a range containing both floats and histograms for metric name \(Self.quoted(metric))", at: position)
+    }
+
+    mutating func histogramIgnoredInAggregation(_ op: String, at position: Int) {
+        info("ignored histogram in \(op) aggregation", at: position)
     }
 
     static func forMetric(_ name: String) -> String { name.isEmpty ? "" : " for metric name \(quoted(name))" }

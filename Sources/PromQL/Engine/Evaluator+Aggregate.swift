@@ -51,7 +51,7 @@ extension Evaluator {
             for r in distinctParams where r < -1 || r > 1 { annotations.invalidRatio(r, cappedTo: r < 0 ? -1 : 1, at: a.paramPosition) }
         }
         if (a.op == .topk || a.op == .bottomk) && input.contains(where: { $0.histograms != nil }) {
-            annotations.info("ignored histogram in \(a.op.rawValue) aggregation", at: a.exprPosition)
+            annotations.histogramIgnoredInAggregation(a.op.rawValue, at: a.exprPosition)
         }
         switch a.op {
         case .topk, .bottomk: return .vector(try kSelect(a, input, param))

@@ -158,7 +158,7 @@ extension Evaluator {
         func combineMixed(_ manyValue: StepValue, _ oneValue: StepValue) -> StepValue? {
             let r = swapped ? Self.histogramBinop(b.op, oneValue, manyValue, returnBool: b.returnBool)
                 : Self.histogramBinop(b.op, manyValue, oneValue, returnBool: b.returnBool)
-            if r.info != nil || r.warning != nil { histogramResults.append(r) }
+            if r.note != nil { histogramResults.append(r) }
             return r.value
         }
         // With `fillMany`: whether one[j] met a partner at step i (index j * steps + i).

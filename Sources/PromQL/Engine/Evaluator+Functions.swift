@@ -35,8 +35,7 @@ extension Evaluator {
             let out = try smoothing(c.args[0], sf, tf)
             // Histogram samples are left out; Prometheus says so where floats remained beside them.
             if let name = out.first(where: { s in s.present.contains(true) && histogramsSelected(c.args[0], s.labels) })?.labels.metricName {
-                annotations.info("ignored histograms in a range containing both floats and histograms for metric name \(Annotations.quoted(name))",
-                                 at: c.argPosition(0))
+                annotations.histogramsIgnoredInMixedRange(metric: name, at: c.argPosition(0))
             }
             return .vector(out)
         case "histogram_quantiles":

@@ -24,7 +24,7 @@ extension Evaluator {
                     present[g][i] = true
                 case .sum, .avg:
                     if present[g][i] {
-                        annotations.warn("encountered a mix of histograms and floats for aggregation", at: a.exprPosition)
+                        annotations.mixedFloatsHistogramsInAggregation(at: a.exprPosition)
                         present[g][i] = false
                         continue
                     }
@@ -32,7 +32,7 @@ extension Evaluator {
                     if out[g] == nil { out[g] = Array(repeating: nil, count: steps) }
                     out[g]![i] = total.compacted()
                 default:  // min, max, stddev, stdvar, quantile
-                    annotations.info("ignored histogram in \(a.op.rawValue) aggregation", at: a.exprPosition)
+                    annotations.histogramIgnoredInAggregation(a.op.rawValue, at: a.exprPosition)
                 }
             }
         }

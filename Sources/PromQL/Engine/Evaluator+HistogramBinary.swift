@@ -6,16 +6,24 @@ import TSDB
 /// other combination has no result and raises an info.
 extension Evaluator {
     /// The outcome of one step: a value (nil: filtered out by a comparison)
-    /// or an annotation and no value.
+    /// and what to tell the user about it.
     struct HistogramBinopResult {
+        enum Note {
+            /// No result: the operator does not apply to these operand types (an info).
+            case incompatibleTypes(String)
+            /// Custom bounds were reduced to the shared ones during this operation (an info).
+            case reconciled(String)
+            /// The histograms cannot be combined (a warning).
+            case incompatible(HistogramError)
+        }
+
         var value: StepValue?
-        var info: String?
-        var warning: String?
+        var note: Note?
     }
 
     static func histogramBinop(_ op: BinaryOperator, _ l: StepValue, _ r: StepValue, returnBool: Bool) -> HistogramBinopResult {
         func incompatible(_ a: String, _ b: String) -> HistogramBinopResult {
-            HistogramBinopResult(info: "incompatible sample types encountered for binary operator \"\(op.rawValue)\": \(a) \(op.rawValue) \(b)")
+            HistogramBinopResult(note: .incompatibleTypes("\"\(op.rawValue)\": \(a) \(op.rawValue) \(b)"))
         }
         var value: StepValue
         var keep = true
@@ -36,15 +44,11 @@ extension Evaluator {
                     let (result, reconciliation) = op == .add ? try a.adding(b) : try a.subtracting(b)
                     value = .histogram(result.compacted())
                     var out = HistogramBinopResult(value: value)
-                    if reconciliation.customBoundsIntersected {
-                        out.info = "mismatched custom buckets were reconciled during \(op == .add ? "addition" : "subtraction")"
-                    }
+                    if reconciliation.customBoundsIntersected { out.note = .reconciled(op == .add ? "addition" : "subtraction") }
                     if returnBool { out.value = .float(1) }
                     return out
                 } catch {
-                    return HistogramBinopResult(warning: error == .incompatibleSchemas
-                        ? "vector contains a mix of histograms with exponential and custom buckets schemas for metric name \"\""
-                        : "incompatible bucket layout encountered for binary operator \(op.rawValue)")
+                    return HistogramBinopResult(note: .incompatible(error))
                 }
             case .eql, .neq:
                 let equal = a.compacted().isIdentical(to: b.compacted())
@@ -62,7 +66,12 @@ extension Evaluator {
 
     /// Records a result's annotation at the binary expression.
     mutating func note(_ r: HistogramBinopResult, _ b: Binary) {
-        if let info = r.info { annotations.info(info, at: b.position) }
-        if let warning = r.warning { annotations.warn(warning, at: b.position) }
+        switch r.note {
+        case .incompatibleTypes(let what)?: annotations.info("incompatible sample types encountered for binary operator " + what, at: b.position)
+        case .reconciled(let operation)?: annotations.reconciledCustomBuckets(during: operation, at: b.position)
+        case .incompatible(.incompatibleSchemas)?: annotations.mixedExponentialCustomHistograms(metric: "", at: b.position)
+        case .incompatible?: annotations.warn("incompatible bucket layout encountered for binary operator \(b.op.rawValue)", at: b.position)
+        case nil: break
+        }
     }
 }

@@ -14,7 +14,7 @@ extension Evaluator {
         switch name {
         case "rate", "increase", "delta":
             if !w.floats.isEmpty {
-                annotations.warn("encountered a mix of histograms and floats for metric name \(Annotations.quoted(metric))", at: position)
+                annotations.mixedFloatsHistograms(metric: metric, at: position)
                 return nil
             }
             return extendedHistogramRate(Array(w.histograms), w, smoothed: smoothed, counter: name != "delta", rate: name == "rate",
@@ -41,13 +41,13 @@ extension Evaluator {
         var first = Swift.max(0, (h[..<lastPossible].firstIndex { $0.t > w.rangeStart } ?? lastPossible) - 1)
         let last = smoothed ? (h[..<lastPossible].firstIndex { $0.t >= w.rangeEnd } ?? lastPossible) : lastPossible
         if h[last].t <= w.rangeStart || (smoothed && h[first].t > w.rangeEnd) { return nil }
-        let mixedSchemas = "vector contains a mix of histograms with exponential and custom buckets schemas for metric name \(Annotations.quoted(metric))"
         let custom = h[first].h.usesCustomBuckets
         for p in h[first...last] {
-            guard p.h.usesCustomBuckets == custom else { annotations.warn(mixedSchemas, at: position); return nil }
-            if counter && p.h.counterResetHint == .gauge {
-                annotations.warn("this native histogram metric is not a counter: \(Annotations.quoted(metric))", at: position)
+            guard p.h.usesCustomBuckets == custom else {
+                annotations.mixedExponentialCustomHistograms(metric: metric, at: position)
+                return nil
             }
+            if counter && p.h.counterResetHint == .gauge { annotations.histogramNotCounter(metric: metric, at: position) }
         }
         func edge(_ a: HistogramSample, _ b: HistogramSample, at t: Int64) -> NativeHistogram? {
             interpolate(a, b, at: t, counter: counter, metric: metric, position: position)
@@ -57,7 +57,7 @@ extension Evaluator {
             return nil
         }
         if !counter && (left.counterResetHint != .gauge || right.counterResetHint != .gauge) {
-            annotations.warn("this native histogram metric is not a gauge: \(Annotations.quoted(metric))", at: position)
+            annotations.histogramNotGauge(metric: metric, at: position)
         }
         guard var result = combine(right, left, subtract: true, metric: metric, position: position) else { return nil }
         if counter {
@@ -107,11 +107,11 @@ extension Evaluator {
         do {
             let (result, reconciliation) = subtract ? try a.subtracting(b) : try a.adding(b)
             if reconciliation.customBoundsIntersected {
-                annotations.info("mismatched custom buckets were reconciled during \(subtract ? "subtraction" : "addition")", at: position)
+                annotations.reconciledCustomBuckets(during: subtract ? "subtraction" : "addition", at: position)
             }
             return result
         } catch {
-            annotations.warn(Self.incompatibleHistogramsMessage(error, metric: metric), at: position)
+            annotations.incompatibleHistograms(error, metric: metric, at: position)
             return nil
         }
     }

@@ -77,7 +77,7 @@ extension Evaluator {
             let f = Self.window(floats, after: t - lookback, upTo: t + lookback) { $0.t }
             let h = Self.window(histograms, after: t - lookback, upTo: t + lookback) { $0.t }
             if !f.isEmpty && !h.isEmpty {
-                annotations.warn("encountered a mix of histograms and floats for metric name \(Annotations.quoted(metric))", at: position)
+                annotations.mixedFloatsHistograms(metric: metric, at: position)
                 continue
             }
             if !f.isEmpty {
@@ -92,7 +92,7 @@ extension Evaluator {
             var value = prev.h
             if prev.t < t, let next = histograms[h].first(where: { $0.t > t }) {
                 guard prev.h.usesCustomBuckets == next.h.usesCustomBuckets else {
-                    annotations.warn(Self.incompatibleHistogramsMessage(.incompatibleSchemas, metric: metric), at: position)
+                    annotations.mixedExponentialCustomHistograms(metric: metric, at: position)
                     continue
                 }
                 guard let interpolated = interpolate(prev, next, at: t, counter: prev.h.counterResetHint != .gauge,

@@ -62,8 +62,7 @@ extension Evaluator {
                     // Functions of floats (and anchored or smoothed windows): the floats alone,
                     // with an info when histograms were left out beside them.
                     if !w.histograms.isEmpty && !w.floats.isEmpty {
-                        annotations.info("ignored histograms in a range containing both floats and histograms for metric name \(Annotations.quoted(metric))",
-                                         at: position)
+                        annotations.histogramsIgnoredInMixedRange(metric: metric, at: position)
                     }
                     value = w.floats.isEmpty ? nil : floatWindow(w, f, param: params?[i] ?? 0, step: i).map(StepValue.float)
                 } else {
@@ -123,14 +122,14 @@ extension Evaluator {
         let mixed = !w.floats.isEmpty && !w.histograms.isEmpty
         switch name {
         case "rate", "increase", "delta":
-            if mixed { annotations.warn("encountered a mix of histograms and floats for metric name \(Annotations.quoted(metric))", at: position); return nil }
+            if mixed { annotations.mixedFloatsHistograms(metric: metric, at: position); return nil }
             guard w.histograms.count >= 2 else { return nil }
             return extrapolatedHistogramRate(w, counter: name != "delta", rate: name == "rate", metric: metric, position: position)
                 .map(StepValue.histogram)
         case "irate", "idelta":
             return instantHistogramDelta(w, rate: name == "irate", metric: metric, position: position)
         case "sum_over_time", "avg_over_time":
-            if mixed { annotations.warn("encountered a mix of histograms and floats for metric name \(Annotations.quoted(metric))", at: position); return nil }
+            if mixed { annotations.mixedFloatsHistograms(metric: metric, at: position); return nil }
             guard let total = compensatedTotal(w.histograms.map(\.h), mean: name == "avg_over_time", metric: metric,
                                                position: position) else { return nil }
             return .histogram(total.compacted())
@@ -196,19 +195,13 @@ extension Evaluator {
         do {
             let (total, reconciliation) = try NativeHistogram.compensatedTotal(hs, mean: mean)
             if reconciliation.customBoundsIntersected {
-                annotations.info("mismatched custom buckets were reconciled during aggregation", at: position)
+                annotations.reconciledCustomBuckets(during: "aggregation", at: position)
             }
             return total
         } catch {
-            annotations.warn(Self.incompatibleHistogramsMessage(error, metric: metric), at: position)
+            annotations.incompatibleHistograms(error, metric: metric, at: position)
             return nil
         }
-    }
-
-    static func incompatibleHistogramsMessage(_ error: HistogramError, metric: String) -> String {
-        error == .incompatibleSchemas
-            ? "vector contains a mix of histograms with exponential and custom buckets schemas for metric name \(Annotations.quoted(metric))"
-            : "\(error)"
     }
 
     /// `rate`, `increase` and `delta` of histogram samples (Prometheus'
@@ -219,8 +212,9 @@ extension Evaluator {
                                             position: Int) -> NativeHistogram? {
         let points = w.histograms
         let first = points.first!, last = points.last!
-        func notCounter() { annotations.warn("this native histogram metric is not a counter: \(Annotations.quoted(metric))", at: position) }
-        if counter && (first.h.counterResetHint == .gauge || last.h.counterResetHint == .gauge) { notCounter() }
+        if counter && (first.h.counterResetHint == .gauge || last.h.counterResetHint == .gauge) {
+            annotations.histogramNotCounter(metric: metric, at: position)
+        }
         var prev = first.h
         var usingCustom = prev.usesCustomBuckets
         let second = points[points.startIndex + 1].h
@@ -229,23 +223,21 @@ extension Evaluator {
             prev = NativeHistogram(schema: second.schema, customValues: second.customValues)
             usingCustom = second.usesCustomBuckets
         }
-        let mixedSchemas = "vector contains a mix of histograms with exponential and custom buckets schemas for metric name \(Annotations.quoted(metric))"
-        guard last.h.usesCustomBuckets == usingCustom else { annotations.warn(mixedSchemas, at: position); return nil }
-        var minSchema = Swift.min(last.h.schema, prev.schema)
-        for p in points.dropFirst().dropLast() where counter {
-            if p.h.counterResetHint == .gauge { notCounter() }
-            minSchema = Swift.min(minSchema, p.h.schema)
-            guard p.h.usesCustomBuckets == usingCustom else { annotations.warn(mixedSchemas, at: position); return nil }
-        }
-        var h = last.h.usesCustomBuckets ? last.h : last.h.reducingResolution(to: minSchema)
-        do {
-            let (difference, reconciliation) = try h.subtracting(prev)
-            h = difference
-            if reconciliation.customBoundsIntersected { annotations.info("mismatched custom buckets were reconciled during subtraction", at: position) }
-        } catch {
-            annotations.warn(Self.incompatibleHistogramsMessage(error, metric: metric), at: position)
+        guard last.h.usesCustomBuckets == usingCustom else {
+            annotations.mixedExponentialCustomHistograms(metric: metric, at: position)
             return nil
         }
+        var minSchema = Swift.min(last.h.schema, prev.schema)
+        for p in points.dropFirst().dropLast() where counter {
+            if p.h.counterResetHint == .gauge { annotations.histogramNotCounter(metric: metric, at: position) }
+            minSchema = Swift.min(minSchema, p.h.schema)
+            guard p.h.usesCustomBuckets == usingCustom else {
+                annotations.mixedExponentialCustomHistograms(metric: metric, at: position)
+                return nil
+            }
+        }
+        guard var h = combine(last.h.usesCustomBuckets ? last.h : last.h.reducingResolution(to: minSchema), prev, subtract: true,
+                              metric: metric, position: position) else { return nil }
         if counter {
             var before = prev
             for p in points.dropFirst() {
@@ -256,7 +248,7 @@ extension Evaluator {
                 before = p.h
             }
         } else if first.h.counterResetHint != .gauge || last.h.counterResetHint != .gauge {
-            annotations.warn("this native histogram metric is not a gauge: \(Annotations.quoted(metric))", at: position)
+            annotations.histogramNotGauge(metric: metric, at: position)
         }
         // Extrapolation, as for floats; the zero point of a counter is where its count would be 0.
         let sampled = Double(last.t - first.t) / 1000
@@ -287,23 +279,15 @@ extension Evaluator {
         switch (a.value, b.value) {
         case (.histogram(let x), .histogram(let y)):
             if rate && (x.counterResetHint == .gauge || y.counterResetHint == .gauge) {
-                annotations.warn("this native histogram metric is not a counter: \(Annotations.quoted(metric))", at: position)
+                annotations.histogramNotCounter(metric: metric, at: position)
             }
             if !rate && (x.counterResetHint != .gauge || y.counterResetHint != .gauge) {
-                annotations.warn("this native histogram metric is not a gauge: \(Annotations.quoted(metric))", at: position)
+                annotations.histogramNotGauge(metric: metric, at: position)
             }
             var result = y
             if !rate || !y.isCounterReset(after: x) {
-                do {
-                    let (difference, reconciliation) = try y.subtracting(x)
-                    result = difference
-                    if reconciliation.customBoundsIntersected {
-                        annotations.info("mismatched custom buckets were reconciled during subtraction", at: position)
-                    }
-                } catch {
-                    annotations.warn(Self.incompatibleHistogramsMessage(error, metric: metric), at: position)
-                    return nil
-                }
+                guard let difference = combine(y, x, subtract: true, metric: metric, position: position) else { return nil }
+                result = difference
             }
             result.counterResetHint = .gauge
             if rate { result = result.divided(by: Double(interval) / 1000) }
@@ -314,7 +298,7 @@ extension Evaluator {
             if rate { result /= Double(interval) / 1000 }
             return .float(result)
         default:
-            annotations.warn("encountered a mix of histograms and floats for metric name \(Annotations.quoted(metric))", at: position)
+            annotations.mixedFloatsHistograms(metric: metric, at: position)
             return nil
         }
     }

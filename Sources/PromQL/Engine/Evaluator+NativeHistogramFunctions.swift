@@ -60,8 +60,7 @@ extension Evaluator {
                 for i in 0..<steps where classic[i] && result.present[i] {
                     result.present[i] = false
                     conflicts[s.labels, default: StepArrays.absent(steps)][i] = true
-                    annotations.warn("vector contains a mix of classic and native histograms" + Annotations.forMetric(Self.metricName(s)),
-                                     at: position)
+                    annotations.mixedClassicNativeHistograms(metric: Self.metricName(s), at: position)
                 }
                 guard result.present.contains(true) else { continue }
             }
