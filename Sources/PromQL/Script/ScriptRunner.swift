@@ -98,19 +98,6 @@ public struct ScriptRunner {
         try app.commit()
     }
 
-    /// Whether `query` mentions the metric `name` as a whole word.
-    static func mentions(_ query: String, _ name: String) -> Bool {
-        var rest = Substring(query)
-        while let r = rest.range(of: name) {
-            let before = r.lowerBound == query.startIndex ? nil : query[query.index(before: r.lowerBound)]
-            let after = r.upperBound == query.endIndex ? nil : query[r.upperBound]
-            func word(_ c: Character?) -> Bool { c.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == ":" } ?? false }
-            if !word(before) && !word(after) { return true }
-            rest = query[r.upperBound...]
-        }
-        return false
-    }
-
     /// Whether any selector of `query` matches one of `series` (native-histogram series here).
     static func selects(_ query: String, anyOf series: [Labels]) -> Bool {
         guard !series.isEmpty, let expr = try? Parser.parse(query) else { return false }

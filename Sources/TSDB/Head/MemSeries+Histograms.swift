@@ -53,7 +53,8 @@ extension MemSeries {
         }
         let first = state.open.count == 0
         if first {
-            state.open = HistogramChunkAppender(layoutOf: h)
+            // The empty appender left by the last cut (or by creation) is reused when the layout is the same.
+            if !state.open.layout.matches(h) { state.open = HistogramChunkAppender(layoutOf: h) }
             state.openMint = t
             state.openEnd = Head.rangeStart(t, blockDuration) &+ blockDuration
         }
