@@ -63,10 +63,10 @@ extension Evaluator {
             let absent = (0..<steps).map { i in !present.contains { $0.present[i] } }
             guard absent.contains(true) else { return .vector([]) }
             return .vector([StepSeries(labels: Self.absentLabels(c.args[0]), values: [Double](repeating: 1, count: steps), present: absent)])
-        case "step": return .scalar([Double](repeating: Double(step) / 1000, count: steps))
-        case "range": return .scalar([Double](repeating: Double(end - start) / 1000, count: steps))
-        case "start": return .scalar([Double](repeating: Double(start) / 1000, count: steps))
-        case "end": return .scalar([Double](repeating: Double(end) / 1000, count: steps))
+        case "step": return .scalar([Double](repeating: Double(query.step) / 1000, count: steps))
+        case "range": return .scalar([Double](repeating: Double(query.range) / 1000, count: steps))
+        case "start": return .scalar([Double](repeating: Double(query.start) / 1000, count: steps))
+        case "end": return .scalar([Double](repeating: Double(query.end) / 1000, count: steps))
         case "min_of", "max_of":
             let a = try scalarArg(c.args[0]), b = try scalarArg(c.args[1])
             return .scalar(zip(a, b).map { x, y in
@@ -159,7 +159,7 @@ extension Evaluator {
     /// Whether the range selector `arg` holds histogram samples of the series with `labels` in the query's windows.
     func histogramsSelected(_ arg: Expr, _ labels: Labels) -> Bool {
         guard case .matrixSelector(let ms) = arg.withoutParens,
-              let offset = try? offsetMillis(ms.selector.offset), let range = try? ms.range.evaluate(step: step, range: end - start) else {
+              let offset = try? offsetMillis(ms.selector.offset), let range = try? ms.range.evaluate(step: query.step, range: query.range) else {
             return false
         }
         let times = selectorTimes(at: ms.selector.at, offset: offset)

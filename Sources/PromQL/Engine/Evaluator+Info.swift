@@ -141,8 +141,8 @@ extension Evaluator {
             let o = try offsetMillis(offset)
             let pinned: Int64? = switch at {
             case .timestamp(let t)?: t
-            case .start?: start
-            case .end?: end
+            case .start?: query.start
+            case .end?: query.end
             case nil: nil
             }
             return times.map { (pinned ?? $0) - o }

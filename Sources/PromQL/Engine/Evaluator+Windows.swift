@@ -96,7 +96,7 @@ extension Evaluator {
         switch e {
         case .matrixSelector(let ms):
             let offset = try offsetMillis(ms.selector.offset)
-            let range = try ms.range.evaluate(step: step, range: end - start)
+            let range = try ms.range.evaluate(step: query.step, range: query.range)
             let times = selectorTimes(at: ms.selector.at, offset: offset)
             if ms.selector.anchored || ms.selector.smoothed {
                 let ext = RangeExtension(smoothed: ms.selector.smoothed, lookback: options.lookbackDelta)

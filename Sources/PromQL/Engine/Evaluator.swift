@@ -65,6 +65,14 @@ enum EvalValue {
     case matrix([RangeSeries])
 }
 
+/// A query's time grid: its start, end and step in milliseconds (step 0 for an instant query).
+struct QueryGrid {
+    let start: Int64
+    let end: Int64
+    let step: Int64
+    var range: Int64 { end - start }
+}
+
 /// Evaluates one query over its step grid. Internal to the engine.
 struct Evaluator {
     let db: DB
@@ -74,6 +82,9 @@ struct Evaluator {
     let options: QueryOptions
     /// Number of evaluation steps.
     let steps: Int
+    /// The top-level query's grid, which `@ start()`, `@ end()`, `step()` and
+    /// `range()` refer to also inside subqueries (Prometheus resolves them before evaluating).
+    let query: QueryGrid
     var samplesLoaded = 0
     /// Prometheus' `totalQueryableSamples`: per step, the samples each selector
     /// picked (one per series for instant selectors, the window for ranges).
@@ -85,11 +96,13 @@ struct Evaluator {
     /// When the query must have finished (`options.timeout` after it started).
     let deadline: ContinuousClock.Instant
 
-    init(db: DB, start: Int64, end: Int64, step: Int64, options: QueryOptions, deadline: ContinuousClock.Instant? = nil) {
+    init(db: DB, start: Int64, end: Int64, step: Int64, options: QueryOptions, deadline: ContinuousClock.Instant? = nil,
+         query: QueryGrid? = nil) {
         self.db = db
         self.start = start
         self.end = end
         self.step = step
+        self.query = query ?? QueryGrid(start: start, end: end, step: step)
         self.options = options
         steps = step == 0 ? 1 : Int((end - start) / step) + 1  // instant queries have step 0
         self.deadline = deadline ?? .now + .milliseconds(Int64(options.timeout * 1000))
@@ -190,15 +203,15 @@ struct Evaluator {
     func selectorTime(_ i: Int, at: AtModifier?, offset: Int64) -> Int64 {
         let base: Int64 = switch at {
         case .timestamp(let t)?: t
-        case .start?: start
-        case .end?: end
+        case .start?: query.start
+        case .end?: query.end
         case nil: time(i)
         }
         return base - offset
     }
 
     func offsetMillis(_ d: DurationExpr?) throws(PromQLError) -> Int64 {
-        try d?.evaluate(step: step, range: end - start) ?? 0
+        try d?.evaluate(step: query.step, range: query.range) ?? 0
     }
 
     /// The stored series matching `matchers` within [mint, maxt], not yet decoded.
@@ -419,7 +432,7 @@ struct Evaluator {
     /// A range selector at one time (instant queries): samples in (t - range, t], stale markers dropped.
     mutating func selectRange(_ ms: MatrixSelector) throws(PromQLError) -> [RangeSeries] {
         let offset = try offsetMillis(ms.selector.offset)
-        let range = try ms.range.evaluate(step: step, range: end - start)
+        let range = try ms.range.evaluate(step: query.step, range: query.range)
         let t = selectorTime(0, at: ms.selector.at, offset: offset)
         var out: [RangeSeries] = []
         var buffer: [Sample] = []
@@ -470,8 +483,8 @@ struct Evaluator {
     /// step that any of the outer steps' windows (t - range, t] contain.
     mutating func subqueryPoints(_ sq: Subquery) throws(PromQLError) -> (series: [RangeSeries], range: Int64, offset: Int64) {
         let offset = try offsetMillis(sq.offset)
-        let range = try sq.range.evaluate(step: step, range: end - start)
-        let subStep = try sq.step?.evaluate(step: step, range: end - start) ?? options.defaultSubqueryStep
+        let range = try sq.range.evaluate(step: query.step, range: query.range)
+        let subStep = try sq.step?.evaluate(step: query.step, range: query.range) ?? options.defaultSubqueryStep
         guard subStep > 0 else { throw PromQLError("subquery step must be positive") }
         let times = (0..<steps).map { selectorTime($0, at: sq.at, offset: offset) }
         let lo = times.min()! - range, hi = times.max()!
@@ -479,7 +492,7 @@ struct Evaluator {
         if first <= lo { first += subStep }  // windows are left-open
         guard first <= hi else { return ([], range, offset) }
         let last = Self.floorDiv(hi, subStep) * subStep
-        var inner = Evaluator(db: db, start: first, end: last, step: subStep, options: options, deadline: deadline)
+        var inner = Evaluator(db: db, start: first, end: last, step: subStep, options: options, deadline: deadline, query: query)
         inner.samplesLoaded = samplesLoaded
         let value = try inner.eval(sq.expr)
         samplesLoaded = inner.samplesLoaded
