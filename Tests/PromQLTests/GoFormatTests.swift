@@ -20,6 +20,15 @@ struct GoFormatTests {
         #expect(GoFormat.formatFloat(.infinity) == "+Inf")
     }
 
+    /// `strconv.Quote`: Go escapes; bytes outside valid UTF-8 as `\xNN`.
+    @Test func quoting() {
+        #expect(GoFormat.quote("a\"b\\\n\u{1}é") == #""a\"b\\\n\x01é""#)
+        #expect(GoFormat.quote(bytes: Array("é\t".utf8)) == #""é\t""#)
+        #expect(GoFormat.quote(bytes: [0x61, 0xc5, 0x7a]) == #""a\xc5z""#)
+        #expect(GoFormat.quote(bytes: [0xe2, 0x82]) == #""\xe2\x82""#)  // truncated sequence
+        #expect(GoFormat.quote(bytes: [0xed, 0xa0, 0x80]) == #""\xed\xa0\x80""#)  // surrogate
+    }
+
     @Test("bytes and string formatting agree", arguments: 0..<20)
     func bytesMatchString(seed: Int) {
         var state = UInt64(seed) &* 0x9E37_79B9_7F4A_7C15 &+ 1

@@ -135,6 +135,7 @@ struct ParserTests {
         ("foo +", "unexpected end of input at 1:6, expected expression"),
         ("a + group_left b", "unexpected identifier \"group_left\" at 1:5, expected expression"),
         ("foo\n  + {}", "vector selector must contain at least one non-empty matcher at 2:5"),
+        ("count_values(\"a\\xc5z\", foo)", "invalid label name \"a\\xc5z\" at 1:14"),
     ]
 
     @Test("errors name the position and what was expected", arguments: errors)

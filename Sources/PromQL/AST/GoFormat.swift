@@ -63,37 +63,59 @@ public enum GoFormat {
         return s.contains(where: { $0 == "." || $0 == "e" || $0 == "I" || $0 == "N" }) ? s : s + ".0"
     }
 
-    /// A label set as Prometheus' `labels.String()` prints it: `{__name__="x", a="b"}`.
+    /// A label set as Prometheus' `labels.String()` prints it: `{__name__="x", a="b", "c.d"="e"}`.
     public static func labelSet(_ labels: [(String, String)]) -> String {
-        "{" + labels.map { "\($0.0)=\(quote($0.1))" }.joined(separator: ", ") + "}"
+        "{" + labels.map { "\(Expr.labelName($0.0))=\(quote($0.1))" }.joined(separator: ", ") + "}"
     }
 
     /// `strconv.Quote(s)`: double quotes, Go escapes, printable Unicode kept.
     public static func quote(_ s: String) -> String {
         var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\u{07}": out += "\\a"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{0B}": out += "\\v"
-            default:
-                if c.value < 0x20 || c.value == 0x7f {
-                    out += "\\x" + String(c.value, radix: 16).leftPadded(2)
-                } else if !c.properties.isGraphemeBase && c.properties.generalCategory == .unassigned {
-                    out += c.value <= 0xffff ? "\\u" + String(c.value, radix: 16).leftPadded(4)
-                        : "\\U" + String(c.value, radix: 16).leftPadded(8)
-                } else {
-                    out.unicodeScalars.append(c)
-                }
+        for c in s.unicodeScalars { appendQuoted(c, to: &out) }
+        return out + "\""
+    }
+
+    /// `strconv.Quote` of a byte string that may not be valid UTF-8: each
+    /// byte outside a valid sequence is written `\xNN`, as Go does.
+    public static func quote(bytes: [UInt8]) -> String {
+        var out = "\""
+        var i = 0
+        while i < bytes.count {
+            let lead = bytes[i]
+            let length = lead < 0x80 ? 1 : lead >> 5 == 0b110 ? 2 : lead >> 4 == 0b1110 ? 3 : lead >> 3 == 0b11110 ? 4 : 0
+            if length > 0, i + length <= bytes.count,
+               let scalar = String(validating: bytes[i..<i + length], as: UTF8.self)?.unicodeScalars.first {
+                appendQuoted(scalar, to: &out)
+                i += length
+            } else {
+                out += "\\x" + String(lead, radix: 16).leftPadded(2)
+                i += 1
             }
         }
         return out + "\""
+    }
+
+    private static func appendQuoted(_ c: Unicode.Scalar, to out: inout String) {
+        switch c {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\u{07}": out += "\\a"
+        case "\u{08}": out += "\\b"
+        case "\u{0C}": out += "\\f"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case "\u{0B}": out += "\\v"
+        default:
+            if c.value < 0x20 || c.value == 0x7f {
+                out += "\\x" + String(c.value, radix: 16).leftPadded(2)
+            } else if !c.properties.isGraphemeBase && c.properties.generalCategory == .unassigned {
+                out += c.value <= 0xffff ? "\\u" + String(c.value, radix: 16).leftPadded(4)
+                    : "\\U" + String(c.value, radix: 16).leftPadded(8)
+            } else {
+                out.unicodeScalars.append(c)
+            }
+        }
     }
 }
 

@@ -165,7 +165,9 @@ struct Lexer {
             guard let c = peek() else { throw PromQLError("unterminated quoted string", at: start) }
             if c == quote {
                 advance()
-                return Token(kind: .string, text: String(decoding: bytes, as: UTF8.self), position: start, end: utf8Offset)
+                let valid = String(validating: bytes, as: UTF8.self)
+                return Token(kind: .string, text: valid ?? String(decoding: bytes, as: UTF8.self), position: start, end: utf8Offset,
+                             invalidUTF8: valid == nil ? bytes : nil)
             }
             if quote != "`" && c == "\n" { throw PromQLError("unterminated quoted string", at: start) }
             if quote != "`" && c == "\\" {

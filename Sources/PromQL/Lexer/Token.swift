@@ -30,6 +30,9 @@ struct Token: Equatable {
     var position: Position
     /// Offset just past the token.
     var end: Int
+    /// A string literal's bytes when they are not valid UTF-8 (`"a\xc5z"`):
+    /// `text` then has U+FFFD in their place, and names built from it are invalid.
+    var invalidUTF8: [UInt8]? = nil
 
     /// How the token is shown in "unexpected …" messages.
     var display: String {

@@ -10,6 +10,8 @@ public struct Parser {
     /// Set while parsing `info()`'s label-selector argument, which may consist
     /// of matchers that all match the empty string.
     private var allowEmptyMatchers = false
+    /// The bytes of string literals that are not valid UTF-8, by offset.
+    private var invalidStrings: [Int: [UInt8]] = [:]
 
     /// Parses a whole query; errors carry the position and what was expected.
     public static func parse(_ input: String) throws(PromQLError) -> Expr {
@@ -398,6 +400,7 @@ public struct Parser {
             return .number(Double(ms) / 1000, duration: true)
         case .string:
             _ = advance()
+            if let bytes = t.invalidUTF8 { invalidStrings[t.position.offset] = bytes }
             return .string(t.text)
         case .leftParen:
             _ = advance()
@@ -509,6 +512,9 @@ public struct Parser {
         }
         if let pt = op.parameterType, args[0].type != pt {
             throw PromQLError("expected type \(pt.rawValue) in aggregation parameter, got \(args[0].type.rawValue)", at: opToken.position)
+        }
+        if op == .countValues, let bytes = invalidStrings[argStarts[0].offset] {
+            throw PromQLError("invalid label name \(GoFormat.quote(bytes: bytes))", at: argStarts[0])
         }
         return .aggregate(Aggregate(op: op, param: wantParam ? args[0] : nil, expr: expr, grouping: grouping,
                                     without: without, hasGrouping: hasGrouping, paramPosition: argStarts[0].offset,
