@@ -94,6 +94,13 @@ extension Evaluator {
     mutating func infoRows(_ matchers: [LabelMatcher], at times: [Int64]) throws(PromQLError) -> [InfoRow] {
         let (lookback, steps) = (options.lookbackDelta, steps)
         let series = try selectSeries(matchers, mint: times.min()! - lookback + 1, maxt: times.max()!, newestOnly: times.count == 1)
+        // Info metrics are floats: a histogram selected at any step is an error, as in Prometheus.
+        for s in series where s.hasHistograms {
+            if let mixed = try mixedInstantSeries(s, times: times, lookback: lookback, sampleTimes: false),
+               mixed.histograms?.contains(where: { $0 != nil }) == true {
+                throw PromQLError("this should be an info metric, with float samples: \(Self.promLabels(s.labels))")
+            }
+        }
         let work = series.reduce(0) { $0 + $1.encodedByteCount } + series.count * steps
         let rows = try decodeRows(count: series.count, work: work) { k, buffer throws(PromQLError) in
             try Self.decode(series[k], into: &buffer, dropStale: false)
@@ -112,7 +119,7 @@ extension Evaluator {
             guard best >= 0 else { best = j; continue }
             let (t, bestT) = (infos[j].sampleTimes[i], infos[best].sampleTimes[i])
             if t == bestT {
-                throw PromQLError("found duplicate series for info metric: existing \(infos[best].labels) @ \(Int64((bestT * 1000).rounded())), new \(infos[j].labels) @ \(Int64((t * 1000).rounded()))")
+                throw PromQLError("found duplicate series for info metric: existing \(Self.promLabels(infos[best].labels)) @ \(Int64((bestT * 1000).rounded())), new \(Self.promLabels(infos[j].labels)) @ \(Int64((t * 1000).rounded()))")
             }
             if t > bestT { best = j }
         }
