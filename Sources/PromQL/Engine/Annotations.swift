@@ -132,6 +132,11 @@ public struct Annotations: Sendable, Equatable {
         info("mismatched custom buckets were reconciled during \(operation)", at: position)
     }
 
+    /// Histograms hinted as a counter reset and as none were added up. `operation`: "aggregation", "addition" or "subtraction".
+    mutating func counterResetCollision(during operation: String, at position: Int) {
+        warn("conflicting counter resets during histogram \(operation)", at: position)
+    }
+
     mutating func histogramsIgnoredInMixedRange(metric: String, at position: Int) {
         info("ignored histograms in a range containing both floats and histograms for metric name \(Self.quoted(metric))", at: position)
     }

@@ -20,7 +20,8 @@ extension Evaluator {
     /// step the newest sample in (t − lookback, t], float or histogram,
     /// unless it is a staleness marker (a histogram marker has a stale sum).
     mutating func mixedInstantSeries(_ series: Series, times: [Int64], lookback: Int64, sampleTimes: Bool) throws(PromQLError) -> StepSeries? {
-        let (floats, histograms) = try loadMixed(series)
+        var (floats, histograms) = try loadMixed(series)
+        if histogramStats == .on { histograms = Self.statsOnlyHistograms(histograms, floats: floats, times: times, delta: lookback) }
         var out = StepSeries(labels: series.labels, values: StepArrays.zeros(times.count), present: StepArrays.absent(times.count))
         var selected = 0
         for (i, t) in times.enumerated() {

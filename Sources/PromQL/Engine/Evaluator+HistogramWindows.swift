@@ -30,7 +30,11 @@ extension Evaluator {
         for k in indices {
             var floats: [Sample], histograms: [HistogramSample]
             switch source.input {
-            case .stored(let series): (floats, histograms) = try loadMixed(series[k])
+            case .stored(let series):
+                (floats, histograms) = try loadMixed(series[k])
+                if histogramStats == .on {
+                    histograms = Self.statsOnlyHistograms(histograms, floats: floats, times: source.times, delta: source.range)
+                }
             case .computed(let series): (floats, histograms) = (series[k].points, series[k].histograms)
             }
             floats.removeAll { StaleNaN.isStale($0.v) }
@@ -196,6 +200,9 @@ extension Evaluator {
             let (total, reconciliation) = try NativeHistogram.compensatedTotal(hs, mean: mean)
             if reconciliation.customBoundsIntersected {
                 annotations.reconciledCustomBuckets(during: "aggregation", at: position)
+            }
+            if hs.contains(where: { $0.counterResetHint == .counterReset }) && hs.contains(where: { $0.counterResetHint == .notCounterReset }) {
+                annotations.counterResetCollision(during: "aggregation", at: position)
             }
             return total
         } catch {

@@ -93,6 +93,8 @@ struct Evaluator {
     var peakSamples = 0
     /// Warnings and infos raised so far.
     var annotations = Annotations()
+    /// Whether selectors evaluated now read histograms as count and sum only.
+    var histogramStats = HistogramStatsDecoding.off
     /// When the query must have finished (`options.timeout` after it started).
     let deadline: ContinuousClock.Instant
 
@@ -153,6 +155,9 @@ struct Evaluator {
         case .aggregate(let a):
             return try evalAggregate(a)
         case .call(let c):
+            let outer = histogramStats
+            histogramStats = outer.entering(c.function.name)
+            defer { histogramStats = outer }
             return try evalCall(c)
         case .subquery(let sq):
             return .matrix(try evalSubquery(sq))
@@ -494,6 +499,7 @@ struct Evaluator {
         let last = Self.floorDiv(hi, subStep) * subStep
         var inner = Evaluator(db: db, start: first, end: last, step: subStep, options: options, deadline: deadline, query: query)
         inner.samplesLoaded = samplesLoaded
+        inner.histogramStats = .vetoed  // resets seen through a subquery's steps need the buckets
         let value = try inner.eval(sq.expr)
         samplesLoaded = inner.samplesLoaded
         samplesSelected += inner.samplesSelected
