@@ -102,6 +102,9 @@ public struct Aggregate: Sendable {
     public var paramPosition = 0
     /// Byte offset in the query of the aggregated expression (for annotations).
     public var exprPosition = 0
+    /// A string parameter whose bytes are not valid UTF-8, as Go quotes them
+    /// (`"a\xc5z"`): `count_values` fails on it when evaluated.
+    public var invalidUTF8Param: String?
 }
 
 /// How the two sides of a binary operation between vectors are matched.
@@ -154,14 +157,16 @@ public struct Binary: Sendable {
 public enum BinaryOperator: String, Sendable, CaseIterable {
     case add = "+", sub = "-", mul = "*", div = "/", mod = "%", pow = "^", atan2
     case eql = "==", neq = "!=", gtr = ">", lss = "<", gte = ">=", lte = "<="
+    /// The native-histogram trim operators: keep the observations below (`</`) or above (`>/`) a threshold.
+    case trimUpper = "</", trimLower = ">/"
     case and, or, unless
 
-    /// Higher binds tighter: or 1, and/unless 2, comparisons 3, + - 4, * / % atan2 5, ^ 6.
+    /// Higher binds tighter: or 1, and/unless 2, comparisons and trims 3, + - 4, * / % atan2 5, ^ 6.
     public var precedence: Int {
         switch self {
         case .or: 1
         case .and, .unless: 2
-        case .eql, .neq, .gtr, .lss, .gte, .lte: 3
+        case .eql, .neq, .gtr, .lss, .gte, .lte, .trimUpper, .trimLower: 3
         case .add, .sub: 4
         case .mul, .div, .mod, .atan2: 5
         case .pow: 6
@@ -169,7 +174,10 @@ public enum BinaryOperator: String, Sendable, CaseIterable {
     }
 
     public var isRightAssociative: Bool { self == .pow }
-    public var isComparison: Bool { precedence == 3 }
+    public var isComparison: Bool { self == .eql || self == .neq || self == .gtr || self == .lss || self == .gte || self == .lte }
+    public var isTrim: Bool { self == .trimUpper || self == .trimLower }
+    /// Whether a vector-scalar result keeps the vector's metric name (without `bool`).
+    public var keepsMetricNameWithScalar: Bool { isComparison || isTrim }
     public var isSetOperator: Bool { self == .and || self == .or || self == .unless }
 }
 

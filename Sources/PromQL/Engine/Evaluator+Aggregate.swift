@@ -23,7 +23,9 @@ extension Evaluator {
         if let p = a.param {
             switch try eval(p) {
             case .scalar(let vs): param = vs
-            case .string(let s): label = s
+            case .string(let s):
+                if let quoted = a.invalidUTF8Param { throw PromQLError("invalid label name \(quoted)") }
+                label = s
             default: throw PromQLError("invalid aggregation parameter")
             }
         }

@@ -24,14 +24,19 @@ extension Evaluator {
         case .gte: (l, l >= r)
         case .lte: (l, l <= r)
         case .and, .or, .unless: (l, true)
+        case .trimUpper, .trimLower: (l, false)  // histograms only: floats have no result
         }
     }
 
     mutating func evalBinary(_ b: Binary) throws(PromQLError) -> EvalValue {
+        let outer = histogramStats
+        if b.op.isTrim { histogramStats = .vetoed }  // trimming needs the buckets
         let lhs = try eval(b.lhs)
         let rhs = try eval(b.rhs)
+        histogramStats = outer
         switch (lhs, rhs) {
         case (.scalar(let l), .scalar(let r)):
+            if b.op.isTrim { throw PromQLError("operator \"\(b.op.rawValue)\" not allowed for Scalar operations") }
             return .scalar((0..<steps).map { i in
                 let (v, keep) = Self.apply(b.op, l[i], r[i])
                 return b.op.isComparison ? (keep ? 1 : 0) : v
@@ -50,7 +55,8 @@ extension Evaluator {
     mutating func vectorScalar(_ b: Binary, _ vec: [StepSeries], _ scalar: [Double], scalarOnLeft: Bool) throws(PromQLError) -> [StepSeries] {
         var out: [StepSeries] = []
         out.reserveCapacity(vec.count)
-        let dropName = !b.op.isComparison || b.returnBool
+        let dropName = !b.op.keepsMetricNameWithScalar || b.returnBool
+        if b.op.isTrim && vec.contains(where: { $0.present.contains(true) }) { noteTrimmedFloats(b) }
         for var s in vec {
             var any = false
             for i in 0..<steps where s.present[i] {
@@ -138,11 +144,17 @@ extension Evaluator {
         // Prometheus fills the "many" side with the left value, the "one" side with the right.
         let fillMany = m.fillLeft, fillOne = m.fillRight
         let oneBySig = signatures.members(oneSig)
+        // A trim between two vectors drops the name, as arithmetic does (Prometheus' tests say so).
         var output = OutputSeries(steps: steps, dropName: !b.op.isComparison || b.returnBool, capacity: many.count)
         // For one-to-one, the "many" side must not repeat a signature at a step either.
         let manySeen = m.cardinality == .oneToOne ? signatures.members(manySig) : []
         // The operation on a "many" and a "one" value (in operand order); nil when a comparison filters it out.
+        var trimmedFloats = false
         func combine(_ manyValue: Double, _ oneValue: Double) -> Double? {
+            if b.op.isTrim {
+                trimmedFloats = true
+                return nil
+            }
             var (l, r) = (manyValue, oneValue)
             if swapped { swap(&l, &r) }
             let (v, keep) = Self.apply(b.op, l, r)
@@ -238,6 +250,7 @@ extension Evaluator {
             }
         }
         for r in histogramResults { note(r, b) }
+        if trimmedFloats { noteTrimmedFloats(b) }
         return output.series
     }
 

@@ -2,8 +2,9 @@ import TSDB
 
 /// Binary operations where an operand is a native histogram (Prometheus'
 /// `vectorElemBinop`): histograms add and subtract, scale by a float
-/// (`*` either way, `/` by a float), and compare for (in)equality; any
-/// other combination has no result and raises an info.
+/// (`*` either way, `/` by a float), are trimmed at a float (`</`, `>/`)
+/// and compare for (in)equality; any other combination has no result and
+/// raises an info.
 extension Evaluator {
     /// The outcome of one step: a value (nil: filtered out by a comparison)
     /// and what to tell the user about it.
@@ -35,6 +36,8 @@ extension Evaluator {
             switch op {
             case .mul: value = .histogram(h.scaled(by: x).compacted())
             case .div: value = .histogram(h.divided(by: x).compacted())
+            case .trimUpper: value = .histogram(h.trimmed(.keepBelow, at: x))
+            case .trimLower: value = .histogram(h.trimmed(.keepAbove, at: x))
             default: return incompatible("histogram", "float")
             }
         case (.histogram(let a), .histogram(let b)):
@@ -62,6 +65,11 @@ extension Evaluator {
         }
         if returnBool { return HistogramBinopResult(value: .float(keep ? 1 : 0)) }
         return HistogramBinopResult(value: keep ? value : nil)
+    }
+
+    /// Trim operators have no result for a float on the left: an info, as for other type mismatches.
+    mutating func noteTrimmedFloats(_ b: Binary) {
+        note(HistogramBinopResult(note: .incompatibleTypes("\"\(b.op.rawValue)\": float \(b.op.rawValue) float")), b)
     }
 
     /// Records a result's annotation at the binary expression.

@@ -9,7 +9,8 @@ import TSDB
 ///
 /// A selector is read that way when one of those functions is above it and
 /// nothing that needs buckets is: `histogram_quantile`, `histogram_quantiles`,
-/// `histogram_fraction` or a subquery (whose own reset detection needs them).
+/// `histogram_fraction`, a trim operator (`</`, `>/`) or a subquery (whose own
+/// reset detection needs them).
 enum HistogramStatsDecoding: Equatable {
     case off
     case on

@@ -79,8 +79,12 @@ struct Lexer {
             if peek(1) == "=" { return double(.notEqual, "!=") }
             if peek(1) == "~" { return double(.regexNoMatch, "!~") }
             throw PromQLError("unexpected character \"!\"", at: start)
-        case "<": return peek(1) == "=" ? double(.lessEqual, "<=") : single(.less)
-        case ">": return peek(1) == "=" ? double(.greaterEqual, ">=") : single(.greater)
+        case "<":
+            if peek(1) == "/" { return double(.trimUpper, "</") }
+            return peek(1) == "=" ? double(.lessEqual, "<=") : single(.less)
+        case ">":
+            if peek(1) == "/" { return double(.trimLower, ">/") }
+            return peek(1) == "=" ? double(.greaterEqual, ">=") : single(.greater)
         case "\"", "'", "`": return try string(quote: c, start: start)
         default:
             if Lexer.isDigit(c) || (c == "." && peek(1).map(Lexer.isDigit) == true) { return try number(start) }

@@ -20,6 +20,7 @@ struct Token: Equatable {
         case assign  // =
         case equal, notEqual, regexMatch, regexNoMatch  // == != =~ !~
         case less, lessEqual, greater, greaterEqual
+        case trimUpper, trimLower  // </ >/
         case plus, minus, star, slash, percent, caret
         case eof
     }

@@ -67,6 +67,8 @@ public struct Parser {
         case .lessEqual: .lte
         case .greater: .gtr
         case .greaterEqual: .gte
+        case .trimUpper: .trimUpper
+        case .trimLower: .trimLower
         case .identifier:
             switch t.text.lowercased() {
             case "and": .and
@@ -513,12 +515,10 @@ public struct Parser {
         if let pt = op.parameterType, args[0].type != pt {
             throw PromQLError("expected type \(pt.rawValue) in aggregation parameter, got \(args[0].type.rawValue)", at: opToken.position)
         }
-        if op == .countValues, let bytes = invalidStrings[argStarts[0].offset] {
-            throw PromQLError("invalid label name \(GoFormat.quote(bytes: bytes))", at: argStarts[0])
-        }
         return .aggregate(Aggregate(op: op, param: wantParam ? args[0] : nil, expr: expr, grouping: grouping,
                                     without: without, hasGrouping: hasGrouping, paramPosition: argStarts[0].offset,
-                                    exprPosition: argStarts[argStarts.count - 1].offset))
+                                    exprPosition: argStarts[argStarts.count - 1].offset,
+                                    invalidUTF8Param: invalidStrings[argStarts[0].offset].map { GoFormat.quote(bytes: $0) }))
     }
 
     /// `(a, b, "c.d",)`: label names, quoted ones allowed, trailing comma allowed.
