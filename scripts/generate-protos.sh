@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Regenerates the committed Swift code for proto/*.proto. Needs protoc
-# (Debian: protobuf-compiler) and protoc-gen-swift built from the same
-# swift-protobuf version the package resolves, e.g.:
-#   git clone https://github.com/apple/swift-protobuf && cd swift-protobuf &&
-#   git checkout 1.39.0 && swift build -c release --product protoc-gen-swift
-# then: PROTOC_GEN_SWIFT=/path/to/.build/release/protoc-gen-swift scripts/generate-protos.sh
+# (Debian: apt-get install protobuf-compiler) and protoc-gen-swift built from
+# the swift-protobuf version the package resolves (its checkout is in .build):
+#   swift build -c release --package-path .build/checkouts/swift-protobuf \
+#     --product protoc-gen-swift --scratch-path /tmp/protoc-gen-swift
+#   PROTOC_GEN_SWIFT=/tmp/protoc-gen-swift/release/protoc-gen-swift scripts/generate-protos.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 plugin=${PROTOC_GEN_SWIFT:-$(command -v protoc-gen-swift)}

@@ -6,9 +6,12 @@ import TSDB
 
 /// Remote read `POST /api/v1/read`: a snappy-compressed `ReadRequest`; the
 /// answer is either one snappy-compressed `ReadResponse` with raw samples
-/// (SAMPLES, the default) or, when the client lists STREAMED_XOR_CHUNKS
-/// first, a stream of CRC-checked `ChunkedReadResponse` frames carrying
-/// Prometheus XOR chunks, one series after another.
+/// and native histograms (SAMPLES, the default) or, when the client lists
+/// STREAMED_XOR_CHUNKS first, a stream of CRC-checked `ChunkedReadResponse`
+/// frames carrying Prometheus XOR chunks, one series after another.
+/// Histograms are not streamed as chunks (we do not write Prometheus'
+/// histogram chunk encoding): when the answer holds any, a client that also
+/// accepts SAMPLES gets SAMPLES, and one that does not gets an error.
 extension APIServer {
     /// Samples per streamed chunk, as Prometheus cuts them.
     static let samplesPerStreamedChunk = 120
@@ -27,19 +30,25 @@ extension APIServer {
             let db = try database()
             let external = config.parsed.global.externalLabels
             metrics.remoteRead(queries: read.queries.count)
+            let selections = try read.queries.map { try select($0, db: db, external: external) }
             if read.acceptedResponseTypes.first == .streamedXorChunks {
-                return try streamedRead(read, db: db, external: external)
+                let histograms = selections.contains { $0.contains { $0.hasHistograms } }
+                if !histograms { return try streamedRead(selections, db: db, external: external) }
+                guard read.acceptedResponseTypes.contains(.samples) else {
+                    throw APIError.badData("native histograms cannot be streamed as chunks; accept the SAMPLES response type to read them")
+                }
             }
             var response = Prometheus_ReadResponse()
             var total = 0
-            for q in read.queries {
+            for series in selections {
                 var result = Prometheus_QueryResult()
-                for s in try select(q, db: db, external: external) {
+                for s in series {
                     var ts = Prometheus_TimeSeries()
                     ts.labels = Self.protoLabels(Self.adding(external, to: s.labels))
                     var samples: [Sample] = []
                     try s.appendSamples(to: &samples)
-                    total += samples.count
+                    let histograms = s.hasHistograms ? try s.histogramSamples() : []
+                    total += samples.count + histograms.count
                     if total > engine.options.maxSamples {
                         throw APIError.badData("exceeded sample limit (\(engine.options.maxSamples))")
                     }
@@ -49,6 +58,7 @@ extension APIServer {
                         p.value = x.v
                         return p
                     }
+                    ts.histograms = histograms.map(Self.protoHistogram)
                     result.timeseries.append(ts)
                 }
                 response.results.append(result)
@@ -64,10 +74,10 @@ extension APIServer {
     }
 
     /// Frames of `ChunkedReadResponse`: uvarint length, big-endian CRC-32C of the message, the message.
-    private func streamedRead(_ read: Prometheus_ReadRequest, db: DB, external: [Label]) throws -> Response {
+    private func streamedRead(_ selections: [[Series]], db: DB, external: [Label]) throws -> Response {
         var out = ByteBuffer()
-        for (index, q) in read.queries.enumerated() {
-            for s in try select(q, db: db, external: external) {
+        for (index, series) in selections.enumerated() {
+            for s in series {
                 var samples: [Sample] = []
                 try s.appendSamples(to: &samples)
                 var frame = Prometheus_ChunkedReadResponse()
@@ -141,6 +151,38 @@ extension APIServer {
     static func adding(_ external: [Label], to labels: Labels) -> Labels {
         guard !external.isEmpty else { return labels }
         return Labels(external.filter { e in labels[e.name].isEmpty } + labels.pairs)
+    }
+
+    /// A histogram sample as `prometheus.Histogram`, with float counts.
+    static func protoHistogram(_ sample: HistogramSample) -> Prometheus_Histogram {
+        let h = sample.h
+        var p = Prometheus_Histogram()
+        p.timestamp = sample.t
+        p.countFloat = h.count
+        p.sum = h.sum
+        p.schema = h.schema
+        p.zeroThreshold = h.zeroThreshold
+        p.zeroCountFloat = h.zeroCount
+        let positive = NativeHistogram.spans(of: h.positive), negative = NativeHistogram.spans(of: h.negative)
+        p.positiveSpans = positive.spans.map(protoSpan)
+        p.positiveCounts = positive.counts
+        p.negativeSpans = negative.spans.map(protoSpan)
+        p.negativeCounts = negative.counts
+        p.customValues = h.customValues
+        p.resetHint = switch h.counterResetHint {
+        case .unknown: .unknown
+        case .counterReset: .yes
+        case .notCounterReset: .no
+        case .gauge: .gauge
+        }
+        return p
+    }
+
+    private static func protoSpan(_ s: HistogramSpan) -> Prometheus_BucketSpan {
+        var p = Prometheus_BucketSpan()
+        p.offset = s.offset
+        p.length = s.length
+        return p
     }
 
     static func protoLabels(_ labels: Labels) -> [Prometheus_Label] {

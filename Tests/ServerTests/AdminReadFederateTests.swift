@@ -164,6 +164,68 @@ struct AdminReadFederateTests {
         }
     }
 
+    @Test("remote read: native histograms in SAMPLES responses (float counts, spans, hints); a streamed read holding them falls back to SAMPLES or fails")
+    func remoteReadHistograms() async throws {
+        try await withServer { client, _ in
+            let exponential = NativeHistogram(counterResetHint: .gauge, schema: 1, zeroThreshold: 0.001, zeroCount: 1, count: 10, sum: 7.5,
+                                              positive: [HistogramBucket(-1, 2), HistogramBucket(0, 3), HistogramBucket(3, 1)],
+                                              negative: [HistogramBucket(2, 3)])
+            let nhcb = NativeHistogram(schema: NativeHistogram.customBucketsSchema, count: 5, sum: 9,
+                                       positive: [HistogramBucket(0, 2), HistogramBucket(2, 3)], customValues: [0.1, 1])
+            let written = WriteRequest(timeseries: [
+                .init(labels: Labels(["__name__": "lat", "job": "a"]), samples: [Sample(1_000, 4)],
+                      histograms: [HistogramSample(16_000, exponential), HistogramSample(31_000, exponential.scaled(by: 2))]),
+                .init(labels: Labels(["__name__": "lat", "job": "b"]), samples: [], histograms: [HistogramSample(16_000, nhcb)]),
+            ])
+            try await client.execute(uri: "/api/v1/write", method: .post, body: ByteBuffer(bytes: Snappy.compress(written.encode()))) { r in
+                #expect(r.status == .noContent, "\(String(buffer: r.body))")
+            }
+            var query = Prometheus_Query()
+            query.endTimestampMs = 100_000
+            var matcher = Prometheus_LabelMatcher()
+            matcher.name = "__name__"
+            matcher.value = "lat"
+            query.matchers = [matcher]
+            var request = Prometheus_ReadRequest()
+            request.queries = [query]
+            func read(_ types: [Prometheus_ReadRequest.ResponseType]) async throws -> (HTTPResponse.Status, [Prometheus_TimeSeries]) {
+                request.acceptedResponseTypes = types
+                return try await client.execute(uri: "/api/v1/read", method: .post,
+                                                body: ByteBuffer(bytes: Snappy.compress(try request.serializedBytes()))) { r in
+                    guard r.status == .ok else { return (r.status, []) }
+                    #expect(r.headers[.contentType] == "application/x-protobuf")
+                    let response = try Prometheus_ReadResponse(serializedBytes: try Snappy.decompress(Array(buffer: r.body)))
+                    return (r.status, response.results[0].timeseries)
+                }
+            }
+            /// What the reader gets back, as our own type.
+            func decoded(_ p: Prometheus_Histogram) throws -> HistogramSample {
+                var h = NativeHistogram(schema: p.schema, zeroThreshold: p.zeroThreshold, zeroCount: p.zeroCountFloat,
+                                        count: p.countFloat, sum: p.sum, customValues: p.customValues)
+                h.positive = try NativeHistogram.buckets(spans: p.positiveSpans.map { HistogramSpan(offset: $0.offset, length: $0.length) },
+                                                         counts: p.positiveCounts)
+                h.negative = try NativeHistogram.buckets(spans: p.negativeSpans.map { HistogramSpan(offset: $0.offset, length: $0.length) },
+                                                         counts: p.negativeCounts)
+                h.counterResetHint = NativeHistogram.CounterResetHint(rawValue: UInt8(p.resetHint.rawValue))!
+                return HistogramSample(p.timestamp, h)
+            }
+            for types: [Prometheus_ReadRequest.ResponseType] in [[], [.samples], [.streamedXorChunks, .samples]] {
+                let (status, series) = try await read(types)
+                #expect(status == .ok)
+                #expect(series.map { $0.labels.map(\.value) } == [["lat", "a"], ["lat", "b"]])
+                guard series.count == 2 else { continue }
+                #expect(series[0].samples.map(\.timestamp) == [1_000])
+                let a = try series[0].histograms.map(decoded), b = try series[1].histograms.map(decoded)
+                #expect(a.map(\.t) == [16_000, 31_000] && b.map(\.t) == [16_000])
+                #expect(a.first.map { $0.h.isIdentical(to: exponential) } == true, "\(a)")
+                #expect(a.last.map { $0.h.count == 20 && $0.h.positive.map(\.count) == [4, 6, 2] } == true)
+                #expect(b.first.map { $0.h.isIdentical(to: nhcb) } == true, "\(b)")
+            }
+            let (status, _) = try await read([.streamedXorChunks])
+            #expect(status == .badRequest)
+        }
+    }
+
     @Test("external_labels from prometheus.yml: added by federation and remote read; remote-read matchers on them match")
     func externalLabels() async throws {
         let path = NSTemporaryDirectory() + "/ext-\(UUID().uuidString).yml"
