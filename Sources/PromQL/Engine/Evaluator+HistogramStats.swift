@@ -37,7 +37,7 @@ extension Evaluator {
     /// iterator last sought; `floats` (the series' float samples) move the
     /// iterator too.
     static func statsOnlyHistograms(_ histograms: [HistogramSample], floats: [Sample], times: [Int64],
-                               delta: Int64) -> [HistogramSample] {
+                                    delta: Int64) -> [HistogramSample] {
         // The samples in the order the iterator meets them: floats as -1.
         var order: [(t: Int64, histogram: Int)] = floats.map { ($0.t, -1) } + histograms.indices.map { (histograms[$0].t, $0) }
         if !floats.isEmpty { order.sort { $0.t < $1.t } }
@@ -57,9 +57,10 @@ extension Evaluator {
         var sought = false
         for t in times where position < order.count {
             let windowStart = t - delta
-            // Seeking forward past the sample at hand forgets the one read before.
+            // The first step seeks; a later one only when its window starts past the
+            // sample at hand, and seeking forward forgets the sample read before.
             if !sought || windowStart > order[position].t {
-                if sought && windowStart > order[position].t { last = nil }
+                if sought { last = nil }
                 sought = true
                 while position < order.count && order[position].t < windowStart { position += 1 }
             }
