@@ -22,70 +22,80 @@ extension Evaluator {
     }
 
     /// `c` (a range function) over the series of `source` at `indices`, which hold histogram samples
-    /// (stored series, or the points of a subquery).
+    /// (stored series, or the points of a subquery), spread over the cores
+    /// when there is enough work (`forEachForked`).
     mutating func histogramWindows(_ c: Call, _ f: WindowFunction, source: WindowSource, indices: [Int],
                                    params: [Double]?, dropName: Bool) throws(PromQLError) -> [StepSeries] {
-        let name = c.function.name, position = c.argPosition(0)
-        var out: [StepSeries] = []
-        for k in indices {
-            var floats: [Sample], histograms: [HistogramSample]
-            switch source.input {
-            case .stored(let series):
-                (floats, histograms) = try loadMixed(series[k])
-                if histogramStats == .on {
-                    histograms = Self.statsOnlyHistograms(histograms, floats: floats, times: source.times, delta: source.range)
-                }
-            case .computed(let series): (floats, histograms) = (series[k].points, series[k].histograms)
-            }
-            floats.removeAll { StaleNaN.isStale($0.v) }
-            histograms.removeAll { StaleNaN.isStale($0.h.sum) }
-            let labels = source.labels(k)
-            let metric = labels.metricName
-            var row = StepSeries(labels: labels, values: StepArrays.zeros(steps), present: StepArrays.absent(steps),
-                                 dropName: dropName)
-            var selected = 0
-            for i in 0..<steps {
-                let t = source.times[i]
-                let lo = t - source.range
-                // Extended windows may use samples beyond their edges.
-                let reach = source.rangeExtension?.reach(rangeStart: lo, rangeEnd: t) ?? (after: lo, upTo: t)
-                let fRange = Self.window(floats, after: reach.after, upTo: reach.upTo) { $0.t }
-                let hRange = Self.window(histograms, after: reach.after, upTo: reach.upTo) { $0.t }
-                let w = MixedWindow(floats: floats[fRange], histograms: histograms[hRange], rangeStart: lo, rangeEnd: t,
-                                    range: source.range)
-                guard !w.isEmpty else { continue }
-                selected += w.floats.count + w.histograms.count
-                let value: StepValue?
-                if let ext = source.rangeExtension {
-                    if !w.histograms.isEmpty, ["rate", "increase", "delta", "changes", "resets"].contains(name) {
-                        value = extendedHistogramWindow(name, w, smoothed: ext.smoothed, metric: metric, position: position)
-                    } else {
-                        value = w.floats.isEmpty ? nil : extendedFloatWindow(w, f, ext: ext, name: name, param: params?[i] ?? 0, step: i)
-                    }
-                } else if w.histograms.isEmpty || !Self.histogramRangeFunctions.contains(name) {
-                    // Functions of floats (and anchored or smoothed windows): the floats alone,
-                    // with an info when histograms were left out beside them.
-                    if !w.histograms.isEmpty && !w.floats.isEmpty {
-                        annotations.histogramsIgnoredInMixedRange(metric: metric, at: position)
-                    }
-                    value = w.floats.isEmpty ? nil : floatWindow(w, f, param: params?[i] ?? 0, step: i).map(StepValue.float)
-                } else {
-                    value = histogramWindow(name, w, metric: metric, position: position)
-                }
-                switch value {
-                case .float(let v)?:
-                    row.values[i] = v
-                    row.present[i] = true
-                case .histogram(let h)?:
-                    row.setHistogram(i, h, steps: steps)
-                case nil:
-                    break
-                }
-            }
-            countSelected(selected)
-            if row.present.contains(true) || row.histograms != nil { out.append(row) }
+        let work: Int = switch source.input {
+        case .stored(let series): indices.reduce(0) { $0 + series[$1].histogramChunks.reduce(0) { $0 + $1.bytes.count } }
+        case .computed(let series): indices.reduce(0) { $0 + series[$1].histograms.count }
         }
-        return out
+        // A histogram sample costs about as much as tens of float samples.
+        return try forEachForked(count: indices.count, work: (work + indices.count * steps) * 16) { ev, j throws(PromQLError) in
+            try ev.histogramWindowRow(c, f, source: source, series: indices[j], params: params, dropName: dropName)
+        }.compactMap { $0 }
+    }
+
+    /// `c` over one series of `source` (index `k`): nil when no step has a value.
+    mutating func histogramWindowRow(_ c: Call, _ f: WindowFunction, source: WindowSource, series k: Int,
+                                     params: [Double]?, dropName: Bool) throws(PromQLError) -> StepSeries? {
+        let name = c.function.name, position = c.argPosition(0)
+        var floats: [Sample], histograms: [HistogramSample]
+        switch source.input {
+        case .stored(let series):
+            (floats, histograms) = try loadMixed(series[k])
+            if histogramStats == .on {
+                histograms = Self.statsOnlyHistograms(histograms, floats: floats, times: source.times, delta: source.range)
+            }
+        case .computed(let series): (floats, histograms) = (series[k].points, series[k].histograms)
+        }
+        floats.removeAll { StaleNaN.isStale($0.v) }
+        histograms.removeAll { StaleNaN.isStale($0.h.sum) }
+        let labels = source.labels(k)
+        let metric = labels.metricName
+        var row = StepSeries(labels: labels, values: StepArrays.zeros(steps), present: StepArrays.absent(steps),
+                             dropName: dropName)
+        var selected = 0
+        for i in 0..<steps {
+            let t = source.times[i]
+            let lo = t - source.range
+            // Extended windows may use samples beyond their edges.
+            let reach = source.rangeExtension?.reach(rangeStart: lo, rangeEnd: t) ?? (after: lo, upTo: t)
+            let fRange = Self.window(floats, after: reach.after, upTo: reach.upTo) { $0.t }
+            let hRange = Self.window(histograms, after: reach.after, upTo: reach.upTo) { $0.t }
+            let w = MixedWindow(floats: floats[fRange], histograms: histograms[hRange], rangeStart: lo, rangeEnd: t,
+                                range: source.range)
+            guard !w.isEmpty else { continue }
+            selected += w.floats.count + w.histograms.count
+            let value: StepValue?
+            if let ext = source.rangeExtension {
+                if !w.histograms.isEmpty, ["rate", "increase", "delta", "changes", "resets"].contains(name) {
+                    value = extendedHistogramWindow(name, w, smoothed: ext.smoothed, metric: metric, position: position)
+                } else {
+                    value = w.floats.isEmpty ? nil : extendedFloatWindow(w, f, ext: ext, name: name, param: params?[i] ?? 0, step: i)
+                }
+            } else if w.histograms.isEmpty || !Self.histogramRangeFunctions.contains(name) {
+                // Functions of floats (and anchored or smoothed windows): the floats alone,
+                // with an info when histograms were left out beside them.
+                if !w.histograms.isEmpty && !w.floats.isEmpty {
+                    annotations.histogramsIgnoredInMixedRange(metric: metric, at: position)
+                }
+                value = w.floats.isEmpty ? nil : floatWindow(w, f, param: params?[i] ?? 0, step: i).map(StepValue.float)
+            } else {
+                value = histogramWindow(name, w, metric: metric, position: position)
+            }
+            switch value {
+            case .float(let v)?:
+                row.values[i] = v
+                row.present[i] = true
+            case .histogram(let h)?:
+                row.setHistogram(i, h, steps: steps)
+            case nil:
+                break
+            }
+        }
+        countSelected(selected)
+        return row.present.contains(true) || row.histograms != nil ? row : nil
     }
 
     /// An extended window's float samples, as the float path evaluates them.

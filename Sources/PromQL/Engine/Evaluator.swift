@@ -368,12 +368,19 @@ struct Evaluator {
                     : Self.instantRow(samples, times: times, lookback: lookback, steps: steps, sampleTimes: sampleTimes)
             }
         }
+        // Series with histograms take the general path, spread over the cores like the rest.
+        let withHistograms = anyHistograms ? series.indices.filter { series[$0].hasHistograms } : []
+        let histogramWork = withHistograms.reduce(0) { $0 + series[$1].histogramChunks.reduce(0) { $0 + $1.bytes.count } }
+        let position = vs.position
+        var mixed = try forEachForked(count: withHistograms.count, work: histogramWork * 16) { ev, j throws(PromQLError) in
+            let s = series[withHistograms[j]]
+            return smoothed ? try ev.smoothedMixedSeries(s, times: times, lookback: lookback, position: position)
+                : try ev.mixedInstantSeries(s, times: times, lookback: lookback, sampleTimes: sampleTimes)
+        }[...]
         var out: [StepSeries] = []
         for k in series.indices {
             if anyHistograms && series[k].hasHistograms {
-                let s = smoothed ? try smoothedMixedSeries(series[k], times: times, lookback: lookback, position: vs.position)
-                    : try mixedInstantSeries(series[k], times: times, lookback: lookback, sampleTimes: sampleTimes)
-                if let s { out.append(s) }
+                if let s = mixed.popFirst()! { out.append(s) }
                 continue
             }
             guard let row = rows[k] else { continue }
