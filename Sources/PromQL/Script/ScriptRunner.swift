@@ -8,7 +8,6 @@ public struct ScriptRunner {
     public enum Status: Sendable, Equatable {
         case passed
         case failed(String)
-        case skipped(String)
     }
 
     public struct Outcome: Sendable {
@@ -26,7 +25,6 @@ public struct ScriptRunner {
         var dir = NSTemporaryDirectory() + "/promqltest-\(UUID().uuidString)"
         var db = try Self.openDB(dir)
         /// Series that hold native-histogram samples.
-        var histogramSeries: [Labels] = []
         var unsupportedData = false
         defer {
             try? db.close()
@@ -39,31 +37,23 @@ public struct ScriptRunner {
                 try? FileManager.default.removeItem(atPath: dir)
                 dir = NSTemporaryDirectory() + "/promqltest-\(UUID().uuidString)"
                 db = try Self.openDB(dir)
-                histogramSeries = []
                 unsupportedData = false
             case .unsupported:
                 unsupportedData = true
             case .loadWithNHCB(let interval, let series, _):
-                try Self.load(series, interval: interval, into: db, histogramSeries: &histogramSeries, withNHCB: true)
+                try Self.load(series, interval: interval, into: db, withNHCB: true)
             case .load(let interval, let series, _):
-                try Self.load(series, interval: interval, into: db, histogramSeries: &histogramSeries)
+                try Self.load(series, interval: interval, into: db)
             case .eval(let e):
-                var status = evaluate(e, db: db, unsupportedData: unsupportedData)
-                // Native histograms are being built: an eval that reads histogram samples
-                // or expects histograms and fails is counted as skipped, never as passed.
-                if case .failed(let why) = status, Self.selects(e.query, anyOf: histogramSeries) || e.expectsHistograms {
-                    status = .skipped("native histograms (not complete yet): \(why)")
-                }
-                outcomes.append(Outcome(line: e.line, query: e.query, status: status))
+                outcomes.append(Outcome(line: e.line, query: e.query, status: evaluate(e, db: db, unsupportedData: unsupportedData)))
             }
         }
         return outcomes
     }
 
-    /// Loads float and native-histogram samples, noting the series that hold histograms.
-    /// With `withNHCB`, classic histograms are also loaded as custom-bucket native histograms.
-    static func load(_ series: [TestScript.SeriesLine], interval: Int64, into db: DB, histogramSeries: inout [Labels],
-                     withNHCB: Bool = false) throws {
+    /// Loads float and native-histogram samples. With `withNHCB`, classic
+    /// histograms are also loaded as custom-bucket native histograms.
+    static func load(_ series: [TestScript.SeriesLine], interval: Int64, into db: DB, withNHCB: Bool = false) throws {
         // A series listed twice in one load: the later line wins (as upstream expects).
         var points: [Labels: [Int64: SeriesPoint]] = [:]
         var order: [Labels] = []
@@ -76,7 +66,6 @@ public struct ScriptRunner {
                 case .stale: points[s.labels, default: [:]][t] = .value(StaleNaN.value)
                 case .missing: continue
                 }
-                if case .histogram = p, histogramSeries.last != s.labels { histogramSeries.append(s.labels) }
             }
         }
         let app = db.appender()
@@ -92,20 +81,9 @@ public struct ScriptRunner {
         if withNHCB {
             for (labels, samples) in try ClassicHistogramConversion.convert(points) {
                 for s in samples { try app.appendHistogram(labels, s.t, s.h) }
-                histogramSeries.append(labels)
             }
         }
         try app.commit()
-    }
-
-    /// Whether any selector of `query` matches one of `series` (native-histogram series here).
-    static func selects(_ query: String, anyOf series: [Labels]) -> Bool {
-        guard !series.isEmpty, let expr = try? Parser.parse(query) else { return false }
-        var found = false
-        expr.forEachSelector { vs in
-            if series.contains(where: { labels in vs.matchers.allSatisfy { $0.matches(labels[$0.name]) } }) { found = true }
-        }
-        return found
     }
 
     static func openDB(_ dir: String) throws -> DB {

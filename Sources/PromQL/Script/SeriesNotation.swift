@@ -7,7 +7,7 @@ public enum SeriesPoint: Sendable, Equatable {
     case missing
     /// `stale`: the staleness marker.
     case stale
-    /// `{{…}}`: a native histogram sample (not stored yet: evals reading them are counted as skipped).
+    /// `{{…}}`: a native histogram sample.
     case histogram(NativeHistogram)
 
     public static func == (a: SeriesPoint, b: SeriesPoint) -> Bool {

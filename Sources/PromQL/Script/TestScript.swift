@@ -12,10 +12,10 @@ public struct TestScript: Sendable {
         case load(interval: Int64, series: [SeriesLine], line: Int)
         case clear(line: Int)
         case eval(Eval)
-        /// `load_with_nhcb`: the float series, which Prometheus also converts to
-        /// native histograms with custom buckets (not supported yet).
+        /// `load_with_nhcb`: the float series, which are also loaded as native
+        /// histograms with custom buckets (Prometheus' `convertnhcb`).
         case loadWithNHCB(interval: Int64, series: [SeriesLine], line: Int)
-        /// A command we recognise but do not support yet (counted as skipped).
+        /// A command we recognise but do not support yet (its evals fail, saying so).
         case unsupported(String, line: Int)
     }
 
@@ -58,10 +58,6 @@ public struct TestScript: Sendable {
 
         public var mustFail: Bool { expectations.contains { $0.kind == .fail } }
         public var ordered: Bool { expectations.contains { $0.kind == .ordered } }
-        /// Whether some expected value is a native histogram.
-        public var expectsHistograms: Bool {
-            expected.contains { $0.points.contains { if case .histogram = $0 { true } else { false } } }
-        }
     }
 
     /// Reads a script; errors name `file:line`.
