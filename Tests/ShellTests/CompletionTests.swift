@@ -43,7 +43,7 @@ struct CompletionTests {
     func multiLine() {
         for unfinished in ["sum(", "rate(x[5m]", "up{job=\"a\"", "up{job=\"a", "a +", "a and", "sum by", "x /\n on(job)",
                            "sum(\n rate(x[5m])", "a offset", "a ==", "`raw", "sum by (job)", "a * on (job) group_left (x)",
-                           "a + fill(0)", "a + on (x) group_left fill_left(1) fill_right(2)"] {
+                           "a + fill(0)", "a + on (x) group_left fill_left(1) fill_right(2)", "h </", "h >/ on (le)"] {
             #expect(QueryScanner.needsMore(unfinished), "\(unfinished) should continue")
         }
         for complete in ["up", "sum(rate(x[5m]))", "a + b", "up{job=\"(\"}", "x # comment (", "sum by (job) (x)", "",
