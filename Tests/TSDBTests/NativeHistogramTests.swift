@@ -222,6 +222,20 @@ struct NativeHistogramSumTests {
         #expect(nhcb.customValues == [2] && nhcb.positive == [HistogramBucket(0, 2)] && rc.customBoundsIntersected)
         #expect(throws: HistogramError.self) { try H.compensatedTotal([H(schema: 0), H(schema: -53)], mean: false) }
     }
+
+    /// Sums take the union of the bucket layouts: in a dense table when the
+    /// indices lie close together, in a dictionary when they are far apart.
+    @Test("sums over layouts near and far apart", arguments: [(Int32(-3), Int32(5)), (Int32(-300), Int32(400))])
+    func unionOfLayouts(low: Int32, high: Int32) throws {
+        let a = H(count: 3, sum: 1, positive: NativeHistogramTests.b((low, 1), (0, 2)), negative: NativeHistogramTests.b((1, 1)))
+        let b = H(count: 7, sum: 2, positive: NativeHistogramTests.b((0, 3), (high, 4)), negative: NativeHistogramTests.b((high, 2)))
+        let (total, _) = try H.compensatedTotal([a, b], mean: false)
+        #expect(total.positive.map(\.index) == [low, 0, high] && total.positive.map(\.count) == [1, 5, 4])
+        #expect(total.negative.map(\.index) == [1, high] && total.negative.map(\.count) == [1, 2])
+        #expect(total.count == 10 && total.sum == 3)
+        let (mean, _) = try H.compensatedTotal([a, b], mean: true)
+        #expect(mean.positive.map(\.count) == [0.5, 2.5, 2])
+    }
 }
 
 @Suite("Chunk cuts")

@@ -39,24 +39,22 @@ extension NativeHistogram {
             layout.zeroThreshold = threshold
         }
         // Every histogram as one vector of fields: count, sum, zero count, then the union of buckets.
-        let positive = Array(Set(aligned.flatMap { $0.positive.map(\.index) })).sorted()
-        let negative = Array(Set(aligned.flatMap { $0.negative.map(\.index) })).sorted()
-        let slot = Dictionary(uniqueKeysWithValues: positive.enumerated().map { ($1, 3 + $0) })
-        let negativeSlot = Dictionary(uniqueKeysWithValues: negative.enumerated().map { ($1, 3 + positive.count + $0) })
-        let width = 3 + positive.count + negative.count
+        let positive = BucketUnion(aligned.map(\.positive), firstSlot: 3)
+        let negative = BucketUnion(aligned.map(\.negative), firstSlot: 3 + positive.indices.count)
+        let width = 3 + positive.indices.count + negative.indices.count
         func fields(_ h: NativeHistogram) -> [Double] {
             var v = [Double](repeating: 0, count: width)
             (v[0], v[1], v[2]) = (h.count, h.sum, h.zeroCount)
-            for b in h.positive { v[slot[b.index]!] += b.count }
-            for b in h.negative { v[negativeSlot[b.index]!] += b.count }
+            for b in h.positive { v[positive.slot(b.index)] += b.count }
+            for b in h.negative { v[negative.slot(b.index)] += b.count }
             return v
         }
         let total = mean ? compensatedMean(aligned.map(fields)) : compensatedSum(aligned.map(fields))
         var out = layout
         out.counterResetHint = aligned.dropFirst().reduce(aligned[0].counterResetHint) { combinedHint($0, $1.counterResetHint) }
         (out.count, out.sum, out.zeroCount) = (total[0], total[1], total[2])
-        out.positive = positive.map { HistogramBucket($0, total[slot[$0]!]) }
-        out.negative = negative.map { HistogramBucket($0, total[negativeSlot[$0]!]) }
+        out.positive = positive.indices.map { HistogramBucket($0, total[positive.slot($0)]) }
+        out.negative = negative.indices.map { HistogramBucket($0, total[negative.slot($0)]) }
         return (out, reconciliation)
     }
 
@@ -104,5 +102,56 @@ extension NativeHistogram {
         }
         if incremental { return (0..<width).map { mean[$0] + c[$0] } }
         return (0..<width).map { sum[$0] / count + c[$0] / count }
+    }
+}
+
+/// The union of several histograms' bucket indices on one side (each list
+/// ascending), and the slot of each index in a field vector. Indices within
+/// a few times their number of each other (the usual case: one layout, or
+/// layouts that grew) are looked up in a dense table; a sparse spread falls
+/// back to a dictionary.
+struct BucketUnion {
+    /// The union, ascending.
+    let indices: [Int32]
+    private let firstSlot: Int
+    private let lowest: Int32
+    /// Dense: slot offset + 1 per index − `lowest` (0: not in the union).
+    private let dense: [Int32]
+    private let sparse: [Int32: Int]
+
+    init(_ lists: [[HistogramBucket]], firstSlot: Int) {
+        self.firstSlot = firstSlot
+        var lowest = Int32.max, highest = Int32.min, total = 0
+        for list in lists where !list.isEmpty {
+            lowest = Swift.min(lowest, list[0].index)
+            highest = Swift.max(highest, list[list.count - 1].index)
+            total += list.count
+        }
+        self.lowest = lowest
+        guard total > 0 else {
+            (indices, dense, sparse) = ([], [], [:])
+            return
+        }
+        let span = Int(highest) - Int(lowest) + 1
+        if span <= 4 * total + 64 {
+            var member = [Bool](repeating: false, count: span)
+            for list in lists { for b in list { member[Int(b.index - lowest)] = true } }
+            var table = [Int32](repeating: 0, count: span)
+            var union: [Int32] = []
+            for offset in 0..<span where member[offset] {
+                union.append(lowest + Int32(offset))
+                table[offset] = Int32(union.count)
+            }
+            (indices, dense, sparse) = (union, table, [:])
+        } else {
+            let union = Array(Set(lists.flatMap { $0.map(\.index) })).sorted()
+            (indices, dense, sparse) = (union, [], Dictionary(uniqueKeysWithValues: union.enumerated().map { ($1, firstSlot + $0) }))
+        }
+    }
+
+    /// The field slot of `index` (which must be in the union).
+    @inline(__always)
+    func slot(_ index: Int32) -> Int {
+        dense.isEmpty ? sparse[index]! : firstSlot + Int(dense[Int(index - lowest)]) - 1
     }
 }
