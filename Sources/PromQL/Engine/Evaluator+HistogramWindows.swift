@@ -27,11 +27,10 @@ extension Evaluator {
     mutating func histogramWindows(_ c: Call, _ f: WindowFunction, source: WindowSource, indices: [Int],
                                    params: [Double]?, dropName: Bool) throws(PromQLError) -> [StepSeries] {
         let work: Int = switch source.input {
-        case .stored(let series): indices.reduce(0) { $0 + series[$1].histogramChunks.reduce(0) { $0 + $1.bytes.count } }
+        case .stored(let series): indices.reduce(0) { $0 + series[$1].encodedHistogramByteCount }
         case .computed(let series): indices.reduce(0) { $0 + series[$1].histograms.count }
         }
-        // A histogram sample costs about as much as tens of float samples.
-        return try forEachForked(count: indices.count, work: (work + indices.count * steps) * 16) { ev, j throws(PromQLError) in
+        return try forEachForked(count: indices.count, work: (work + indices.count * steps) * Parallel.histogramWeight) { ev, j throws(PromQLError) in
             try ev.histogramWindowRow(c, f, source: source, series: indices[j], params: params, dropName: dropName)
         }.compactMap { $0 }
     }

@@ -145,13 +145,7 @@ extension Evaluator {
     /// on the way down to its first selector move it.
     func infoReferenceTimes(_ e: Expr, _ times: [Int64]) throws(PromQLError) -> [Int64] {
         func moved(_ at: AtModifier?, _ offset: DurationExpr?) throws(PromQLError) -> [Int64] {
-            let o = try offsetMillis(offset)
-            let pinned: Int64? = switch at {
-            case .timestamp(let t)?: t
-            case .start?: query.start
-            case .end?: query.end
-            case nil: nil
-            }
+            let o = try offsetMillis(offset), pinned = pinnedTime(at)
             return times.map { (pinned ?? $0) - o }
         }
         switch e {

@@ -204,15 +204,20 @@ struct Evaluator {
 
     // MARK: selectors
 
-    /// The evaluation time of step `i` for a node with `@` and `offset`.
-    func selectorTime(_ i: Int, at: AtModifier?, offset: Int64) -> Int64 {
-        let base: Int64 = switch at {
+    /// The time an `@` modifier pins a node to (nil without one): `start()`
+    /// and `end()` are the query's, also inside subqueries.
+    func pinnedTime(_ at: AtModifier?) -> Int64? {
+        switch at {
         case .timestamp(let t)?: t
         case .start?: query.start
         case .end?: query.end
-        case nil: time(i)
+        case nil: nil
         }
-        return base - offset
+    }
+
+    /// The evaluation time of step `i` for a node with `@` and `offset`.
+    func selectorTime(_ i: Int, at: AtModifier?, offset: Int64) -> Int64 {
+        (pinnedTime(at) ?? time(i)) - offset
     }
 
     func offsetMillis(_ d: DurationExpr?) throws(PromQLError) -> Int64 {
@@ -370,9 +375,9 @@ struct Evaluator {
         }
         // Series with histograms take the general path, spread over the cores like the rest.
         let withHistograms = anyHistograms ? series.indices.filter { series[$0].hasHistograms } : []
-        let histogramWork = withHistograms.reduce(0) { $0 + series[$1].histogramChunks.reduce(0) { $0 + $1.bytes.count } }
+        let histogramWork = withHistograms.reduce(0) { $0 + series[$1].encodedHistogramByteCount } * Parallel.histogramWeight
         let position = vs.position
-        var mixed = try forEachForked(count: withHistograms.count, work: histogramWork * 16) { ev, j throws(PromQLError) in
+        var mixed = try forEachForked(count: withHistograms.count, work: histogramWork) { ev, j throws(PromQLError) in
             let s = series[withHistograms[j]]
             return smoothed ? try ev.smoothedMixedSeries(s, times: times, lookback: lookback, position: position)
                 : try ev.mixedInstantSeries(s, times: times, lookback: lookback, sampleTimes: sampleTimes)

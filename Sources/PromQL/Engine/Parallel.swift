@@ -15,6 +15,11 @@ enum Parallel {
     /// machine the core it takes is often the one the client is running on.
     static let workPerTask = 32_768
 
+    /// Work units per byte of a histogram chunk, or per histogram sample or
+    /// window: decoding a histogram and combining it costs about as much as
+    /// tens of float samples.
+    static let histogramWeight = 16
+
     /// How many tasks `work` units spread over `count` items deserve.
     static func tasks(count: Int, work: Int) -> Int {
         max(1, min(cores, count, work / workPerTask))

@@ -124,6 +124,8 @@ public struct Series: Sendable {
     /// Bytes of encoded chunks reading it decodes (XOR chunks hold about a
     /// sample per byte or two): what the evaluator weighs parallel work by.
     public var encodedByteCount: Int { newest != nil ? 0 : chunks.reduce(0) { $0 + $1.bytes.count } }
+    /// Bytes of encoded native-histogram chunks (see `Parallel.histogramWeight`).
+    public var encodedHistogramByteCount: Int { histogramChunks.reduce(0) { $0 + $1.bytes.count } }
 
     init(labels: Labels, chunks: [ChunkMeta], deleted: [ClosedRange<Int64>], mint: Int64, maxt: Int64, newest: Sample? = nil) {
         self.labels = labels
